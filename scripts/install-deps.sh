@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what building and testing VaultStore needs on Debian/Ubuntu, and only what is
+# missing: system packages are checked with dpkg first, so a ready machine changes nothing.
+#   scripts/install-deps.sh        library and CLI
+#   scripts/install-deps.sh app    also the desktop app's GUI toolkit (WebKitGTK) and test drivers
+set -euo pipefail
+
+want=(build-essential pkg-config)
+if [[ "${1:-}" == "app" ]]; then
+  want+=(libwebkit2gtk-4.1-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev
+         libssl-dev xvfb webkit2gtk-driver)
+fi
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if ! command -v apt-get >/dev/null; then
+    echo "missing packages: ${missing[*]}; install them with your package manager" >&2
+    exit 1
+  fi
+  echo "installing: ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+  # Debian 13 and Ubuntu 24.04 package rustup; older releases need https://rustup.rs.
+  if apt-cache show rustup >/dev/null 2>&1; then
+    "${sudo_cmd[@]}" apt-get install -y -q rustup
+    rustup default stable
+  else
+    echo "cargo is missing: install Rust 1.95 or newer from https://rustup.rs, then re-run" >&2
+    exit 1
+  fi
+fi
+
+for component in rustfmt clippy; do
+  if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+    rustup component add "$component"
+  fi
+done

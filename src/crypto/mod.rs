@@ -1,0 +1,207 @@
+//! Sealing and opening values: the only place plaintext meets a key.
+//!
+//! The API is two calls, [`Crypto::seal`] and [`Crypto::open`]; primitives stay private
+//! and callers cannot pick a weaker KDF than the bounds in [`KdfParams`].
+//!
+//! Keys: Argon2id turns (password, vault salt, parameters) into a master key once per
+//! session; each record gets its own AES-256-GCM key from HKDF-SHA256 over the master key
+//! and a random per-record salt, so records never share a (key, nonce) pair and one
+//! derivation serves any number of records.
+
+mod envelope;
+mod kdf;
+mod key_cache;
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use hkdf::Hkdf;
+use rand::TryRng;
+use rand::rngs::SysRng;
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+pub use kdf::KdfParams;
+pub(crate) use kdf::SALT_LEN;
+
+use crate::error::{Error, Result};
+use crate::secret::{Password, SecretValue};
+use envelope::{Envelope, NONCE_LEN, RECORD_SALT_LEN, V2_PARAMS};
+use kdf::Key;
+use key_cache::{Fingerprint, KeyCache};
+
+/// Domain label for the per-record subkey (HKDF `info`).
+const RECORD_KEY_INFO: &[u8] = b"vaultstore v3 record key";
+/// Domain label prefixed to the associated data of every v3 record.
+const AAD_LABEL: &[u8] = b"vaultstore v3 record\0";
+
+/// The KDF settings new records are sealed with: the vault's current salt and parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct VaultKdf {
+    pub salt: [u8; SALT_LEN],
+    pub params: KdfParams,
+}
+
+/// A password with its cache fingerprint computed once, for operations over many records.
+pub(crate) struct PreparedPassword<'p> {
+    password: &'p Password,
+    fingerprint: Fingerprint,
+}
+
+/// Seals and opens envelopes, caching derived keys for the session.
+pub(crate) struct Crypto {
+    cache: KeyCache,
+}
+
+/// Fills a buffer from the OS random generator.
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut out = [0u8; N];
+    SysRng
+        .try_fill_bytes(&mut out)
+        .map_err(|e| Error::Crypto(format!("the system random generator failed: {e}")))?;
+    Ok(out)
+}
+
+fn record_cipher(master: &Key, record_salt: &[u8]) -> Result<Aes256Gcm> {
+    let mut subkey = Zeroizing::new([0u8; 32]);
+    Hkdf::<Sha256>::new(Some(record_salt), &master[..])
+        .expand(RECORD_KEY_INFO, &mut subkey[..])
+        .map_err(|_| Error::Crypto("subkey derivation failed".into()))?;
+    Aes256Gcm::new_from_slice(&subkey[..]).map_err(|_| Error::Crypto("bad key length".into()))
+}
+
+fn v3_aad(header: &[u8], token: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(AAD_LABEL.len() + header.len() + token.len());
+    aad.extend_from_slice(AAD_LABEL);
+    aad.extend_from_slice(header);
+    aad.extend_from_slice(token.as_bytes());
+    aad
+}
+
+fn into_secret(plain: Vec<u8>) -> Result<SecretValue> {
+    match String::from_utf8(plain) {
+        Ok(text) => Ok(SecretValue::new(text)),
+        Err(e) => {
+            drop(Zeroizing::new(e.into_bytes()));
+            Err(Error::Crypto(
+                "the opened value is not UTF-8 text; it was not written by VaultStore".into(),
+            ))
+        }
+    }
+}
+
+impl Crypto {
+    pub(crate) fn new() -> Result<Self> {
+        Ok(Self {
+            cache: KeyCache::new()?,
+        })
+    }
+
+    /// Computes the password's cache fingerprint once for many seal/open calls.
+    pub(crate) fn prepare<'p>(&self, password: &'p Password) -> PreparedPassword<'p> {
+        PreparedPassword {
+            password,
+            fingerprint: self.cache.fingerprint(password),
+        }
+    }
+
+    /// Seals `value` for the record `token` under `password` and the vault's settings.
+    pub(crate) async fn seal(
+        &self,
+        value: &SecretValue,
+        password: &PreparedPassword<'_>,
+        token: &str,
+        vault: VaultKdf,
+    ) -> Result<String> {
+        let master = self.master_key(password, vault.salt, vault.params).await?;
+        self.seal_with(&master, value, token, vault)
+    }
+
+    /// Seals with an already derived master key (no await: for tight loops).
+    pub(crate) fn seal_with(
+        &self,
+        master: &Key,
+        value: &SecretValue,
+        token: &str,
+        vault: VaultKdf,
+    ) -> Result<String> {
+        let record_salt = random_bytes::<RECORD_SALT_LEN>()?;
+        // Random 96-bit nonce under a key used for this one record: NIST SP 800-38D §8.2.2.
+        let nonce = random_bytes::<NONCE_LEN>()?;
+        let header = envelope::v3_header(vault.params, &vault.salt, &record_salt, &nonce);
+        let aad = v3_aad(&header, token);
+        let sealed = record_cipher(master, &record_salt)?
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: value.expose().as_bytes(),
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| Error::Crypto("encryption failed".into()))?;
+        Ok(envelope::encode_v3(&header, &sealed))
+    }
+
+    /// Opens the envelope of record `token`. A wrong password and a tampered envelope
+    /// give the same [`Error::InvalidPassword`].
+    pub(crate) async fn open(
+        &self,
+        text: &str,
+        password: &PreparedPassword<'_>,
+        token: &str,
+    ) -> Result<SecretValue> {
+        match envelope::parse(text)? {
+            Envelope::V3(env) => {
+                let master = self.master_key(password, env.kdf_salt, env.params).await?;
+                let plain = record_cipher(&master, &env.record_salt)?
+                    .decrypt(
+                        &Nonce::from(env.nonce),
+                        Payload {
+                            msg: &env.sealed,
+                            aad: &v3_aad(&env.header, token),
+                        },
+                    )
+                    .map_err(|_| Error::InvalidPassword)?;
+                into_secret(plain)
+            }
+            Envelope::V2(env) => {
+                let key = self.master_key(password, env.salt, V2_PARAMS).await?;
+                let cipher = Aes256Gcm::new_from_slice(&key[..])
+                    .map_err(|_| Error::Crypto("bad key length".into()))?;
+                let plain = cipher
+                    .decrypt(&Nonce::from(env.nonce), env.sealed.as_slice())
+                    .map_err(|_| Error::InvalidPassword)?;
+                into_secret(plain)
+            }
+        }
+    }
+
+    /// The master key for these settings, derived at most once per session.
+    pub(crate) async fn master_key(
+        &self,
+        password: &PreparedPassword<'_>,
+        salt: [u8; SALT_LEN],
+        params: KdfParams,
+    ) -> Result<Key> {
+        self.cache
+            .get_or_derive(password.password, password.fingerprint, salt, params)
+            .await
+    }
+
+    /// Forgets every derived key (zeroizing them).
+    pub(crate) fn lock(&self) {
+        self.cache.clear();
+    }
+
+    /// How many Argon2 derivations this session has run.
+    pub(crate) fn derivations(&self) -> u64 {
+        self.cache.derivations()
+    }
+}
+
+/// Whether `text` looks like an envelope of the Go library's `v2:` format.
+pub(crate) fn is_v2(text: &str) -> bool {
+    text.starts_with("v2:")
+}
+
+#[cfg(test)]
+mod tests;

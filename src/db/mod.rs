@@ -1,0 +1,400 @@
+//! The database boundary: connection pools for the three backends, statement execution,
+//! row decoding, and the one place `sqlx::Error` is translated into [`Error`].
+//!
+//! Everything above this module is backend-agnostic: it builds [`Sql`] statements and
+//! calls [`DbPool`] or [`Tx`]; each method here dispatches to the concrete driver.
+
+mod migrate;
+mod mysql;
+mod postgres;
+mod row;
+mod sql;
+mod sqlite;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
+use sqlx::postgres::{PgConnectOptions, PgPool};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, Database, Encode, Transaction, Type};
+
+use crate::error::{Error, Result};
+pub(crate) use migrate::{migrate, read_settings};
+pub(crate) use row::{RECORD_COLUMNS as RECORD_COLUMNS_SQL, RawRecord};
+pub(crate) use sql::{Arg, Sql};
+
+/// Which SQL dialect a pool speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite (embedded, the default).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL or MariaDB.
+    MySql,
+}
+
+/// A connection pool to one of the supported backends.
+#[derive(Debug, Clone)]
+pub enum DbPool {
+    /// An SQLite pool.
+    Sqlite(SqlitePool),
+    /// A PostgreSQL pool.
+    Postgres(PgPool),
+    /// A MySQL / MariaDB pool.
+    MySql(MySqlPool),
+}
+
+/// How long a server pool keeps retrying to hand out a connection before failing.
+const SERVER_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens and closes one connection, so a wrong address or password fails at once with
+/// the server's answer (a pool would retry until its timeout and report only that).
+async fn probe<C: sqlx::Connection>(opts: &C::Options, context: &'static str) -> Result<()> {
+    let conn = C::connect_with(opts)
+        .await
+        .map_err(|e| translate(e, context))?;
+    let _ = conn.close().await;
+    Ok(())
+}
+
+fn server_pool<DB: Database>() -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(SERVER_ACQUIRE_TIMEOUT)
+}
+
+/// How long SQLite waits for another writer before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl DbPool {
+    /// Connects to `url`: `sqlite://PATH` (created if missing), `postgres://…` or
+    /// `mysql://…` (`mariadb://` is accepted as a synonym).
+    pub async fn connect(url: &str) -> Result<Self> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        let bad_url = |e: sqlx::Error| Error::invalid("database url", e.to_string());
+        match scheme {
+            "sqlite" => {
+                let opts = SqliteConnectOptions::from_str(url)
+                    .map_err(bad_url)?
+                    .create_if_missing(true)
+                    // WAL lets readers proceed while one writer commits; NORMAL sync is
+                    // durable across application crashes in WAL mode.
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    .foreign_keys(true);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| translate(e, "opening the SQLite database"))?;
+                Ok(Self::Sqlite(pool))
+            }
+            "postgres" | "postgresql" => {
+                let opts = PgConnectOptions::from_str(url).map_err(bad_url)?;
+                probe::<sqlx::PgConnection>(&opts, "connecting to PostgreSQL").await?;
+                Ok(Self::Postgres(
+                    server_pool::<sqlx::Postgres>().connect_lazy_with(opts),
+                ))
+            }
+            "mysql" | "mariadb" => {
+                let url = url.replacen("mariadb:", "mysql:", 1);
+                let opts = MySqlConnectOptions::from_str(&url).map_err(bad_url)?;
+                probe::<sqlx::MySqlConnection>(&opts, "connecting to MySQL").await?;
+                Ok(Self::MySql(
+                    server_pool::<sqlx::MySql>().connect_lazy_with(opts),
+                ))
+            }
+            _ => Err(Error::invalid(
+                "database url",
+                "must start with sqlite://, postgres:// or mysql://",
+            )),
+        }
+    }
+
+    /// The dialect this pool speaks.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Self::Sqlite(_) => Dialect::Sqlite,
+            Self::Postgres(_) => Dialect::Postgres,
+            Self::MySql(_) => Dialect::MySql,
+        }
+    }
+
+    /// Closes every connection of the pool.
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(p) => p.close().await,
+            Self::Postgres(p) => p.close().await,
+            Self::MySql(p) => p.close().await,
+        }
+    }
+
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later
+    /// fails with "database is locked" instead of waiting when another writer is active.
+    pub(crate) async fn begin_write(&self, context: &'static str) -> Result<Tx> {
+        let tx = match self {
+            Self::Sqlite(p) => p.begin_with("BEGIN IMMEDIATE").await.map(Tx::Sqlite),
+            Self::Postgres(p) => p.begin().await.map(Tx::Postgres),
+            Self::MySql(p) => p.begin().await.map(Tx::MySql),
+        };
+        tx.map_err(|e| translate(e, context))
+    }
+}
+
+/// An open transaction; dropping it without [`Tx::commit`] rolls back.
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, sqlx::Sqlite>),
+    Postgres(Transaction<'static, sqlx::Postgres>),
+    MySql(Transaction<'static, sqlx::MySql>),
+}
+
+impl Tx {
+    /// Commits the transaction.
+    pub(crate) async fn commit(self, context: &'static str) -> Result<()> {
+        let r = match self {
+            Self::Sqlite(t) => t.commit().await,
+            Self::Postgres(t) => t.commit().await,
+            Self::MySql(t) => t.commit().await,
+        };
+        r.map_err(|e| translate(e, context))
+    }
+}
+
+/// Binds every argument of `args` to `query`, in order.
+fn bind_all<'q, DB>(
+    mut query: sqlx::query::Query<'q, DB, <DB as Database>::Arguments>,
+    args: Vec<Arg>,
+) -> sqlx::query::Query<'q, DB, <DB as Database>::Arguments>
+where
+    DB: Database,
+    for<'a> String: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
+    for<'a> i64: Encode<'a, DB> + Type<DB>,
+{
+    for arg in args {
+        query = match arg {
+            Arg::Text(v) => query.bind(v),
+            Arg::OptText(v) => query.bind(v),
+            Arg::Int(v) => query.bind(v),
+        };
+    }
+    query
+}
+
+/// Runs `$body` with `$conn` bound to the concrete executor of each backend, and
+/// `$q` to the statement turned into a query for that backend.
+macro_rules! dispatch {
+    ($target:expr, $sql:expr, |$q:ident, $conn:ident| $body:expr) => {{
+        let sql: Sql = $sql;
+        let text = AssertSqlSafe(sql.text);
+        match $target {
+            Target::Pool(DbPool::Sqlite(p)) => {
+                let $q = bind_all(sqlx::query::<sqlx::Sqlite>(text), sql.args);
+                let $conn = p;
+                $body
+            }
+            Target::Pool(DbPool::Postgres(p)) => {
+                let $q = bind_all(sqlx::query::<sqlx::Postgres>(text), sql.args);
+                let $conn = p;
+                $body
+            }
+            Target::Pool(DbPool::MySql(p)) => {
+                let $q = bind_all(sqlx::query::<sqlx::MySql>(text), sql.args);
+                let $conn = p;
+                $body
+            }
+            Target::Tx(Tx::Sqlite(t)) => {
+                let $q = bind_all(sqlx::query::<sqlx::Sqlite>(text), sql.args);
+                let $conn = &mut **t;
+                $body
+            }
+            Target::Tx(Tx::Postgres(t)) => {
+                let $q = bind_all(sqlx::query::<sqlx::Postgres>(text), sql.args);
+                let $conn = &mut **t;
+                $body
+            }
+            Target::Tx(Tx::MySql(t)) => {
+                let $q = bind_all(sqlx::query::<sqlx::MySql>(text), sql.args);
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    }};
+}
+
+/// Where a statement runs: on a pool connection or inside a transaction.
+pub(crate) enum Target<'a> {
+    Pool(&'a DbPool),
+    Tx(&'a mut Tx),
+}
+
+impl Target<'_> {
+    /// Runs a statement; returns the number of rows it changed.
+    pub(crate) async fn execute(self, sql: Sql, context: &'static str) -> Result<u64> {
+        dispatch!(self, sql, |q, c| q
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(|e| translate(e, context))
+    }
+
+    /// Runs a query that selects record columns (see [`row::RECORD_COLUMNS`]).
+    pub(crate) async fn fetch_records(
+        self,
+        sql: Sql,
+        context: &'static str,
+    ) -> Result<Vec<RawRecord>> {
+        let rows = dispatch!(self, sql, |q, c| q
+            .fetch_all(c)
+            .await
+            .map_err(|e| translate(e, context))?
+            .iter()
+            .map(row::decode)
+            .collect::<std::result::Result<Vec<_>, sqlx::Error>>());
+        rows.map_err(|e| translate(e, context))
+    }
+
+    /// Runs a query whose first column is an integer (a count); absent row gives 0.
+    pub(crate) async fn fetch_i64(self, sql: Sql, context: &'static str) -> Result<i64> {
+        let v = dispatch!(self, sql, |q, c| match q
+            .fetch_optional(c)
+            .await
+            .map_err(|e| translate(e, context))?
+        {
+            Some(r) => row::first_i64(&r),
+            None => Ok(0),
+        });
+        v.map_err(|e| translate(e, context))
+    }
+
+    /// Runs a query selecting two text columns (key, value).
+    pub(crate) async fn fetch_pairs(
+        self,
+        sql: Sql,
+        context: &'static str,
+    ) -> Result<Vec<(String, String)>> {
+        let rows = dispatch!(self, sql, |q, c| q
+            .fetch_all(c)
+            .await
+            .map_err(|e| translate(e, context))?
+            .iter()
+            .map(row::pair)
+            .collect::<std::result::Result<Vec<_>, sqlx::Error>>());
+        rows.map_err(|e| translate(e, context))
+    }
+}
+
+impl DbPool {
+    /// This pool as a statement target.
+    pub(crate) fn target(&self) -> Target<'_> {
+        Target::Pool(self)
+    }
+}
+
+impl Tx {
+    /// This transaction as a statement target.
+    pub(crate) fn target(&mut self) -> Target<'_> {
+        Target::Tx(self)
+    }
+}
+
+/// Whether the error is a unique-constraint violation (a duplicate token).
+pub(crate) fn is_unique_violation(e: &Error) -> bool {
+    matches!(e, Error::Database { detail, .. } if detail.starts_with(UNIQUE_MARK))
+}
+
+const UNIQUE_MARK: &str = "unique constraint violated";
+
+/// The one translation of driver errors. The message keeps the driver's description
+/// (never the SQL text: sqlx does not put it in errors) and says what the store was doing.
+pub(crate) fn translate(e: sqlx::Error, context: &'static str) -> Error {
+    let detail = match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => UNIQUE_MARK.to_owned(),
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        sqlx::Error::PoolTimedOut => "timed out waiting for a database connection".to_owned(),
+        sqlx::Error::Io(io) => format!("connection failed: {io}"),
+        other => other.to_string(),
+    };
+    Error::Database { context, detail }
+}
+
+/// Names derived from the configured table name.
+#[derive(Debug, Clone)]
+pub(crate) struct TableNames {
+    /// The vault table.
+    pub vault: String,
+    /// The settings table beside it.
+    pub meta: String,
+}
+
+/// Longest accepted table name: leaves room for index-name suffixes within the
+/// 63/64-character identifier limits of PostgreSQL and MySQL.
+const MAX_TABLE_NAME: usize = 40;
+
+impl TableNames {
+    /// Validates the table name: an ASCII letter or `_`, then letters, digits or `_`.
+    pub(crate) fn new(name: &str) -> Result<Self> {
+        let ok = !name.is_empty()
+            && name.len() <= MAX_TABLE_NAME
+            && name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            return Err(Error::invalid(
+                "table name",
+                format!(
+                    "{name:?} is not accepted; use 1 to {MAX_TABLE_NAME} ASCII letters, digits or '_', not starting with a digit"
+                ),
+            ));
+        }
+        Ok(Self {
+            vault: name.to_owned(),
+            meta: format!("{name}_meta"),
+        })
+    }
+}
+
+impl Dialect {
+    /// Quotes a validated identifier.
+    pub(crate) fn quote(self, ident: &str) -> String {
+        match self {
+            Self::MySql => format!("`{ident}`"),
+            Self::Sqlite | Self::Postgres => format!("\"{ident}\""),
+        }
+    }
+
+    /// An expression for the metadata label of a row, for text search.
+    pub(crate) fn label_expr(self) -> &'static str {
+        match self {
+            Self::Sqlite => sqlite::LABEL_EXPR,
+            Self::Postgres => postgres::LABEL_EXPR,
+            Self::MySql => mysql::LABEL_EXPR,
+        }
+    }
+
+    /// Statements that create the schema of version 1 (idempotent).
+    pub(crate) fn schema_v1(self, t: &TableNames) -> Vec<String> {
+        match self {
+            Self::Sqlite => sqlite::schema_v1(t),
+            Self::Postgres => postgres::schema_v1(t),
+            Self::MySql => mysql::schema_v1(t),
+        }
+    }
+
+    /// `INSERT … ` prefix that leaves an existing row with the same key alone, and the
+    /// matching suffix.
+    pub(crate) fn insert_ignore(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Sqlite | Self::Postgres => ("INSERT INTO ", " ON CONFLICT DO NOTHING"),
+            Self::MySql => ("INSERT IGNORE INTO ", ""),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! MySQL / MariaDB: schema and dialect fragments.
+//!
+//! The table uses `utf8mb4_bin`: byte-order comparison, so tokens are case-sensitive.
+//! MySQL has no `CREATE INDEX IF NOT EXISTS`, so the indexes are declared inline.
+
+use super::TableNames;
+
+pub(super) const LABEL_EXPR: &str = "JSON_UNQUOTE(JSON_EXTRACT(data, '$.label'))";
+
+pub(super) fn schema_v1(t: &TableNames) -> Vec<String> {
+    let v = &t.vault;
+    let indexes: String = super::migrate::INDEXED_COLUMNS
+        .iter()
+        .map(|col| format!(",\n            KEY `{v}_{col}_idx` ({col})"))
+        .collect();
+    vec![format!(
+        r#"CREATE TABLE IF NOT EXISTS `{v}` (
+            id VARCHAR(40) NOT NULL PRIMARY KEY,
+            token VARCHAR(128) NOT NULL,
+            value LONGTEXT NOT NULL,
+            password_hash VARCHAR(255) NULL,
+            created_at VARCHAR(32) NOT NULL,
+            updated_at VARCHAR(32) NOT NULL,
+            expires_at VARCHAR(32) NULL,
+            soft_deleted_at VARCHAR(32) NULL,
+            data LONGTEXT NOT NULL,
+            UNIQUE KEY `{v}_token_uq` (token){indexes}
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"#
+    )]
+}

@@ -1,0 +1,30 @@
+//! SQLite: schema and dialect fragments.
+//!
+//! Text compares byte-wise (the default BINARY collation), so tokens are case-sensitive.
+
+use super::TableNames;
+
+pub(super) const LABEL_EXPR: &str = "json_extract(data, '$.label')";
+
+pub(super) fn schema_v1(t: &TableNames) -> Vec<String> {
+    let v = &t.vault;
+    let mut s = vec![format!(
+        r#"CREATE TABLE IF NOT EXISTS "{v}" (
+            id TEXT NOT NULL PRIMARY KEY,
+            token TEXT NOT NULL UNIQUE,
+            value TEXT NOT NULL,
+            password_hash TEXT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            expires_at TEXT NULL,
+            soft_deleted_at TEXT NULL,
+            data TEXT NOT NULL DEFAULT '{{}}'
+        )"#
+    )];
+    for col in super::migrate::INDEXED_COLUMNS {
+        s.push(format!(
+            r#"CREATE INDEX IF NOT EXISTS "{v}_{col}_idx" ON "{v}" ({col})"#
+        ));
+    }
+    s
+}

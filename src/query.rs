@@ -1,0 +1,485 @@
+//! The record query builder: filters, sort order and keyset paging.
+//!
+//! Paging is keyset-based: a [`Cursor`] carries the last row's sort key and id, and the
+//! next page starts strictly after it, so page N costs the same as page 1 and rows
+//! inserted meanwhile are neither skipped nor repeated.
+
+use std::fmt;
+use std::str::FromStr;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+
+use crate::db::{Dialect, Sql};
+use crate::error::{Error, Result};
+use crate::record::Record;
+use crate::timestamp;
+
+/// Default page size.
+pub const DEFAULT_LIMIT: u32 = 100;
+/// Largest page size.
+pub const MAX_LIMIT: u32 = 1000;
+/// Most ids or tokens in one `IN` filter.
+pub const MAX_IN_LIST: usize = 1000;
+
+/// Sort key used for "never expires" so such records sort after every real expiry.
+const NEVER: &str = "9999-12-31T23:59:59.999999Z";
+
+/// Which records to return by expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryFilter {
+    /// Not expired (no expiry, or expiry in the future).
+    Active,
+    /// Expiry at or before now.
+    Expired,
+    /// Not yet expired, but expiring at or before the given time.
+    ExpiringBefore(DateTime<Utc>),
+    /// No expiry set.
+    Never,
+}
+
+/// Whether soft-deleted records are included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeletedFilter {
+    /// Only live records (the default).
+    #[default]
+    Exclude,
+    /// Live and soft-deleted records.
+    Include,
+    /// Only soft-deleted records (the trash).
+    Only,
+}
+
+impl FromStr for DeletedFilter {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "exclude" | "false" => Ok(Self::Exclude),
+            "include" | "true" => Ok(Self::Include),
+            "only" => Ok(Self::Only),
+            _ => Err(Error::invalid(
+                "deleted filter",
+                format!("{s:?}; use exclude, include or only"),
+            )),
+        }
+    }
+}
+
+/// The sortable fields (a whitelist: nothing else reaches ORDER BY).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortField {
+    /// Creation time (the default).
+    #[default]
+    CreatedAt,
+    /// Last change.
+    UpdatedAt,
+    /// Expiry; records that never expire sort last in ascending order.
+    ExpiresAt,
+    /// The token, byte-wise.
+    Token,
+}
+
+impl SortField {
+    fn name(self) -> &'static str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::UpdatedAt => "updated_at",
+            Self::ExpiresAt => "expires_at",
+            Self::Token => "token",
+        }
+    }
+
+    fn expr(self) -> String {
+        match self {
+            Self::ExpiresAt => format!("COALESCE(expires_at, '{NEVER}')"),
+            other => other.name().to_owned(),
+        }
+    }
+
+    fn key_of(self, r: &Record) -> String {
+        match self {
+            Self::CreatedAt => timestamp::to_db(r.created_at),
+            Self::UpdatedAt => timestamp::to_db(r.updated_at),
+            Self::ExpiresAt => r
+                .expires_at
+                .map_or_else(|| NEVER.to_owned(), timestamp::to_db),
+            Self::Token => r.token.clone(),
+        }
+    }
+}
+
+impl FromStr for SortField {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "created_at" => Ok(Self::CreatedAt),
+            "updated_at" => Ok(Self::UpdatedAt),
+            "expires_at" => Ok(Self::ExpiresAt),
+            "token" => Ok(Self::Token),
+            _ => Err(Error::invalid(
+                "sort field",
+                format!("{s:?}; use created_at, updated_at, expires_at or token"),
+            )),
+        }
+    }
+}
+
+/// Sort direction; parsed case-insensitively ("asc", "ASC", "Desc").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    /// Ascending.
+    Asc,
+    /// Descending (the default: newest first).
+    #[default]
+    Desc,
+}
+
+impl FromStr for SortOrder {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "asc" => Ok(Self::Asc),
+            "desc" => Ok(Self::Desc),
+            _ => Err(Error::invalid(
+                "sort order",
+                format!("{s:?}; use asc or desc"),
+            )),
+        }
+    }
+}
+
+/// An opaque position in a sorted listing: the sort key and id of the last row seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    field: SortField,
+    order: SortOrder,
+    key: String,
+    id: String,
+}
+
+impl fmt::Display for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let order = match self.order {
+            SortOrder::Asc => "a",
+            SortOrder::Desc => "d",
+        };
+        let raw = format!("{}\n{order}\n{}\n{}", self.field.name(), self.id, self.key);
+        f.write_str(&URL_SAFE_NO_PAD.encode(raw))
+    }
+}
+
+impl FromStr for Cursor {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || Error::invalid("cursor", "is not a cursor returned by a listing");
+        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
+        let text = String::from_utf8(bytes).map_err(|_| bad())?;
+        let mut parts = text.splitn(4, '\n');
+        let (Some(field), Some(order), Some(id), Some(key)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let order = match order {
+            "a" => SortOrder::Asc,
+            "d" => SortOrder::Desc,
+            _ => return Err(bad()),
+        };
+        Ok(Self {
+            field: field.parse().map_err(|_| bad())?,
+            order,
+            key: key.to_owned(),
+            id: id.to_owned(),
+        })
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The records of this page, in the query's order.
+    pub records: Vec<Record>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<Cursor>,
+}
+
+/// A query over records. Build it with the chained setters; run it with
+/// [`crate::Store::records_list`] or [`crate::Store::records_count`].
+#[derive(Debug, Clone, Default)]
+pub struct RecordQuery {
+    id: Option<String>,
+    ids: Option<Vec<String>>,
+    token: Option<String>,
+    tokens: Option<Vec<String>>,
+    token_prefix: Option<String>,
+    search: Option<String>,
+    expiry: Option<ExpiryFilter>,
+    deleted: DeletedFilter,
+    sort: SortField,
+    order: SortOrder,
+    limit: Option<u32>,
+    after: Option<Cursor>,
+}
+
+impl RecordQuery {
+    /// A query matching every live record, newest first.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Only the record with this id.
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+    /// Only records with one of these ids.
+    pub fn id_in(mut self, ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.ids = Some(ids.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Only the record with this token.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+    /// Only records with one of these tokens.
+    pub fn token_in(mut self, tokens: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tokens = Some(tokens.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Only tokens starting with `prefix` (case-sensitive, uses the token index).
+    pub fn token_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.token_prefix = Some(prefix.into());
+        self
+    }
+    /// Text search: `text` anywhere in the token or the label, ignoring ASCII case.
+    /// `%` and `_` match themselves.
+    pub fn search(mut self, text: impl Into<String>) -> Self {
+        self.search = Some(text.into());
+        self
+    }
+    /// Filter by expiry.
+    pub fn expiry(mut self, filter: ExpiryFilter) -> Self {
+        self.expiry = Some(filter);
+        self
+    }
+    /// Include or select soft-deleted records.
+    pub fn deleted(mut self, filter: DeletedFilter) -> Self {
+        self.deleted = filter;
+        self
+    }
+    /// Shorthand: `true` includes soft-deleted records, `false` excludes them.
+    pub fn include_deleted(self, include: bool) -> Self {
+        self.deleted(if include {
+            DeletedFilter::Include
+        } else {
+            DeletedFilter::Exclude
+        })
+    }
+    /// Sort field.
+    pub fn sort(mut self, field: SortField) -> Self {
+        self.sort = field;
+        self
+    }
+    /// Sort order.
+    pub fn order(mut self, order: SortOrder) -> Self {
+        self.order = order;
+        self
+    }
+    /// Page size (1..=1000, default 100).
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+    /// Continue after a cursor from a previous page of the same sort.
+    pub fn after(mut self, cursor: Cursor) -> Self {
+        self.after = Some(cursor);
+        self
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        if let Some(l) = self.limit
+            && !(1..=MAX_LIMIT).contains(&l)
+        {
+            return Err(Error::invalid(
+                "limit",
+                format!("{l} is outside 1..={MAX_LIMIT}"),
+            ));
+        }
+        for (field, list) in [("id list", &self.ids), ("token list", &self.tokens)] {
+            if let Some(list) = list
+                && list.len() > MAX_IN_LIST
+            {
+                return Err(Error::invalid(
+                    field,
+                    format!("has {} entries; the limit is {MAX_IN_LIST}", list.len()),
+                ));
+            }
+        }
+        if let Some(c) = &self.after
+            && (c.field != self.sort || c.order != self.order)
+        {
+            return Err(Error::invalid(
+                "cursor",
+                "was made for another sort order; start from the first page",
+            ));
+        }
+        if let Some(ExpiryFilter::ExpiringBefore(t)) = self.expiry {
+            timestamp::check_range("expiring before", t)?;
+        }
+        Ok(())
+    }
+
+    /// Appends the WHERE clause (always present; `1=1` when nothing filters).
+    pub(crate) fn push_where(&self, sql: &mut Sql, dialect: Dialect, now: DateTime<Utc>) {
+        let now = timestamp::to_db(now);
+        sql.push(" WHERE 1=1");
+        if let Some(id) = &self.id {
+            sql.push(" AND id = ").bind(id.as_str());
+        }
+        if let Some(ids) = &self.ids {
+            push_in(sql, "id", ids);
+        }
+        if let Some(token) = &self.token {
+            sql.push(" AND token = ").bind(token.as_str());
+        }
+        if let Some(tokens) = &self.tokens {
+            push_in(sql, "token", tokens);
+        }
+        if let Some(prefix) = &self.token_prefix {
+            // Tokens are printable ASCII (< 0x7F), so every token that starts with the
+            // prefix sorts in [prefix, prefix + DEL): an index range on every backend.
+            sql.push(" AND token >= ")
+                .bind(prefix.as_str())
+                .push(" AND token < ")
+                .bind(format!("{prefix}\u{7f}"));
+        }
+        if let Some(text) = &self.search {
+            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+            sql.push(" AND (LOWER(token) LIKE ")
+                .bind(pattern.as_str())
+                .push(" ESCAPE '!' OR LOWER(")
+                .push(dialect.label_expr())
+                .push(") LIKE ")
+                .bind(pattern)
+                .push(" ESCAPE '!')");
+        }
+        match self.expiry {
+            None => {}
+            Some(ExpiryFilter::Active) => {
+                sql.push(" AND (expires_at IS NULL OR expires_at > ")
+                    .bind(now)
+                    .push(")");
+            }
+            Some(ExpiryFilter::Expired) => {
+                sql.push(" AND expires_at <= ").bind(now);
+            }
+            Some(ExpiryFilter::ExpiringBefore(t)) => {
+                sql.push(" AND expires_at > ")
+                    .bind(now)
+                    .push(" AND expires_at <= ")
+                    .bind(timestamp::to_db(t));
+            }
+            Some(ExpiryFilter::Never) => {
+                sql.push(" AND expires_at IS NULL");
+            }
+        }
+        match self.deleted {
+            DeletedFilter::Exclude => sql.push(" AND soft_deleted_at IS NULL"),
+            DeletedFilter::Include => sql,
+            DeletedFilter::Only => sql.push(" AND soft_deleted_at IS NOT NULL"),
+        };
+    }
+
+    /// Appends the keyset condition, ORDER BY and LIMIT (one more row than the page, to
+    /// learn whether a next page exists).
+    pub(crate) fn push_page(&self, sql: &mut Sql) {
+        let expr = self.sort.expr();
+        let (cmp, dir) = match self.order {
+            SortOrder::Asc => (">", "ASC"),
+            SortOrder::Desc => ("<", "DESC"),
+        };
+        if let Some(c) = &self.after {
+            sql.push(&format!(" AND ({expr} {cmp} "))
+                .bind(c.key.as_str())
+                .push(&format!(" OR ({expr} = "))
+                .bind(c.key.as_str())
+                .push(&format!(" AND id {cmp} "))
+                .bind(c.id.as_str())
+                .push("))");
+        }
+        sql.push(&format!(" ORDER BY {expr} {dir}, id {dir} LIMIT "))
+            .bind(i64::from(self.page_size()) + 1);
+    }
+
+    pub(crate) fn page_size(&self) -> u32 {
+        self.limit.unwrap_or(DEFAULT_LIMIT)
+    }
+
+    /// The cursor that continues after `last`.
+    pub(crate) fn cursor_after(&self, last: &Record) -> Cursor {
+        Cursor {
+            field: self.sort,
+            order: self.order,
+            key: self.sort.key_of(last),
+            id: last.id.clone(),
+        }
+    }
+}
+
+fn push_in(sql: &mut Sql, column: &str, values: &[String]) {
+    if values.is_empty() {
+        // `IN ()` is a syntax error; an empty list matches nothing.
+        sql.push(" AND 1=0");
+    } else {
+        sql.push(&format!(" AND {column} IN "))
+            .bind_list(values.iter().map(String::as_str));
+    }
+}
+
+/// Escapes LIKE wildcards with `!` (a backslash would itself need escaping in MySQL
+/// string literals).
+pub(crate) fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '!' | '%' | '_') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_words_parse_in_any_case_and_reject_others() {
+        assert_eq!("ASC".parse::<SortOrder>().unwrap(), SortOrder::Asc);
+        assert_eq!("desc".parse::<SortOrder>().unwrap(), SortOrder::Desc);
+        assert!("up".parse::<SortOrder>().is_err());
+        assert_eq!(
+            "Expires_At".parse::<SortField>().unwrap(),
+            SortField::ExpiresAt
+        );
+        assert!("value; DROP TABLE vault".parse::<SortField>().is_err());
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_rejected() {
+        let c = Cursor {
+            field: SortField::Token,
+            order: SortOrder::Asc,
+            key: "tk_a\nb".into(),
+            id: "0001".into(),
+        };
+        assert_eq!(c.to_string().parse::<Cursor>().unwrap(), c);
+        assert!("not a cursor!".parse::<Cursor>().is_err());
+    }
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(escape_like("tk_50%!"), "tk!_50!%!!");
+    }
+}

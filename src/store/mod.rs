@@ -1,0 +1,297 @@
+//! The store: token and record operations over one vault table.
+//!
+//! One file per family of operations; this file holds the options, opening a vault and
+//! the plumbing they share (the clock, row lookups, compare-and-swap writes).
+
+mod bulk;
+mod password_change;
+mod purge;
+mod records;
+mod tokens;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+pub use tokens::{CreateOptions, Upserted};
+
+use crate::clock::{Clock, SystemClock};
+use crate::crypto::{Crypto, KdfParams, VaultKdf};
+use crate::db::{self, DbPool, Dialect, RawRecord, Sql, TableNames, Target};
+use crate::error::{Error, Result};
+use crate::policy::PasswordPolicy;
+use crate::record::Record;
+use crate::secret::SecretValue;
+use crate::timestamp;
+
+/// Default largest plaintext value: 1 MiB.
+pub const DEFAULT_MAX_VALUE_BYTES: usize = 1024 * 1024;
+
+/// Where the store's database is.
+#[derive(Debug, Clone)]
+pub enum DatabaseSource {
+    /// A URL: `sqlite://PATH`, `postgres://…`, `mysql://…`.
+    Url(String),
+    /// An existing pool.
+    Pool(DbPool),
+}
+
+/// Options for [`Store::new`].
+#[derive(Clone)]
+pub struct StoreOptions {
+    /// The database.
+    pub database: DatabaseSource,
+    /// Vault table name (default `vault`); the settings table is `<name>_meta`.
+    pub table: String,
+    /// Create or upgrade the schema on open (default on).
+    pub automigrate: bool,
+    /// Rules for new passwords.
+    pub policy: PasswordPolicy,
+    /// KDF parameters for new records; `None` keeps the vault's (RFC 9106 for a new one).
+    pub kdf: Option<KdfParams>,
+    /// Largest accepted plaintext value in bytes (default 1 MiB).
+    pub max_value_bytes: usize,
+    /// The time source (default the system clock).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl StoreOptions {
+    /// Options for the database at `url`, with every other setting at its default.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self::with_database(DatabaseSource::Url(url.into()))
+    }
+
+    /// Options for an existing pool, with every other setting at its default.
+    pub fn with_pool(pool: DbPool) -> Self {
+        Self::with_database(DatabaseSource::Pool(pool))
+    }
+
+    fn with_database(database: DatabaseSource) -> Self {
+        Self {
+            database,
+            table: "vault".to_owned(),
+            automigrate: true,
+            policy: PasswordPolicy::default(),
+            kdf: None,
+            max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl std::fmt::Debug for StoreOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreOptions")
+            .field("table", &self.table)
+            .field("automigrate", &self.automigrate)
+            .field("policy", &self.policy)
+            .field("kdf", &self.kdf)
+            .field("max_value_bytes", &self.max_value_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A vault: cheap to clone (all clones share the pool and the session key cache).
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: DbPool,
+    dialect: Dialect,
+    tables: TableNames,
+    vault_table: String,
+    crypto: Crypto,
+    vault_kdf: VaultKdf,
+    policy: PasswordPolicy,
+    max_value_bytes: usize,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dialect", &self.inner.dialect)
+            .field("table", &self.inner.tables.vault)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (and by default creates or migrates) a vault.
+    pub async fn new(options: StoreOptions) -> Result<Self> {
+        let tables = TableNames::new(&options.table)?;
+        if options.max_value_bytes == 0 {
+            return Err(Error::invalid("max value size", "must be at least 1 byte"));
+        }
+        let pool = match options.database {
+            DatabaseSource::Url(url) => DbPool::connect(&url).await?,
+            DatabaseSource::Pool(pool) => pool,
+        };
+        let settings = if options.automigrate {
+            db::migrate(&pool, &tables, options.kdf).await?
+        } else {
+            db::read_settings(&pool, &tables).await?
+        };
+        let dialect = pool.dialect();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                vault_table: dialect.quote(&tables.vault),
+                dialect,
+                tables,
+                pool,
+                crypto: Crypto::new()?,
+                vault_kdf: VaultKdf {
+                    salt: settings.salt,
+                    // Explicit options win even without automigrate (not persisted then).
+                    params: options.kdf.unwrap_or(settings.params),
+                },
+                policy: options.policy,
+                max_value_bytes: options.max_value_bytes,
+                clock: options.clock,
+            }),
+        })
+    }
+
+    /// The backend this store runs on.
+    pub fn dialect(&self) -> Dialect {
+        self.inner.dialect
+    }
+
+    /// The underlying pool (for sharing it with another store).
+    pub fn pool(&self) -> &DbPool {
+        &self.inner.pool
+    }
+
+    /// The KDF parameters new records are sealed with.
+    pub fn kdf_params(&self) -> KdfParams {
+        self.inner.vault_kdf.params
+    }
+
+    /// Forgets every key derived in this session (they are zeroized). The next operation
+    /// that needs a key derives it again from the password.
+    pub fn lock(&self) {
+        self.inner.crypto.lock();
+    }
+
+    /// How many Argon2 derivations this store has run: the expensive step, counted so
+    /// tests and benchmarks can check that keys are reused.
+    pub fn kdf_derivations(&self) -> u64 {
+        self.inner.crypto.derivations()
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.inner.pool.close().await;
+    }
+
+    // ---- shared plumbing ----
+
+    fn now(&self) -> DateTime<Utc> {
+        timestamp::truncate(self.inner.clock.now())
+    }
+
+    fn sql(&self, init: &str) -> Sql {
+        Sql::new(self.inner.dialect, init)
+    }
+
+    fn db(&self) -> Target<'_> {
+        self.inner.pool.target()
+    }
+
+    /// `SELECT <record columns> FROM <vault>`.
+    fn select_records(&self) -> Sql {
+        self.sql(&format!(
+            "SELECT {} FROM {}",
+            db::RECORD_COLUMNS_SQL,
+            self.inner.vault_table
+        ))
+    }
+
+    /// The record with this token, in any state.
+    async fn fetch_by_token(&self, token: &str) -> Result<Option<Record>> {
+        let mut sql = self.select_records();
+        sql.push(" WHERE token = ").bind(token);
+        self.fetch_one(sql, "looking up a token").await
+    }
+
+    async fn fetch_one(&self, sql: Sql, context: &'static str) -> Result<Option<Record>> {
+        self.db()
+            .fetch_records(sql, context)
+            .await?
+            .into_iter()
+            .next()
+            .map(Record::from_raw)
+            .transpose()
+    }
+
+    /// The live, unexpired record with this token, or the error a token operation gives.
+    async fn usable_record(&self, token: &str) -> Result<Record> {
+        crate::token::validate(token)?;
+        let record = self
+            .fetch_by_token(token)
+            .await?
+            .ok_or_else(|| Error::not_found(token))?;
+        if record.is_deleted() {
+            return Err(Error::Deleted {
+                tokens: vec![record.token],
+            });
+        }
+        if record.is_expired_at(self.now()) {
+            return Err(Error::Expired {
+                tokens: vec![record.token],
+            });
+        }
+        Ok(record)
+    }
+
+    /// The live record with this token (expired or not), or not_found / deleted.
+    async fn live_record(&self, token: &str) -> Result<Record> {
+        crate::token::validate(token)?;
+        let record = self
+            .fetch_by_token(token)
+            .await?
+            .ok_or_else(|| Error::not_found(token))?;
+        if record.is_deleted() {
+            return Err(Error::Deleted {
+                tokens: vec![record.token],
+            });
+        }
+        Ok(record)
+    }
+
+    /// Replaces a record's envelope only if it still holds `old` (compare-and-swap), so a
+    /// concurrent writer's change is never silently overwritten. Returns whether it won.
+    async fn swap_envelope(&self, record: &Record, new: String) -> Result<bool> {
+        let mut sql = self.sql(&format!("UPDATE {} SET value = ", self.inner.vault_table));
+        sql.bind(new)
+            .push(", updated_at = ")
+            .bind(timestamp::to_db(self.now()))
+            .push(" WHERE id = ")
+            .bind(record.id.as_str())
+            .push(" AND value = ")
+            .bind(record.envelope.as_str())
+            .push(" AND soft_deleted_at IS NULL");
+        Ok(self.db().execute(sql, "updating a value").await? == 1)
+    }
+
+    fn check_value(&self, value: &SecretValue) -> Result<()> {
+        if value.len() > self.inner.max_value_bytes {
+            return Err(Error::invalid(
+                "value",
+                format!(
+                    "is {} bytes; the limit is {} bytes",
+                    value.len(),
+                    self.inner.max_value_bytes
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Raw rows into records.
+fn records_from(raw: Vec<RawRecord>) -> Result<Vec<Record>> {
+    raw.into_iter().map(Record::from_raw).collect()
+}

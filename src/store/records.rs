@@ -1,0 +1,106 @@
+//! Record operations: lookups, listing and counting with the query builder, metadata
+//! changes and deletion by id. None of them touch plaintext or need a password.
+
+use super::{Store, records_from};
+use crate::error::{Error, Result};
+use crate::query::{Page, RecordQuery};
+use crate::record::{Metadata, Record};
+use crate::timestamp;
+
+/// Longest accepted record id.
+const MAX_ID_LEN: usize = 64;
+
+fn check_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > MAX_ID_LEN || !id.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(Error::invalid(
+            "id",
+            format!("must be 1 to {MAX_ID_LEN} printable ASCII characters"),
+        ));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The record with this id, in any state.
+    pub async fn record_find_by_id(&self, id: &str) -> Result<Option<Record>> {
+        check_id(id)?;
+        let mut sql = self.select_records();
+        sql.push(" WHERE id = ").bind(id);
+        self.fetch_one(sql, "looking up a record").await
+    }
+
+    /// The record with this token, in any state.
+    pub async fn record_find_by_token(&self, token: &str) -> Result<Option<Record>> {
+        crate::token::validate(token)?;
+        self.fetch_by_token(token).await
+    }
+
+    /// One page of records matching `query`.
+    pub async fn records_list(&self, query: &RecordQuery) -> Result<Page> {
+        query.validate()?;
+        let mut sql = self.select_records();
+        query.push_where(&mut sql, self.inner.dialect, self.now());
+        query.push_page(&mut sql);
+        let raw = self.db().fetch_records(sql, "listing records").await?;
+        let mut records = records_from(raw)?;
+        let size = usize::try_from(query.page_size()).unwrap_or(usize::MAX);
+        let next = if records.len() > size {
+            records.truncate(size);
+            records.last().map(|r| query.cursor_after(r))
+        } else {
+            None
+        };
+        Ok(Page { records, next })
+    }
+
+    /// How many records match `query` (its sort, limit and cursor are ignored).
+    pub async fn records_count(&self, query: &RecordQuery) -> Result<u64> {
+        query.validate()?;
+        let mut sql = self.sql(&format!("SELECT COUNT(*) FROM {}", self.inner.vault_table));
+        query.push_where(&mut sql, self.inner.dialect, self.now());
+        let n = self.db().fetch_i64(sql, "counting records").await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Replaces a record's metadata (label, notes, tags, …). Works in any state, so
+    /// trashed records can be annotated too.
+    pub async fn record_update_metadata(&self, id: &str, metadata: &Metadata) -> Result<()> {
+        check_id(id)?;
+        let data = metadata.to_json()?;
+        let mut sql = self.sql(&format!("UPDATE {} SET data = ", self.inner.vault_table));
+        sql.bind(data)
+            .push(", updated_at = ")
+            .bind(timestamp::to_db(self.now()))
+            .push(" WHERE id = ")
+            .bind(id);
+        self.db().execute(sql, "updating metadata").await?;
+        // MySQL reports 0 changed rows when nothing differs, so check existence apart.
+        match self.record_find_by_id(id).await? {
+            Some(_) => Ok(()),
+            None => Err(Error::not_found(id)),
+        }
+    }
+
+    /// Moves the record with this id to the trash.
+    pub async fn record_soft_delete(&self, id: &str) -> Result<()> {
+        let record = self
+            .record_find_by_id(id)
+            .await?
+            .ok_or_else(|| Error::not_found(id))?;
+        self.token_soft_delete(&record.token).await
+    }
+
+    /// Deletes the record with this id for good.
+    pub async fn record_delete(&self, id: &str) -> Result<()> {
+        check_id(id)?;
+        let mut sql = self.sql(&format!(
+            "DELETE FROM {} WHERE id = ",
+            self.inner.vault_table
+        ));
+        sql.bind(id);
+        match self.db().execute(sql, "deleting a record").await? {
+            0 => Err(Error::not_found(id)),
+            _ => Ok(()),
+        }
+    }
+}

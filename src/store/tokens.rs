@@ -1,0 +1,372 @@
+//! Token operations: create, read, update, upsert, rekey, delete, soft delete,
+//! restore, renew, exists.
+//!
+//! Semantics (DESIGN.md): a soft-deleted token answers only to restore and hard delete;
+//! an expired one can be renewed, listed and deleted but not read or changed; changing a
+//! value needs the password that opens the current one.
+
+use chrono::{DateTime, Utc};
+
+use super::Store;
+use crate::crypto;
+use crate::db;
+use crate::error::{Error, Result};
+use crate::record::{Metadata, Record};
+use crate::secret::{Password, SecretValue};
+use crate::timestamp;
+use crate::token;
+
+/// How many times a write that lost a race with a concurrent writer is retried.
+const SWAP_ATTEMPTS: usize = 3;
+
+/// Options for creating a token.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    /// A custom token instead of a random one.
+    pub token: Option<String>,
+    /// Length of a random token, 15..=40 (default 32).
+    pub length: Option<usize>,
+    /// Expiry; `None` never expires. A past time is allowed and expires the token at once.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Plaintext metadata.
+    pub metadata: Metadata,
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    /// The token did not exist and was created.
+    Created,
+    /// The token existed and its value was replaced.
+    Updated,
+}
+
+fn lost_race() -> Error {
+    Error::Database {
+        context: "updating a value",
+        detail: "the record kept changing under concurrent writers; try again".into(),
+    }
+}
+
+/// A new record id: 16 hex digits of creation time (so ids of new rows land at the end
+/// of the primary-key index) and 16 random hex digits.
+fn new_id(now: DateTime<Utc>) -> Result<String> {
+    let micros = u64::try_from(now.timestamp_micros()).unwrap_or(0);
+    let random = u64::from_be_bytes(crypto::random_bytes::<8>()?);
+    Ok(format!("{micros:016x}{random:016x}"))
+}
+
+impl Store {
+    /// Creates a token holding `value`, sealed under `password`; returns the token.
+    #[tracing::instrument(skip_all)]
+    pub async fn token_create(
+        &self,
+        value: &SecretValue,
+        password: &Password,
+        options: CreateOptions,
+    ) -> Result<String> {
+        self.check_value(value)?;
+        self.inner.policy.check(password)?;
+        let data = options.metadata.to_json()?;
+        let expires_at = options
+            .expires_at
+            .map(|t| timestamp::check_range("expiry", t))
+            .transpose()?;
+        let prepared = self.inner.crypto.prepare(password);
+        let custom = options.token.is_some();
+        // A random token colliding is astronomically unlikely, but retrying costs nothing.
+        for _ in 0..SWAP_ATTEMPTS {
+            let token = match &options.token {
+                Some(t) => {
+                    token::validate(t)?;
+                    t.clone()
+                }
+                None => token::generate(options.length.unwrap_or(token::DEFAULT_GENERATED_LEN))?,
+            };
+            let envelope = self
+                .inner
+                .crypto
+                .seal(value, &prepared, &token, self.inner.vault_kdf)
+                .await?;
+            match self.insert(&token, envelope, expires_at, &data).await {
+                Ok(()) => return Ok(token),
+                Err(e) if db::is_unique_violation(&e) && custom => {
+                    return Err(Error::AlreadyExists { token });
+                }
+                Err(e) if db::is_unique_violation(&e) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(lost_race())
+    }
+
+    async fn insert(
+        &self,
+        token: &str,
+        envelope: String,
+        expires_at: Option<DateTime<Utc>>,
+        data: &str,
+    ) -> Result<()> {
+        let now = self.now();
+        let now_text = timestamp::to_db(now);
+        let mut sql = self.sql(&format!(
+            "INSERT INTO {} (id, token, value, password_hash, created_at, updated_at, expires_at, soft_deleted_at, data) VALUES (",
+            self.inner.vault_table
+        ));
+        sql.bind(new_id(now)?)
+            .push(", ")
+            .bind(token)
+            .push(", ")
+            .bind(envelope)
+            .push(", NULL, ")
+            .bind(now_text.as_str())
+            .push(", ")
+            .bind(now_text)
+            .push(", ")
+            .bind(expires_at.map(timestamp::to_db))
+            .push(", NULL, ")
+            .bind(data)
+            .push(")");
+        self.db().execute(sql, "creating a token").await?;
+        Ok(())
+    }
+
+    /// Reads the value of a live, unexpired token. A value in the Go library's `v2:`
+    /// format is re-sealed as `v3:` on its first successful read.
+    #[tracing::instrument(skip_all)]
+    pub async fn token_read(&self, token: &str, password: &Password) -> Result<SecretValue> {
+        let record = self.usable_record(token).await?;
+        let prepared = self.inner.crypto.prepare(password);
+        let value = self
+            .inner
+            .crypto
+            .open(&record.envelope, &prepared, &record.token)
+            .await?;
+        if crypto::is_v2(&record.envelope) {
+            self.upgrade_envelope(&record, &value, password).await?;
+        }
+        Ok(value)
+    }
+
+    /// Re-seals an opened legacy value in the current format. Losing the race to a
+    /// concurrent writer is fine: that writer wrote `v3:` already.
+    pub(super) async fn upgrade_envelope(
+        &self,
+        record: &Record,
+        value: &SecretValue,
+        password: &Password,
+    ) -> Result<()> {
+        let prepared = self.inner.crypto.prepare(password);
+        let envelope = self
+            .inner
+            .crypto
+            .seal(value, &prepared, &record.token, self.inner.vault_kdf)
+            .await?;
+        self.swap_envelope(record, envelope).await?;
+        Ok(())
+    }
+
+    /// Replaces the value of a live, unexpired token; `password` must open the current
+    /// value and seals the new one.
+    #[tracing::instrument(skip_all)]
+    pub async fn token_update(
+        &self,
+        token: &str,
+        value: &SecretValue,
+        password: &Password,
+    ) -> Result<()> {
+        self.check_value(value)?;
+        self.inner.policy.check(password)?;
+        for _ in 0..SWAP_ATTEMPTS {
+            let record = self.usable_record(token).await?;
+            if self.reseal(&record, password, password, value).await? {
+                return Ok(());
+            }
+        }
+        Err(lost_race())
+    }
+
+    /// Opens `record` with `old` (proving the caller knows it), seals `value` under
+    /// `new` and swaps it in. Returns false if a concurrent writer changed the record.
+    async fn reseal(
+        &self,
+        record: &Record,
+        old: &Password,
+        new: &Password,
+        value: &SecretValue,
+    ) -> Result<bool> {
+        let crypto = &self.inner.crypto;
+        crypto
+            .open(&record.envelope, &crypto.prepare(old), &record.token)
+            .await?;
+        let envelope = crypto
+            .seal(
+                value,
+                &crypto.prepare(new),
+                &record.token,
+                self.inner.vault_kdf,
+            )
+            .await?;
+        self.swap_envelope(record, envelope).await
+    }
+
+    /// Creates `token` with `value` if it does not exist, else updates it (which needs
+    /// the password that opens the current value). `options.token` is ignored.
+    #[tracing::instrument(skip_all)]
+    pub async fn token_upsert(
+        &self,
+        token: &str,
+        value: &SecretValue,
+        password: &Password,
+        options: CreateOptions,
+    ) -> Result<Upserted> {
+        token::validate(token)?;
+        self.check_value(value)?;
+        self.inner.policy.check(password)?;
+        for _ in 0..SWAP_ATTEMPTS {
+            match self.live_record(token).await {
+                Err(Error::NotFound { .. }) => {
+                    let create = CreateOptions {
+                        token: Some(token.to_owned()),
+                        ..options.clone()
+                    };
+                    match self.token_create(value, password, create).await {
+                        Ok(_) => return Ok(Upserted::Created),
+                        // Someone created it meanwhile: update theirs instead.
+                        Err(Error::AlreadyExists { .. }) => continue,
+                        Err(e) => return Err(e),
+                    }
+                }
+                Err(e) => return Err(e),
+                Ok(record) => {
+                    if record.is_expired_at(self.now()) {
+                        return Err(Error::Expired {
+                            tokens: vec![record.token],
+                        });
+                    }
+                    if self.reseal(&record, password, password, value).await? {
+                        return Ok(Upserted::Updated);
+                    }
+                }
+            }
+        }
+        Err(lost_race())
+    }
+
+    /// Re-encrypts one token's value from the `old` password to the `new` one.
+    #[tracing::instrument(skip_all)]
+    pub async fn token_rekey(&self, token: &str, old: &Password, new: &Password) -> Result<()> {
+        self.inner.policy.check(new)?;
+        for _ in 0..SWAP_ATTEMPTS {
+            let record = self.usable_record(token).await?;
+            let crypto = &self.inner.crypto;
+            let value = crypto
+                .open(&record.envelope, &crypto.prepare(old), &record.token)
+                .await?;
+            let envelope = crypto
+                .seal(
+                    &value,
+                    &crypto.prepare(new),
+                    &record.token,
+                    self.inner.vault_kdf,
+                )
+                .await?;
+            if self.swap_envelope(&record, envelope).await? {
+                return Ok(());
+            }
+        }
+        Err(lost_race())
+    }
+
+    /// Deletes a token for good, live or in the trash.
+    pub async fn token_delete(&self, token: &str) -> Result<()> {
+        token::validate(token)?;
+        let mut sql = self.sql(&format!(
+            "DELETE FROM {} WHERE token = ",
+            self.inner.vault_table
+        ));
+        sql.bind(token);
+        match self.db().execute(sql, "deleting a token").await? {
+            0 => Err(Error::not_found(token)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Moves a live token to the trash; [`Store::token_restore`] brings it back.
+    pub async fn token_soft_delete(&self, token: &str) -> Result<()> {
+        token::validate(token)?;
+        let now = timestamp::to_db(self.now());
+        let mut sql = self.sql(&format!(
+            "UPDATE {} SET soft_deleted_at = ",
+            self.inner.vault_table
+        ));
+        sql.bind(now.as_str())
+            .push(", updated_at = ")
+            .bind(now)
+            .push(" WHERE token = ")
+            .bind(token)
+            .push(" AND soft_deleted_at IS NULL");
+        if self.db().execute(sql, "soft-deleting a token").await? == 1 {
+            return Ok(());
+        }
+        // Nothing changed: say why.
+        self.live_record(token).await.map(|_| ())
+    }
+
+    /// Takes a token out of the trash; its value, password and expiry are as before.
+    pub async fn token_restore(&self, token: &str) -> Result<()> {
+        token::validate(token)?;
+        let mut sql = self.sql(&format!(
+            "UPDATE {} SET soft_deleted_at = NULL, updated_at = ",
+            self.inner.vault_table
+        ));
+        sql.bind(timestamp::to_db(self.now()))
+            .push(" WHERE token = ")
+            .bind(token)
+            .push(" AND soft_deleted_at IS NOT NULL");
+        if self.db().execute(sql, "restoring a token").await? == 1 {
+            return Ok(());
+        }
+        match self.fetch_by_token(token).await? {
+            None => Err(Error::not_found(token)),
+            Some(_) => Err(Error::invalid(
+                "token",
+                format!("{token} is not in the trash; there is nothing to restore"),
+            )),
+        }
+    }
+
+    /// Sets a live token's expiry (`None` = never). Works on expired tokens: that is how
+    /// they come back.
+    pub async fn token_renew(&self, token: &str, expires_at: Option<DateTime<Utc>>) -> Result<()> {
+        token::validate(token)?;
+        let expires_at = expires_at
+            .map(|t| timestamp::check_range("expiry", t))
+            .transpose()?;
+        let mut sql = self.sql(&format!(
+            "UPDATE {} SET expires_at = ",
+            self.inner.vault_table
+        ));
+        sql.bind(expires_at.map(timestamp::to_db))
+            .push(", updated_at = ")
+            .bind(timestamp::to_db(self.now()))
+            .push(" WHERE token = ")
+            .bind(token)
+            .push(" AND soft_deleted_at IS NULL");
+        if self.db().execute(sql, "renewing a token").await? == 1 {
+            return Ok(());
+        }
+        self.live_record(token).await.map(|_| ())
+    }
+
+    /// Whether a live record (not in the trash; expired or not) has this token.
+    pub async fn token_exists(&self, token: &str) -> Result<bool> {
+        token::validate(token)?;
+        let mut sql = self.sql(&format!(
+            "SELECT COUNT(*) FROM {} WHERE token = ",
+            self.inner.vault_table
+        ));
+        sql.bind(token).push(" AND soft_deleted_at IS NULL");
+        Ok(self.db().fetch_i64(sql, "checking a token").await? > 0)
+    }
+}
