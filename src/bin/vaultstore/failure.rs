@@ -1,0 +1,55 @@
+//! The CLI's errors and their exit codes (documented in the README).
+
+use std::fmt;
+use std::process::ExitCode;
+
+use vaultstore::ErrorCode;
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The store refused or failed.
+    Store(vaultstore::Error),
+    /// The command line is incomplete (exit 2, like clap's own usage errors).
+    Usage(String),
+    /// An input (file, variable, time, duration) is unusable (exit 7).
+    Input(String),
+}
+
+impl From<vaultstore::Error> for Failure {
+    fn from(e: vaultstore::Error) -> Self {
+        Self::Store(e)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Store(e) => write!(f, "{e}"),
+            Self::Usage(m) | Self::Input(m) => f.write_str(m),
+        }
+    }
+}
+
+impl Failure {
+    /// 0 success; 2 usage; 3 not found; 4 invalid password; 5 expired; 6 already exists;
+    /// 7 invalid input or policy; 8 database; 1 anything else.
+    pub fn exit_code(&self) -> ExitCode {
+        let n: u8 = match self {
+            Self::Usage(_) => 2,
+            Self::Input(_) => 7,
+            Self::Store(e) => match e.code() {
+                ErrorCode::NotFound => 3,
+                ErrorCode::InvalidPassword => 4,
+                ErrorCode::Expired => 5,
+                ErrorCode::AlreadyExists => 6,
+                ErrorCode::InvalidInput | ErrorCode::Policy => 7,
+                ErrorCode::Database => 8,
+                _ => 1,
+            },
+        };
+        ExitCode::from(n)
+    }
+}
+
+pub type Outcome<T = ()> = Result<T, Failure>;

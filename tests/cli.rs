@@ -1,0 +1,388 @@
+//! The `vaultstore` binary, run as a user or a script would, against every backend.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::Ctx;
+
+const PW: &str = "correct-horse-battery-cli";
+const NEW_PW: &str = "another-long-password-2";
+const VALUE: &str = "s3cr3t value ✓";
+
+struct Run<'a> {
+    ctx: &'a Ctx,
+}
+
+struct Result {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run<'_> {
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_vaultstore"));
+        c.arg("--db")
+            .arg(&self.ctx.url)
+            .args(args)
+            .env("PW", PW)
+            .env("NEW_PW", NEW_PW)
+            .env("VALUE", VALUE)
+            .env("SHORT", "short")
+            .env_remove("VAULTSTORE_DB")
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Result {
+        from(self.cmd(args).output().unwrap())
+    }
+
+    fn run_stdin(&self, args: &[&str], input: &str) -> Result {
+        let mut child = self
+            .cmd(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        from(child.wait_with_output().unwrap())
+    }
+
+    /// Runs and expects success; returns stdout without the final newline.
+    fn ok(&self, args: &[&str]) -> String {
+        let r = self.run(args);
+        assert_eq!(r.code, 0, "{args:?} failed: {}", r.stderr);
+        if r.stdout.is_empty() {
+            return String::new();
+        }
+        r.stdout
+            .strip_suffix('\n')
+            .unwrap_or_else(|| panic!("{args:?}: no final newline"))
+            .to_owned()
+    }
+
+    /// Runs and expects exit `code`; checks no secret leaked into stderr.
+    fn fails(&self, args: &[&str], code: i32) -> String {
+        let r = self.run(args);
+        assert_eq!(r.code, code, "{args:?}: stderr {}", r.stderr);
+        assert!(r.stdout.is_empty(), "{args:?} printed {}", r.stdout);
+        assert_eq!(r.stderr.lines().count(), 1, "one line: {}", r.stderr);
+        for secret in [PW, NEW_PW, VALUE] {
+            assert!(!r.stderr.contains(secret), "secret in stderr: {}", r.stderr);
+        }
+        r.stderr
+    }
+}
+
+fn from(o: Output) -> Result {
+    Result {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(o.stdout).unwrap(),
+        stderr: String::from_utf8(o.stderr).unwrap(),
+    }
+}
+
+async fn every_command_works_as_documented(ctx: &Ctx) {
+    let cli = Run { ctx };
+    let token = cli.ok(&[
+        "create",
+        "--password-env",
+        "PW",
+        "--value-env",
+        "VALUE",
+        "--label",
+        "Prod DB",
+        "--tag",
+        "db",
+        "--tag",
+        "prod",
+        "--expires-in",
+        "30d",
+    ]);
+    assert!(token.starts_with("tk_") && token.len() == 32, "{token}");
+    assert_eq!(cli.ok(&["read", &token, "--password-env", "PW"]), VALUE);
+    let json: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["read", &token, "--json", "--password-env", "PW"])).unwrap();
+    assert_eq!(json, serde_json::json!({"token": token, "value": VALUE}));
+
+    // Value from stdin (exact bytes), custom token and length.
+    let custom = cli.run_stdin(
+        &["create", "--token", "tk_custom", "--password-env", "PW"],
+        "line one\nline two\n",
+    );
+    assert_eq!(custom.code, 0, "{}", custom.stderr);
+    assert_eq!(custom.stdout, "tk_custom\n");
+    assert_eq!(
+        cli.ok(&["read", "tk_custom", "--password-env", "PW"]),
+        "line one\nline two\n"
+    );
+    let short = cli.ok(&[
+        "create",
+        "--length",
+        "15",
+        "--password-env",
+        "PW",
+        "--value-env",
+        "VALUE",
+    ]);
+    assert_eq!(short.len(), 15);
+
+    // Password and value from files.
+    let dir = tempfile::tempdir().unwrap();
+    let pw_file = dir.path().join("pw");
+    std::fs::write(&pw_file, format!("{PW}\n")).unwrap();
+    let value_file = dir.path().join("value");
+    std::fs::write(&value_file, "from a file").unwrap();
+    let pw_path = pw_file.to_str().unwrap();
+    let filed = cli.ok(&[
+        "create",
+        "--password-file",
+        pw_path,
+        "--value-file",
+        value_file.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        cli.ok(&["read", &filed, "--password-env", "PW"]),
+        "from a file"
+    );
+
+    let many: serde_json::Value = serde_json::from_str(&cli.ok(&[
+        "read-many",
+        &token,
+        "tk_custom",
+        "--json",
+        "--password-file",
+        pw_path,
+    ]))
+    .unwrap();
+    assert_eq!(many[&token], VALUE);
+    assert_eq!(many["tk_custom"], "line one\nline two\n");
+
+    let upd = cli.run_stdin(&["update", &filed, "--password-env", "PW"], "updated");
+    assert_eq!(upd.code, 0, "{}", upd.stderr);
+    assert_eq!(cli.ok(&["read", &filed, "--password-env", "PW"]), "updated");
+    cli.ok(&[
+        "rekey",
+        &filed,
+        "--password-env",
+        "PW",
+        "--new-password-env",
+        "NEW_PW",
+    ]);
+    assert_eq!(
+        cli.ok(&["read", &filed, "--password-env", "NEW_PW"]),
+        "updated"
+    );
+
+    assert_eq!(cli.ok(&["exists", &token]), "true");
+    cli.ok(&["soft-delete", &token]);
+    assert_eq!(cli.ok(&["exists", &token]), "false");
+    assert_eq!(cli.ok(&["count", "--deleted", "only"]), "1");
+    cli.ok(&["restore", &token]);
+    cli.ok(&["renew", &token, "--never"]);
+    assert_eq!(cli.ok(&["count", "--status", "never-expires"]), "4");
+    cli.ok(&["renew", &token, "--expires-in", "2h"]);
+    assert_eq!(cli.ok(&["count", "--expiring-within", "1d"]), "1");
+    cli.ok(&["renew", &token, "--expires-at", "2099-01-01T00:00:00Z"]);
+    assert_eq!(cli.ok(&["count", "--search", "PROD"]), "1");
+    assert_eq!(cli.ok(&["count", "--token-prefix", "tk_cus"]), "1");
+
+    // List: table for people, JSON with a cursor for scripts.
+    let table = cli.ok(&["list", "--sort", "token", "--order", "asc"]);
+    let mut lines = table.lines();
+    assert!(lines.next().unwrap().starts_with("TOKEN"));
+    assert_eq!(table.lines().count(), 5);
+    assert!(table.contains("Prod DB") && table.contains("db,prod"));
+    let page: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["list", "--json", "--limit", "2", "--order", "ASC"]))
+            .unwrap();
+    assert_eq!(page["records"].as_array().unwrap().len(), 2);
+    let first = &page["records"][0];
+    for key in [
+        "id",
+        "token",
+        "created_at",
+        "updated_at",
+        "expires_at",
+        "soft_deleted_at",
+        "data",
+    ] {
+        assert!(first.get(key).is_some(), "missing {key} in {first}");
+    }
+    let next = page["next"].as_str().unwrap();
+    let page2: serde_json::Value = serde_json::from_str(&cli.ok(&[
+        "list", "--json", "--limit", "2", "--order", "asc", "--after", next,
+    ]))
+    .unwrap();
+    assert_eq!(page2["records"].as_array().unwrap().len(), 2);
+    assert!(page2["next"].is_null());
+    let label_row = serde_json::from_str::<serde_json::Value>(
+        &cli.ok(&["list", "--json", "--search", "prod db"]),
+    )
+    .unwrap();
+    assert_eq!(label_row["records"][0]["data"]["label"], "Prod DB");
+    assert_eq!(
+        label_row["records"][0]["data"]["tags"],
+        serde_json::json!(["db", "prod"])
+    );
+
+    assert_eq!(
+        cli.ok(&[
+            "change-password",
+            "--password-env",
+            "PW",
+            "--new-password-env",
+            "NEW_PW"
+        ]),
+        "3"
+    );
+    assert_eq!(cli.ok(&["read", &token, "--password-env", "NEW_PW"]), VALUE);
+
+    cli.ok(&[
+        "create",
+        "--password-env",
+        "PW",
+        "--value-env",
+        "VALUE",
+        "--expires-at",
+        "2000-01-01T00:00:00Z",
+    ]);
+    assert_eq!(cli.ok(&["purge-expired", "--soft"]), "1");
+    assert_eq!(cli.ok(&["purge-expired"]), "1");
+    cli.ok(&["delete", &token]);
+    assert_eq!(cli.ok(&["exists", &token]), "false");
+}
+
+async fn exit_codes_tell_scripts_what_went_wrong(ctx: &Ctx) {
+    let cli = Run { ctx };
+    let token = cli.ok(&["create", "--password-env", "PW", "--value-env", "VALUE"]);
+    // 2: usage. There is no flag that takes a secret on the command line.
+    cli.fails(&["read", &token, "--password", PW], 2);
+    cli.fails(&["renew", &token], 2);
+    cli.fails(&["read", &token], 2); // no terminal to prompt on
+    // 3: not found.
+    let msg = cli.fails(&["read", "tk_missing", "--password-env", "PW"], 3);
+    assert!(msg.contains("tk_missing"));
+    cli.fails(&["read-many", &token, "tk_gone", "--password-env", "PW"], 3);
+    // 4: invalid password.
+    cli.fails(&["read", &token, "--password-env", "NEW_PW"], 4);
+    // 5: expired.
+    let old = cli.ok(&[
+        "create",
+        "--password-env",
+        "PW",
+        "--value-env",
+        "VALUE",
+        "--expires-at",
+        "2001-01-01T00:00:00Z",
+    ]);
+    cli.fails(&["read", &old, "--password-env", "PW"], 5);
+    // 6: already exists.
+    cli.fails(
+        &[
+            "create",
+            "--token",
+            &token,
+            "--password-env",
+            "PW",
+            "--value-env",
+            "VALUE",
+        ],
+        6,
+    );
+    // 7: invalid input or policy.
+    cli.fails(&["renew", &token, "--expires-in", "soon"], 7);
+    cli.fails(&["renew", &token, "--expires-at", "tomorrow"], 7);
+    cli.fails(&["read", "has space", "--password-env", "PW"], 7);
+    cli.fails(&["read", &token, "--password-env", "UNSET_VARIABLE_X"], 7);
+    cli.fails(&["list", "--after", "garbage!"], 7);
+    let policy = cli.fails(
+        &[
+            "rekey",
+            &token,
+            "--password-env",
+            "PW",
+            "--new-password-env",
+            "SHORT",
+        ],
+        7,
+    );
+    assert!(policy.contains("at least 16 characters"), "{policy}");
+    // 1: anything else (a trashed token).
+    cli.ok(&["soft-delete", &token]);
+    cli.fails(&["read", &token, "--password-env", "PW"], 1);
+}
+
+async fn secrets_never_appear_in_process_arguments(ctx: &Ctx) {
+    let cli = Run { ctx };
+    // The process blocks reading the value from stdin: look at its arguments meanwhile.
+    let mut child = cli
+        .cmd(&["create", "--password-env", "PW"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Until exec, /proc shows the test binary's own arguments: wait for ours.
+    let mut cmdline = String::new();
+    for _ in 0..200 {
+        let raw = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
+        cmdline = String::from_utf8_lossy(&raw).into_owned();
+        if cmdline.contains("create") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(cmdline.contains("--password-env"), "{cmdline}");
+    assert!(
+        !cmdline.contains(PW) && !cmdline.contains(VALUE),
+        "{cmdline}"
+    );
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(VALUE.as_bytes())
+        .unwrap();
+    let out = from(child.wait_with_output().unwrap());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let token = out.stdout.trim_end().to_owned();
+    assert_eq!(cli.ok(&["read", &token, "--password-env", "PW"]), VALUE);
+}
+
+async fn an_unreachable_database_exits_8(ctx: &Ctx) {
+    let url = match ctx.backend {
+        common::Backend::Sqlite => "sqlite:///nonexistent-dir/x/vault.db",
+        common::Backend::Postgres => "postgres://postgres@127.0.0.1:1/test",
+        common::Backend::MySql => "mysql://root@127.0.0.1:1/test",
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_vaultstore"))
+        .args(["--db", url, "count"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(8));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("database"), "{err}");
+}
+
+on_every_backend!(
+    every_command_works_as_documented,
+    exit_codes_tell_scripts_what_went_wrong,
+    secrets_never_appear_in_process_arguments,
+    an_unreachable_database_exits_8,
+);
