@@ -2,18 +2,18 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps run test lint fmt bench
+.PHONY: help deps run test lint fmt
 
 help:
-	@echo "make run    build and open VaultStore on the default SQLite vault"
-	@echo "make test   install what is missing, then fmt check, clippy and all tests"
+	@echo "make run    install what is missing, build, open VaultStore on the default SQLite vault"
+	@echo "make test   install what is missing, then fmt check, clippy and every test"
 
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh app
 
+# Extra arguments reach the app: make run ARGS="--db postgres://user@host/db"
 run: deps
-	@echo "The desktop window lands with issue #4. Until then the vault is used through the library;"
-	@echo "see README.md."
+	cargo run -p vaultstore-desktop -- $(ARGS)
 
 lint: deps
 	cargo fmt --all -- --check

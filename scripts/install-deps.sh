@@ -2,7 +2,8 @@
 # Installs what building and testing VaultStore needs on Debian/Ubuntu, and only what is
 # missing: system packages are checked with dpkg first, so a ready machine changes nothing.
 #   scripts/install-deps.sh        library and CLI
-#   scripts/install-deps.sh app    also the desktop app's GUI toolkit (WebKitGTK) and test drivers
+#   scripts/install-deps.sh app    also the desktop app's GUI toolkit (WebKitGTK), Xvfb and the
+#                                  WebDriver pieces its end-to-end tests use
 set -euo pipefail
 
 want=(build-essential pkg-config)
@@ -37,6 +38,11 @@ if ! command -v cargo >/dev/null; then
     echo "cargo is missing: install Rust 1.95 or newer from https://rustup.rs, then re-run" >&2
     exit 1
   fi
+fi
+
+# The end-to-end tests drive the app through tauri-driver (it starts WebKitWebDriver).
+if [[ "${1:-}" == "app" ]] && ! command -v tauri-driver >/dev/null && [[ ! -x "$HOME/.cargo/bin/tauri-driver" ]]; then
+  cargo install tauri-driver --version 2.1.0 --locked
 fi
 
 for component in rustfmt clippy; do

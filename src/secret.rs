@@ -40,6 +40,14 @@ impl From<&str> for Password {
     }
 }
 
+/// Passwords arrive from the UI as JSON strings: deserializing moves the string into the
+/// zeroizing wrapper without a copy. There is deliberately no `Serialize`.
+impl<'de> serde::Deserialize<'de> for Password {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Self::new)
+    }
+}
+
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Password(***)")
@@ -91,6 +99,14 @@ impl From<String> for SecretValue {
 impl From<&str> for SecretValue {
     fn from(value: &str) -> Self {
         Self::new(value)
+    }
+}
+
+/// Values arrive from the UI as JSON strings (see [`Password`]'s impl). No `Serialize`:
+/// revealing a value is an explicit act of the caller.
+impl<'de> serde::Deserialize<'de> for SecretValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Self::new)
     }
 }
 

@@ -85,3 +85,17 @@ async fn a_new_vault_uses_rfc9106_parameters_by_default() {
         &r.envelope[..20]
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_vault_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("private.db");
+    let store = Store::new(options(&format!("sqlite://{}", path.display())))
+        .await
+        .unwrap();
+    store.close().await;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "vault file mode {mode:o}");
+}

@@ -48,6 +48,28 @@ pub enum DbPool {
     MySql(MySqlPool),
 }
 
+/// Creates a new SQLite file readable by its owner only (SQLite gives its -wal and -shm
+/// files the same mode). Labels and notes are plaintext: other users have no business
+/// reading them. An existing file is left as it is.
+fn create_private_file(path: &std::path::Path) -> Result<()> {
+    let name = path.to_string_lossy();
+    if name.is_empty() || name == ":memory:" || name.starts_with("file:") || path.exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::Database {
+            context: "creating the SQLite database",
+            detail: format!("{}: {e}", path.display()),
+        }),
+    }
+}
+
 /// How long a server pool keeps retrying to hand out a connection before failing.
 const SERVER_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -87,6 +109,7 @@ impl DbPool {
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .foreign_keys(true);
+                create_private_file(opts.get_filename())?;
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
                     .connect_with(opts)

@@ -1,0 +1,212 @@
+//! What crosses the IPC boundary: command arguments from the UI and the shapes sent back.
+//! Field names are camelCase for JavaScript. Errors are `{code, message}` with codes
+//! mirrored in `ui/js/errors.js`.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use vaultstore::{
+    DeletedFilter, ExpiryFilter, Metadata, Record, RecordQuery, RecordStatus, SecretValue,
+    SortField, SortOrder,
+};
+
+/// An error for the UI: a stable `code` to branch on and a `message` for people.
+#[derive(Debug, Serialize)]
+pub struct ErrorDto {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl From<vaultstore::Error> for ErrorDto {
+    fn from(e: vaultstore::Error) -> Self {
+        Self {
+            code: e.code().as_str(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl ErrorDto {
+    /// The UI must ask for the record's password (none is remembered for it).
+    pub fn password_required(token: &str) -> Self {
+        Self {
+            code: "password_required",
+            message: format!("enter the password of {token} to open it"),
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self {
+            code: "invalid_input",
+            message: message.into(),
+        }
+    }
+}
+
+pub type CmdResult<T> = Result<T, ErrorDto>;
+
+/// Filters and paging of the records table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ListArgs {
+    pub search: Option<String>,
+    /// `all` (default), `active`, `expired`, `never`, `expiring`.
+    pub expiry: Option<String>,
+    /// With `expiring`: within this many days.
+    pub expiring_days: Option<u32>,
+    /// `vault` (default), `trash` or `all`.
+    pub view: Option<String>,
+    pub sort: Option<String>,
+    pub order: Option<String>,
+    pub limit: Option<u32>,
+    pub after: Option<String>,
+}
+
+impl ListArgs {
+    pub fn query(&self, now: DateTime<Utc>) -> CmdResult<RecordQuery> {
+        let mut q = RecordQuery::new();
+        q = match self.view.as_deref().unwrap_or("vault") {
+            "vault" => q.deleted(DeletedFilter::Exclude),
+            "trash" => q.deleted(DeletedFilter::Only),
+            "all" => q.deleted(DeletedFilter::Include),
+            other => return Err(ErrorDto::invalid(format!("unknown view {other:?}"))),
+        };
+        if let Some(s) = self
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            q = q.search(s);
+        }
+        q = match self.expiry.as_deref().unwrap_or("all") {
+            "all" => q,
+            "active" => q.expiry(ExpiryFilter::Active),
+            "expired" => q.expiry(ExpiryFilter::Expired),
+            "never" => q.expiry(ExpiryFilter::Never),
+            "expiring" => {
+                let days = i64::from(self.expiring_days.unwrap_or(7).clamp(1, 3650));
+                q.expiry(ExpiryFilter::ExpiringBefore(now + Duration::days(days)))
+            }
+            other => {
+                return Err(ErrorDto::invalid(format!(
+                    "unknown expiry filter {other:?}"
+                )));
+            }
+        };
+        if let Some(sort) = &self.sort {
+            q = q.sort(sort.parse::<SortField>()?);
+        }
+        if let Some(order) = &self.order {
+            q = q.order(order.parse::<SortOrder>()?);
+        }
+        if let Some(limit) = self.limit {
+            q = q.limit(limit);
+        }
+        if let Some(after) = &self.after {
+            q = q.after(after.parse()?);
+        }
+        Ok(q)
+    }
+}
+
+/// One row of the records table: metadata only, never the value.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordDto {
+    pub id: String,
+    pub token: String,
+    pub label: Option<String>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub soft_deleted_at: Option<DateTime<Utc>>,
+    /// `active`, `expired` or `deleted`.
+    pub status: &'static str,
+    /// A password for this record is remembered in this session.
+    pub opened: bool,
+}
+
+impl RecordDto {
+    pub fn new(r: Record, now: DateTime<Utc>, opened: bool) -> Self {
+        let status = match r.status_at(now) {
+            RecordStatus::Active => "active",
+            RecordStatus::Expired => "expired",
+            RecordStatus::Deleted => "deleted",
+        };
+        Self {
+            id: r.id,
+            token: r.token,
+            label: r.metadata.label,
+            tags: r.metadata.tags,
+            notes: r.metadata.notes,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            expires_at: r.expires_at,
+            soft_deleted_at: r.soft_deleted_at,
+            status,
+            opened,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageDto {
+    pub records: Vec<RecordDto>,
+    pub next: Option<String>,
+}
+
+/// Metadata as the UI edits it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MetadataArgs {
+    pub label: Option<String>,
+    pub notes: Option<String>,
+    pub tags: Vec<String>,
+}
+
+impl MetadataArgs {
+    pub fn into_metadata(self) -> Metadata {
+        let blank = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
+        Metadata {
+            label: blank(self.label),
+            notes: blank(self.notes),
+            tags: self
+                .tags
+                .into_iter()
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+                .collect(),
+            ..Metadata::default()
+        }
+    }
+}
+
+/// A revealed value on its way to the UI: serialized straight from the zeroizing buffer.
+pub struct RevealedDto(pub SecretValue);
+
+impl Serialize for RevealedDto {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Revealed", 1)?;
+        st.serialize_field("value", self.0.expose())?;
+        st.end()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgressDto {
+    pub done: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultInfoDto {
+    pub database: String,
+    pub backend: &'static str,
+    pub kdf: String,
+}

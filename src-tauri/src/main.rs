@@ -1,0 +1,100 @@
+//! VaultStore Desktop: hosts a `vaultstore::Store` and exposes it to the web UI in
+//! `ui/` through thin commands (`commands.rs`).
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod dto;
+mod settings;
+mod state;
+
+use std::time::Duration;
+
+use tauri::{Emitter, Manager};
+use vaultstore::{Store, StoreOptions};
+
+use state::AppState;
+
+/// The database URL: `--db URL`, else `$VAULTSTORE_DB`, else the default SQLite vault.
+fn database_url() -> Result<String, vaultstore::Error> {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--db" {
+            if let Some(url) = args.next() {
+                return Ok(url);
+            }
+        } else if let Some(url) = arg.strip_prefix("--db=") {
+            return Ok(url.to_owned());
+        }
+    }
+    match std::env::var("VAULTSTORE_DB") {
+        Ok(url) if !url.is_empty() => Ok(url),
+        _ => vaultstore::default_database_url(),
+    }
+}
+
+/// The URL without a password, for display.
+fn display_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}@{}", &url[..scheme_end + 3], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Locks the vault when the user has been idle longer than the setting allows.
+fn spawn_idle_lock(app: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            let state = app.state::<AppState>();
+            let limit = Duration::from_secs(u64::from(state.settings().idle_lock_minutes) * 60);
+            if state.idle_for() >= limit && state.lock_vault() {
+                let _ = app.emit("vault-locked", "idle");
+            }
+        }
+    });
+}
+
+fn main() {
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            let url = database_url()?;
+            let store = tauri::async_runtime::block_on(Store::new(StoreOptions::new(&url)))?;
+            let settings_path = app.path().app_config_dir()?.join("settings.json");
+            app.manage(AppState::new(store, display_url(&url), settings_path));
+            spawn_idle_lock(app.handle().clone());
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::vault_info,
+            commands::list_records,
+            commands::count_records,
+            commands::create_record,
+            commands::reveal_value,
+            commands::copy_value,
+            commands::update_value,
+            commands::update_metadata,
+            commands::rekey_record,
+            commands::renew_record,
+            commands::soft_delete_record,
+            commands::restore_record,
+            commands::delete_record,
+            commands::purge_expired,
+            commands::change_password,
+            commands::cancel_operation,
+            commands::lock_vault,
+            commands::get_settings,
+            commands::set_settings,
+        ])
+        .run(tauri::generate_context!("../tauri.conf.json"));
+    if let Err(e) = result {
+        eprintln!("vaultstore-desktop: {e}");
+        std::process::exit(1);
+    }
+}

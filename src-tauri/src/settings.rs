@@ -1,0 +1,75 @@
+//! User settings of the app (not of the vault): kept in `settings.json` in the app's
+//! config folder. Bad or missing files fall back to the defaults.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::dto::ErrorDto;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// Lock (forget every opened key) after this many idle minutes.
+    pub idle_lock_minutes: u32,
+    /// Clear a copied value from the clipboard after this many seconds.
+    pub clipboard_clear_seconds: u32,
+    /// Mask a revealed value again after this many seconds.
+    pub reveal_seconds: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            idle_lock_minutes: 5,
+            clipboard_clear_seconds: 30,
+            reveal_seconds: 30,
+        }
+    }
+}
+
+impl Settings {
+    pub fn validate(&self) -> Result<(), ErrorDto> {
+        let check = |name: &str, v: u32, lo: u32, hi: u32| {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(ErrorDto::invalid(format!(
+                    "{name} must be between {lo} and {hi}"
+                )))
+            }
+        };
+        check("idle lock (minutes)", self.idle_lock_minutes, 1, 720)?;
+        check(
+            "clipboard clearing (seconds)",
+            self.clipboard_clear_seconds,
+            5,
+            600,
+        )?;
+        check("reveal time (seconds)", self.reveal_seconds, 5, 600)
+    }
+
+    pub fn load(path: &Path) -> Self {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Self>(&t).ok())
+            .filter(|s| s.validate().is_ok())
+            .unwrap_or_default()
+    }
+
+    /// Writes to a temp file and renames it over the old one, so a crash never leaves a
+    /// half-written settings file.
+    pub fn save(&self, path: &PathBuf) -> Result<(), ErrorDto> {
+        let fail = |e: std::io::Error| ErrorDto {
+            code: "io",
+            message: format!("could not save settings to {}: {e}", path.display()),
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        let tmp = path.with_extension("json.tmp");
+        let text = serde_json::to_string_pretty(self).unwrap_or_default();
+        std::fs::write(&tmp, text).map_err(fail)?;
+        std::fs::rename(&tmp, path).map_err(fail)
+    }
+}

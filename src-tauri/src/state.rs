@@ -1,0 +1,136 @@
+//! The app's state: the store (its pool is shareable, so no lock around it) and small
+//! mutable pieces behind short-lived std locks that are never held across an `.await`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use vaultstore::{Cancel, Password, Store};
+
+use crate::dto::ErrorDto;
+use crate::settings::Settings;
+
+/// What this session has opened: the passwords of revealed records, so a second reveal
+/// or an edit does not ask again. Forgotten (zeroized) on lock and idle timeout, together
+/// with the store's derived keys.
+struct Session {
+    last_activity: Instant,
+    opened: HashMap<String, Password>,
+}
+
+pub struct AppState {
+    pub store: Store,
+    /// The database, for the title bar (no password in it).
+    pub database: String,
+    session: Mutex<Session>,
+    settings: Mutex<Settings>,
+    settings_path: PathBuf,
+    operation: Mutex<Option<Cancel>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl AppState {
+    pub fn new(store: Store, database: String, settings_path: PathBuf) -> Self {
+        Self {
+            store,
+            database,
+            session: Mutex::new(Session {
+                last_activity: Instant::now(),
+                opened: HashMap::new(),
+            }),
+            settings: Mutex::new(Settings::load(&settings_path)),
+            settings_path,
+            operation: Mutex::new(None),
+        }
+    }
+
+    /// Notes user activity (every command does), postponing the idle lock.
+    pub fn touch(&self) {
+        lock(&self.session).last_activity = Instant::now();
+    }
+
+    pub fn idle_for(&self) -> Duration {
+        lock(&self.session).last_activity.elapsed()
+    }
+
+    pub fn remember(&self, token: &str, password: &Password) {
+        lock(&self.session)
+            .opened
+            .insert(token.to_owned(), password.clone());
+    }
+
+    pub fn forget(&self, token: &str) {
+        lock(&self.session).opened.remove(token);
+    }
+
+    pub fn is_open(&self, token: &str) -> bool {
+        lock(&self.session).opened.contains_key(token)
+    }
+
+    /// The password given, or the one remembered for `token`.
+    pub fn password_for(&self, token: &str, given: Option<Password>) -> Result<Password, ErrorDto> {
+        match given {
+            Some(p) => Ok(p),
+            None => lock(&self.session)
+                .opened
+                .get(token)
+                .cloned()
+                .ok_or_else(|| ErrorDto::password_required(token)),
+        }
+    }
+
+    /// Forgets every opened password and derived key. Returns whether anything was open.
+    pub fn lock_vault(&self) -> bool {
+        let had = {
+            let mut s = lock(&self.session);
+            let had = !s.opened.is_empty();
+            s.opened.clear();
+            had
+        };
+        self.store.lock();
+        had
+    }
+
+    pub fn settings(&self) -> Settings {
+        *lock(&self.settings)
+    }
+
+    pub fn set_settings(&self, new: Settings) -> Result<(), ErrorDto> {
+        new.validate()?;
+        new.save(&self.settings_path)?;
+        *lock(&self.settings) = new;
+        Ok(())
+    }
+
+    /// Registers a long operation; only one runs at a time.
+    pub fn begin_operation(&self) -> Result<Cancel, ErrorDto> {
+        let mut op = lock(&self.operation);
+        if op.is_some() {
+            return Err(ErrorDto {
+                code: "busy",
+                message: "another long operation is running; wait for it or cancel it".into(),
+            });
+        }
+        let cancel = Cancel::new();
+        *op = Some(cancel.clone());
+        Ok(cancel)
+    }
+
+    pub fn end_operation(&self) {
+        *lock(&self.operation) = None;
+    }
+
+    pub fn cancel_operation(&self) -> bool {
+        match &*lock(&self.operation) {
+            Some(c) => {
+                c.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+}

@@ -1,0 +1,502 @@
+//! End-to-end: the real app window under Xvfb, driven through tauri-driver and
+//! WebKitWebDriver, on a temp SQLite vault. Without Xvfb, tauri-driver or
+//! WebKitWebDriver the test skips loudly, unless `CI=true`, where it fails.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+const APP: &str = env!("CARGO_BIN_EXE_vaultstore-desktop");
+const PASSWORD: &str = "e2e-password-long-enough";
+const SECRET: &str = "postgres://svc:hunter2@db/prod";
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+fn find_tool(name: &str) -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::split_paths(&std::env::var_os("PATH")?).collect();
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(Path::new(&home).join(".cargo/bin"));
+    }
+    dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Xvfb and tauri-driver for one test; both are killed on drop, also when the test
+/// fails, so no orphan holds the test's output open.
+struct Desktop {
+    xvfb: Child,
+    driver: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = self.xvfb.kill();
+        let _ = self.xvfb.wait();
+    }
+}
+
+impl Desktop {
+    fn start() -> Option<Self> {
+        let tools = ["Xvfb", "tauri-driver", "WebKitWebDriver"].map(find_tool);
+        if let Some(i) = tools.iter().position(Option::is_none) {
+            let missing = ["Xvfb", "tauri-driver", "WebKitWebDriver"][i];
+            if in_ci() {
+                panic!("CI=true and {missing} is missing: run scripts/install-deps.sh app");
+            }
+            eprintln!(
+                "SKIPPED end-to-end test: {missing} is not installed (scripts/install-deps.sh app)"
+            );
+            return None;
+        }
+        let [xvfb, driver, _] = tools.map(Option::unwrap);
+        let dir = tempfile::tempdir().unwrap();
+        let display = (90..400)
+            .find(|n| {
+                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                    && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            })
+            .unwrap();
+        let xvfb = Command::new(xvfb)
+            .args([
+                &format!(":{display}"),
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let socket = format!("/tmp/.X11-unix/X{display}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !Path::new(&socket).exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join("tauri-driver.log")).unwrap();
+        let driver = Command::new(driver)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &free_port().to_string(),
+            ])
+            .env("DISPLAY", format!(":{display}"))
+            // The app under test opens a fresh vault and keeps its settings apart.
+            .env(
+                "VAULTSTORE_DB",
+                format!("sqlite://{}", dir.path().join("vault.db").display()),
+            )
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut desktop = Self {
+            xvfb,
+            driver,
+            port,
+            dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", desktop.port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not listen: {}",
+                desktop.log()
+            );
+            if let Ok(Some(status)) = desktop.driver.try_wait() {
+                panic!("tauri-driver exited with {status}: {}", desktop.log());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(desktop)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("tauri-driver.log")).unwrap_or_default()
+    }
+
+    async fn connect(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), json!({ "application": APP }));
+        caps.insert("browserName".into(), json!("wry"));
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .unwrap_or_else(|e| panic!("no WebDriver session: {e}\n{}", self.log()))
+    }
+}
+
+/// A driven window with helpers that wait for the UI instead of sleeping blindly.
+struct Ui {
+    c: Client,
+}
+
+impl Ui {
+    async fn js(&self, script: &str) -> Value {
+        self.c.execute(script, vec![]).await.unwrap()
+    }
+
+    /// Polls a JavaScript expression until it is truthy.
+    async fn until(&self, what: &str, expr: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let v = self.js(&format!("return !!({expr});")).await;
+            if v == json!(true) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {expr}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        let el = self
+            .c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        // Dialog contents scroll; bring the control into view as a user would.
+        self.c
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(&el).unwrap()],
+            )
+            .await
+            .unwrap();
+        el.click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e:?}"));
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let el = self.c.find(Locator::Css(css)).await.unwrap();
+        el.clear().await.unwrap();
+        if !text.is_empty() {
+            el.send_keys(text).await.unwrap();
+        }
+    }
+
+    /// Sets a <select> and fires `change`, as choosing with the mouse does.
+    async fn choose(&self, css: &str, value: &str) {
+        let el = self.c.find(Locator::Css(css)).await.unwrap();
+        self.c
+            .execute(
+                "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
+                vec![serde_json::to_value(&el).unwrap(), json!(value)],
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn rows(&self) -> Vec<String> {
+        let v = self
+            .js("return [...document.querySelectorAll('#records tbody tr')].map(r => r.cells[1].textContent);")
+            .await;
+        serde_json::from_value(v).unwrap()
+    }
+
+    async fn until_rows(&self, want: &[&str]) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let mut got = self.rows().await;
+            got.sort();
+            let mut w: Vec<String> = want.iter().map(|s| (*s).to_owned()).collect();
+            w.sort();
+            if got == w {
+                return;
+            }
+            assert!(Instant::now() < deadline, "rows {got:?}, wanted {w:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn open_row(&self, label: &str) {
+        self.c
+            .find(Locator::XPath(&format!(
+                "//table[@id='records']//tr[td[2][text()='{label}']]/td[1]"
+            )))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        self.until(
+            "the record dialog",
+            "document.getElementById('record-dialog').open",
+        )
+        .await;
+    }
+
+    async fn screenshot(&self, name: &str) {
+        // Transient toasts would cover the view; then two animation frames, so the
+        // picture shows the DOM as it is now.
+        self.c
+            .execute_async(
+                "const done = arguments[0]; document.getElementById('toasts').replaceChildren(); requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let png = self.c.screenshot().await.unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), png).unwrap();
+    }
+
+    async fn create(&self, value: &str, label: &str, tags: &str, expiry: &str) {
+        self.click("#btn-new").await;
+        self.until(
+            "the create dialog",
+            "document.getElementById('create-dialog').open",
+        )
+        .await;
+        self.type_into("#create-dialog textarea[name=value]", value)
+            .await;
+        self.type_into("#create-dialog input[name=password]", PASSWORD)
+            .await;
+        self.type_into("#create-dialog input[name=confirm]", PASSWORD)
+            .await;
+        self.type_into("#create-dialog input[name=label]", label)
+            .await;
+        self.type_into("#create-dialog input[name=tags]", tags)
+            .await;
+        self.choose("#create-dialog select[name=expiryPreset]", expiry)
+            .await;
+        self.click("#create-dialog [data-action=submit]").await;
+        self.until(
+            "the create dialog to close",
+            "!document.getElementById('create-dialog').open",
+        )
+        .await;
+    }
+
+    async fn dom_text(&self) -> String {
+        self.js("return document.documentElement.outerHTML + document.body.innerText;")
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_manages_secrets_in_the_real_window() {
+    let Some(desktop) = Desktop::start() else {
+        return;
+    };
+    let ui = Ui {
+        c: desktop.connect().await,
+    };
+    ui.until("the app to load", "document.body.dataset.ready === 'true'")
+        .await;
+
+    // Create: a bad password keeps the dialog open and filled, with the error beside it.
+    ui.click("#btn-new").await;
+    ui.type_into("#create-dialog textarea[name=value]", SECRET)
+        .await;
+    ui.type_into("#create-dialog input[name=password]", "short")
+        .await;
+    ui.type_into("#create-dialog input[name=confirm]", "short")
+        .await;
+    ui.click("#create-dialog [data-action=submit]").await;
+    ui.until(
+        "the policy error",
+        "document.querySelector('#create-dialog [data-for=password]').textContent.includes('16')",
+    )
+    .await;
+    let kept = ui
+        .js("return document.querySelector('#create-dialog textarea[name=value]').value")
+        .await;
+    assert_eq!(kept, json!(SECRET), "a failed create keeps what was typed");
+    ui.click("#create-dialog button[value=cancel]").await;
+
+    ui.create(SECRET, "Production DB", "prod, db", "7").await;
+    ui.create("ghp_example", "GitHub token", "ci", "never")
+        .await;
+    ui.create("old", "Legacy FTP", "", "365").await;
+    ui.until_rows(&["Production DB", "GitHub token", "Legacy FTP"])
+        .await;
+    ui.until(
+        "the total",
+        "document.getElementById('total').textContent === '3 records'",
+    )
+    .await;
+    ui.screenshot("vault.png").await;
+
+    // Filter by text and by expiry.
+    ui.type_into("#search", "github").await;
+    ui.until_rows(&["GitHub token"]).await;
+    ui.type_into("#search", "PROD").await;
+    ui.until_rows(&["Production DB"]).await;
+    ui.c.find(Locator::Css("#search"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    ui.js("document.getElementById('search').dispatchEvent(new Event('input'))")
+        .await;
+    ui.choose("#expiry", "expiring").await;
+    ui.until_rows(&["Production DB"]).await;
+    ui.choose("#expiry", "never").await;
+    ui.until_rows(&["GitHub token"]).await;
+    ui.choose("#expiry", "all").await;
+    ui.until_rows(&["Production DB", "GitHub token", "Legacy FTP"])
+        .await;
+
+    // Lock: the passwords remembered since creation are forgotten.
+    ui.click("#btn-lock").await;
+    ui.until("the rows to show closed", "![...document.querySelectorAll('#records td.status')].some(td => td.textContent.includes('open'))").await;
+    assert!(
+        !ui.dom_text().await.contains(SECRET),
+        "no plaintext before reveal"
+    );
+
+    // Reveal: wrong password, then the right one.
+    ui.open_row("Production DB").await;
+    ui.type_into(
+        "#record-dialog input[name=password]",
+        "wrong-password-wrong-password",
+    )
+    .await;
+    ui.click("#record-dialog [data-action=open]").await;
+    ui.until(
+        "the wrong-password message",
+        "document.querySelector('#record-dialog [data-for=password]').textContent.includes('Wrong password')",
+    )
+    .await;
+    ui.type_into("#record-dialog input[name=password]", PASSWORD)
+        .await;
+    ui.click("#record-dialog [data-action=open]").await;
+    ui.until(
+        "the value section",
+        "!document.querySelector('#record-dialog [data-role=value]').hidden",
+    )
+    .await;
+    assert!(!ui.dom_text().await.contains(SECRET), "masked until Show");
+    ui.click("#record-dialog [data-action=toggle]").await;
+    ui.until(
+        "the value",
+        &format!(
+            "document.querySelector('#record-dialog [data-role=value-text]').textContent === {}",
+            json!(SECRET)
+        ),
+    )
+    .await;
+    ui.screenshot("reveal.png").await;
+    ui.click("#record-dialog [data-action=toggle]").await;
+    assert!(
+        !ui.dom_text().await.contains(SECRET),
+        "gone from the DOM once hidden"
+    );
+
+    // Edit the value (the password is remembered now).
+    ui.click("#record-dialog [data-action=edit-value]").await;
+    ui.type_into("#record-dialog textarea[name=newValue]", "rotated-secret")
+        .await;
+    ui.click("#record-dialog [data-action=save-value]").await;
+    ui.until(
+        "the edit to finish",
+        "document.querySelector('#record-dialog [data-role=value]').hidden",
+    )
+    .await;
+    ui.click("#record-dialog button[value=close]").await;
+    ui.open_row("Production DB").await;
+    ui.until(
+        "the value section",
+        "!document.querySelector('#record-dialog [data-role=value]').hidden",
+    )
+    .await;
+    ui.click("#record-dialog [data-action=toggle]").await;
+    ui.until(
+        "the edited value",
+        "document.querySelector('#record-dialog [data-role=value-text]').textContent === 'rotated-secret'",
+    )
+    .await;
+
+    // Soft delete, find it in the Trash, restore, reveal again.
+    ui.click("#record-dialog [data-action=trash]").await;
+    ui.until_rows(&["GitHub token", "Legacy FTP"]).await;
+    ui.click("#view-trash").await;
+    ui.until_rows(&["Production DB"]).await;
+    ui.screenshot("trash.png").await;
+    ui.open_row("Production DB").await;
+    ui.click("#record-dialog [data-action=restore]").await;
+    ui.until_rows(&[]).await;
+    ui.click("#view-vault").await;
+    ui.until_rows(&["Production DB", "GitHub token", "Legacy FTP"])
+        .await;
+    ui.open_row("Production DB").await;
+    ui.until(
+        "the value section",
+        "!document.querySelector('#record-dialog [data-role=value]').hidden",
+    )
+    .await;
+    ui.click("#record-dialog [data-action=toggle]").await;
+    ui.until(
+        "the value after restore",
+        "document.querySelector('#record-dialog [data-role=value-text]').textContent === 'rotated-secret'",
+    )
+    .await;
+
+    // Lock clears keys: the next reveal asks for the password again.
+    ui.click("#record-dialog button[value=close]").await;
+    ui.click("#btn-lock").await;
+    ui.until(
+        "the lock toast",
+        "document.getElementById('toasts').textContent.includes('Locked')",
+    )
+    .await;
+    ui.open_row("Production DB").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let asks = ui
+        .js("return !document.querySelector('#record-dialog [data-role=unlock]').hidden && document.querySelector('#record-dialog [data-role=value]').hidden")
+        .await;
+    assert_eq!(asks, json!(true), "after Lock the password is asked again");
+    ui.screenshot("locked-record.png").await;
+    ui.click("#record-dialog button[value=close]").await;
+
+    // The CSP blocks inline script.
+    let ran = ui
+        .js("const s = document.createElement('script'); s.textContent = 'window.__inlineRan = true'; document.body.append(s); return window.__inlineRan === true;")
+        .await;
+    assert_eq!(
+        ran,
+        json!(false),
+        "inline script must be blocked by the CSP"
+    );
+
+    ui.c.close().await.unwrap();
+}

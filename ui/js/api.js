@@ -1,0 +1,51 @@
+// The only module that talks to the Tauri backend. Every command goes through `call`,
+// which turns the backend's {code, message} errors into a typed UserError.
+const tauri = window.__TAURI__;
+
+export class UserError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = 'UserError';
+    this.code = code;
+  }
+}
+
+async function call(command, args = {}) {
+  try {
+    return await tauri.core.invoke(command, args);
+  } catch (e) {
+    if (e && typeof e === 'object' && typeof e.code === 'string') {
+      throw new UserError(e.code, e.message);
+    }
+    throw new UserError('internal', String(e));
+  }
+}
+
+export const api = {
+  vaultInfo: () => call('vault_info'),
+  listRecords: (args) => call('list_records', { args }),
+  countRecords: (args) => call('count_records', { args }),
+  createRecord: (args) => call('create_record', { args }),
+  // `password` may be null: the backend then uses the one remembered this session.
+  revealValue: (token, password) => call('reveal_value', { token, password }),
+  copyValue: (token, password) => call('copy_value', { token, password }),
+  updateValue: (token, value, password) => call('update_value', { token, value, password }),
+  updateMetadata: (id, metadata) => call('update_metadata', { id, metadata }),
+  rekeyRecord: (token, oldPassword, newPassword) =>
+    call('rekey_record', { token, old: oldPassword, new: newPassword }),
+  renewRecord: (token, expiresAt) => call('renew_record', { token, expiresAt }),
+  softDeleteRecord: (token) => call('soft_delete_record', { token }),
+  restoreRecord: (token) => call('restore_record', { token }),
+  deleteRecord: (token) => call('delete_record', { token }),
+  purgeExpired: (soft) => call('purge_expired', { soft }),
+  changePassword(oldPassword, newPassword, onProgress) {
+    const channel = new tauri.core.Channel();
+    channel.onmessage = onProgress;
+    return call('change_password', { old: oldPassword, new: newPassword, onProgress: channel });
+  },
+  cancelOperation: () => call('cancel_operation'),
+  lockVault: () => call('lock_vault'),
+  getSettings: () => call('get_settings'),
+  setSettings: (settings) => call('set_settings', { settings }),
+  onLocked: (handler) => tauri.event.listen('vault-locked', handler),
+};

@@ -1,0 +1,128 @@
+// Wires the views together: filters drive the table, dialogs report changes, keyboard
+// shortcuts, locking and the theme.
+import { api } from './api.js';
+import { describe } from './errors.js';
+import { confirmAction } from './confirm-dialog.js';
+import { CreateDialog } from './create-dialog.js';
+import { PasswordDialog } from './password-dialog.js';
+import { RecordDialog } from './record-dialog.js';
+import { RecordsTable } from './records-table.js';
+import { SettingsDialog } from './settings-dialog.js';
+import { toast } from './toast.js';
+
+const $ = (id) => document.getElementById(id);
+
+function applyTheme(theme) {
+  if (theme) document.documentElement.dataset.theme = theme;
+}
+
+function debounce(fn, ms) {
+  let t;
+  return (...args) => {
+    clearTimeout(t);
+    t = setTimeout(() => fn(...args), ms);
+  };
+}
+
+async function main() {
+  applyTheme(localStorage.getItem('theme'));
+  const table = new RecordsTable($('records'), {
+    empty: $('empty'), sentinel: $('sentinel'), total: $('total'), error: $('list-error'),
+  });
+  const settings = new SettingsDialog($('settings-dialog'));
+  const create = new CreateDialog($('create-dialog'));
+  const record = new RecordDialog($('record-dialog'), () => settings.current);
+  const passwords = new PasswordDialog($('password-dialog'));
+  const refresh = () => table.reload();
+
+  table.addEventListener('open-record', (e) => record.open(e.detail));
+  create.addEventListener('created', (e) => {
+    toast(`Created ${e.detail}.`);
+    refresh();
+  });
+  record.addEventListener('changed', refresh);
+  passwords.addEventListener('changed', refresh);
+
+  // Filters
+  $('search').addEventListener('input', debounce((e) => table.setFilters({ search: e.target.value.trim() }), 200));
+  $('expiry').addEventListener('change', (e) => {
+    $('expiring-days-label').hidden = e.target.value !== 'expiring';
+    table.setFilters({ expiry: e.target.value });
+  });
+  $('expiring-days').addEventListener('change', (e) => table.setFilters({ expiringDays: e.target.value }));
+  for (const [id, view] of [['view-vault', 'vault'], ['view-trash', 'trash']]) {
+    $(id).addEventListener('click', () => {
+      $('view-vault').setAttribute('aria-selected', String(view === 'vault'));
+      $('view-trash').setAttribute('aria-selected', String(view === 'trash'));
+      table.setFilters({ view });
+    });
+  }
+
+  // Header actions
+  const closeMenu = () => document.querySelector('details.menu').removeAttribute('open');
+  const lock = async () => {
+    await api.lockVault();
+    if ($('record-dialog').open) $('record-dialog').close();
+    toast('Locked: every opened password was forgotten.');
+    refresh();
+  };
+  $('btn-new').addEventListener('click', () => create.open());
+  $('btn-lock').addEventListener('click', lock);
+  $('btn-settings').addEventListener('click', () => { closeMenu(); settings.open(); });
+  $('btn-change-password').addEventListener('click', () => { closeMenu(); passwords.open(); });
+  $('btn-theme').addEventListener('click', () => {
+    closeMenu();
+    const dark = document.documentElement.dataset.theme === 'dark'
+      || (!document.documentElement.dataset.theme && matchMedia('(prefers-color-scheme: dark)').matches);
+    const theme = dark ? 'light' : 'dark';
+    localStorage.setItem('theme', theme);
+    applyTheme(theme);
+  });
+  $('btn-purge').addEventListener('click', async () => {
+    closeMenu();
+    try {
+      const count = await api.countRecords({ view: 'all', expiry: 'expired' });
+      if (count === 0) {
+        toast('No expired records to purge.');
+        return;
+      }
+      const ok = await confirmAction('Purge expired records?',
+        `${count} expired record${count === 1 ? '' : 's'} (including any in the Trash) will be deleted for good.`,
+        `Delete ${count}`);
+      if (!ok) return;
+      const removed = await api.purgeExpired(false);
+      toast(`Deleted ${removed} expired record${removed === 1 ? '' : 's'}.`);
+      refresh();
+    } catch (e) {
+      toast(describe(e), { error: true });
+    }
+  });
+
+  // Keyboard: Ctrl+F search, Ctrl+N new, Ctrl+L lock (Esc closes dialogs natively).
+  document.addEventListener('keydown', (e) => {
+    if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+    const key = e.key.toLowerCase();
+    if (key === 'f') { e.preventDefault(); $('search').focus(); $('search').select(); }
+    if (key === 'n') { e.preventDefault(); if (!document.querySelector('dialog[open]')) create.open(); }
+    if (key === 'l') { e.preventDefault(); lock(); }
+  });
+
+  api.onLocked(() => {
+    if ($('record-dialog').open) $('record-dialog').close();
+    toast('Locked after inactivity.');
+    refresh();
+  });
+
+  try {
+    const info = await api.vaultInfo();
+    $('vault-info').textContent = `${info.backend} · ${info.database}`;
+    $('vault-info').title = info.kdf;
+    await settings.load();
+  } catch (e) {
+    toast(describe(e), { error: true });
+  }
+  await refresh();
+  document.body.dataset.ready = 'true';
+}
+
+main();

@@ -1,0 +1,92 @@
+// The "New record" dialog. On error it stays open with everything typed kept, and the
+// error is shown next to the field that caused it.
+import { api } from './api.js';
+import { Code } from './errors.js';
+import { busy, clearErrors, expiryFrom, field, passwordErrors, showError, tagsFrom } from './dialog-form.js';
+import { generatePassword, strength } from './password-tools.js';
+
+export class CreateDialog extends EventTarget {
+  constructor(dialog) {
+    super();
+    this.dialog = dialog;
+    this.form = dialog.querySelector('form');
+    const f = (n) => field(this.form, n);
+    f('password').addEventListener('input', () => this.updateStrength());
+    f('expiryPreset').addEventListener('change', () => {
+      this.form.querySelector('[data-role="custom-expiry"]').hidden = f('expiryPreset').value !== 'custom';
+    });
+    this.form.querySelector('[data-action="generate"]').addEventListener('click', () => {
+      const pw = generatePassword();
+      f('password').value = pw;
+      f('confirm').value = pw;
+      this.setShown(true);
+      this.updateStrength();
+    });
+    const show = this.form.querySelector('[data-action="show-password"]');
+    show.addEventListener('click', () => this.setShown(show.getAttribute('aria-pressed') !== 'true'));
+    this.form.querySelector('[data-action="submit"]').addEventListener('click', (e) => {
+      e.preventDefault();
+      this.submit(e.currentTarget);
+    });
+    dialog.addEventListener('close', () => this.setShown(false));
+  }
+
+  open() {
+    clearErrors(this.form);
+    this.dialog.showModal();
+    field(this.form, 'value').focus();
+  }
+
+  reset() {
+    this.form.reset();
+    this.form.querySelector('[data-role="custom-expiry"]').hidden = true;
+    this.updateStrength();
+  }
+
+  setShown(shown) {
+    for (const n of ['password', 'confirm']) field(this.form, n).type = shown ? 'text' : 'password';
+    const b = this.form.querySelector('[data-action="show-password"]');
+    b.setAttribute('aria-pressed', String(shown));
+    b.textContent = shown ? 'Hide' : 'Show';
+  }
+
+  updateStrength() {
+    const s = strength(field(this.form, 'password').value);
+    this.form.querySelector('meter').value = s.level;
+    this.form.querySelector('[data-role="strength"]').textContent = s.label;
+  }
+
+  async submit(button) {
+    clearErrors(this.form);
+    const f = (n) => field(this.form, n).value;
+    if (f('password') !== f('confirm')) {
+      this.form.querySelector('[data-for="password"]').textContent = 'The two passwords differ.';
+      field(this.form, 'confirm').focus();
+      return;
+    }
+    const expiresAt = expiryFrom(f('expiryPreset'), f('expiresAt'));
+    if (expiresAt === undefined) {
+      this.form.querySelector('[data-for="expiry"]').textContent = 'Pick a date and time for the expiry.';
+      return;
+    }
+    const args = {
+      value: f('value'),
+      password: f('password'),
+      token: f('token').trim() || null,
+      expiresAt,
+      metadata: { label: f('label'), notes: f('notes'), tags: tagsFrom(f('tags')) },
+    };
+    try {
+      const token = await busy(button, () => api.createRecord(args));
+      this.dialog.close();
+      this.reset();
+      this.dispatchEvent(new CustomEvent('created', { detail: token }));
+    } catch (e) {
+      showError(this.form, e, {
+        ...passwordErrors,
+        [Code.ALREADY_EXISTS]: 'token',
+        [Code.INVALID_INPUT]: /token/.test(e.message) ? 'token' : 'form',
+      });
+    }
+  }
+}

@@ -1,0 +1,273 @@
+// One record: reveal (masked, show/hide, copy, re-masked after a timeout), edit value,
+// details, rekey, renew, trash / restore / delete forever.
+//
+// The plaintext lives only in `this.value` while revealed; it enters the DOM only while
+// "Show" is on, and both are wiped on hide timeout, lock and close.
+import { api } from './api.js';
+import { Code, describe } from './errors.js';
+import { busy, clearErrors, expiryFrom, field, passwordErrors, showError, tagsFrom } from './dialog-form.js';
+import { confirmAction } from './confirm-dialog.js';
+import { el, expiryBadge, formatDate } from './format.js';
+import { strength } from './password-tools.js';
+import { toast } from './toast.js';
+
+const MASK = '••••••••••••';
+
+export class RecordDialog extends EventTarget {
+  constructor(dialog, settings) {
+    super();
+    this.dialog = dialog;
+    this.form = dialog.querySelector('form');
+    this.settings = settings;
+    this.value = null;
+    this.timer = null;
+    const on = (action, fn) =>
+      this.form.querySelector(`[data-action="${action}"]`).addEventListener('click', (e) => {
+        e.preventDefault();
+        fn(e.currentTarget);
+      });
+    on('open', (b) => this.reveal(b));
+    on('copy-with-password', (b) => this.copy(b, true));
+    on('toggle', () => this.toggle());
+    on('copy', (b) => this.copy(b, false));
+    on('edit-value', () => this.startEdit());
+    on('save-value', (b) => this.saveValue(b));
+    on('save-details', (b) => this.saveDetails(b));
+    on('rekey', (b) => this.rekey(b));
+    on('renew', (b) => this.renew(b));
+    on('trash', (b) => this.trash(b));
+    on('restore', (b) => this.restore(b));
+    on('delete-forever', () => this.deleteForever());
+    field(this.form, 'renewPreset').addEventListener('change', () => {
+      field(this.form, 'renewAt').hidden = field(this.form, 'renewPreset').value !== 'custom';
+    });
+    field(this.form, 'newPassword').addEventListener('input', () => {
+      this.form.querySelector('[data-role="rekey-strength"]').textContent =
+        strength(field(this.form, 'newPassword').value).label;
+    });
+    dialog.addEventListener('close', () => this.forgetValue());
+  }
+
+  open(record) {
+    this.record = record;
+    this.forgetValue();
+    this.form.reset();
+    clearErrors(this.form);
+    const trashed = record.status === 'deleted';
+    this.dialog.querySelector('#record-title').textContent = record.label || record.token;
+    const badge = expiryBadge(record);
+    const facts = [
+      ['Token', record.token],
+      ['Status', record.status],
+      ['Expiry', badge.text],
+      ['Created', formatDate(record.createdAt)],
+      ['Updated', formatDate(record.updatedAt)],
+      ['Tags', record.tags.join(', ')],
+      ['Notes', record.notes],
+    ].filter(([, v]) => v);
+    this.form.querySelector('[data-role="facts"]').replaceChildren(
+      ...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
+    );
+    field(this.form, 'label').value = record.label || '';
+    field(this.form, 'tags').value = record.tags.join(', ');
+    field(this.form, 'notes').value = record.notes || '';
+    field(this.form, 'renewAt').hidden = true;
+    this.form.querySelector('[data-role="unlock"]').hidden = trashed;
+    this.form.querySelector('[data-role="more"]').hidden = trashed;
+    this.form.querySelector('[data-action="trash"]').hidden = trashed;
+    this.form.querySelector('[data-action="restore"]').hidden = !trashed;
+    this.form.querySelector('[data-action="delete-forever"]').hidden = !trashed;
+    this.dialog.showModal();
+    if (!trashed) {
+      if (record.opened) this.reveal(this.form.querySelector('[data-action="open"]'), true);
+      else field(this.form, 'password').focus();
+    }
+  }
+
+  password() {
+    return field(this.form, 'password').value || null;
+  }
+
+  async reveal(button, remembered = false) {
+    clearErrors(this.form);
+    try {
+      const { value } = await busy(button, () => api.revealValue(this.record.token, remembered ? null : this.password()));
+      this.value = value;
+      field(this.form, 'password').value = '';
+      this.form.querySelector('[data-role="unlock"]').hidden = true;
+      this.form.querySelector('[data-role="value"]').hidden = false;
+      this.setShown(false);
+      this.armTimer();
+      this.dispatchEvent(new Event('changed'));
+    } catch (e) {
+      if (remembered && e.code === Code.PASSWORD_REQUIRED) {
+        field(this.form, 'password').focus();
+        return;
+      }
+      showError(this.form, e, passwordErrors);
+    }
+  }
+
+  setShown(shown) {
+    const pre = this.form.querySelector('[data-role="value-text"]');
+    pre.textContent = shown && this.value !== null ? this.value : MASK;
+    const b = this.form.querySelector('[data-action="toggle"]');
+    b.setAttribute('aria-pressed', String(shown));
+    b.textContent = shown ? 'Hide' : 'Show';
+  }
+
+  toggle() {
+    const shown = this.form.querySelector('[data-action="toggle"]').getAttribute('aria-pressed') === 'true';
+    this.setShown(!shown);
+    this.armTimer();
+  }
+
+  armTimer() {
+    clearTimeout(this.timer);
+    const seconds = this.settings().revealSeconds || 30;
+    this.form.querySelector('[data-role="value-hint"]').textContent = `hidden again in ${seconds} s`;
+    this.timer = setTimeout(() => this.forgetValue(), seconds * 1000);
+  }
+
+  // Removes the plaintext from the DOM and from memory, back to the password prompt.
+  forgetValue() {
+    clearTimeout(this.timer);
+    this.value = null;
+    const pre = this.form.querySelector('[data-role="value-text"]');
+    pre.textContent = '';
+    field(this.form, 'newValue').value = '';
+    this.form.querySelector('[data-role="edit-value"]').hidden = true;
+    this.form.querySelector('[data-role="value"]').hidden = true;
+    if (this.record && this.record.status !== 'deleted') {
+      this.form.querySelector('[data-role="unlock"]').hidden = false;
+    }
+  }
+
+  async copy(button, withPassword) {
+    clearErrors(this.form);
+    try {
+      const seconds = await busy(button, () => api.copyValue(this.record.token, withPassword ? this.password() : null));
+      if (withPassword) field(this.form, 'password').value = '';
+      toast(`Copied. The clipboard is cleared in ${seconds} s.`);
+      this.dispatchEvent(new Event('changed'));
+    } catch (e) {
+      showError(this.form, e, passwordErrors);
+    }
+  }
+
+  startEdit() {
+    this.form.querySelector('[data-role="edit-value"]').hidden = false;
+    field(this.form, 'newValue').focus();
+    this.armTimer();
+  }
+
+  async saveValue(button) {
+    clearErrors(this.form);
+    try {
+      await busy(button, () => api.updateValue(this.record.token, field(this.form, 'newValue').value, null));
+      toast('Value saved.');
+      this.forgetValue();
+      this.dispatchEvent(new Event('changed'));
+    } catch (e) {
+      showError(this.form, e, passwordErrors);
+    }
+  }
+
+  async saveDetails(button) {
+    clearErrors(this.form);
+    const metadata = {
+      label: field(this.form, 'label').value,
+      notes: field(this.form, 'notes').value,
+      tags: tagsFrom(field(this.form, 'tags').value),
+    };
+    try {
+      await busy(button, () => api.updateMetadata(this.record.id, metadata));
+      toast('Details saved.');
+      this.dispatchEvent(new Event('changed'));
+    } catch (e) {
+      showError(this.form, e);
+    }
+  }
+
+  async rekey(button) {
+    clearErrors(this.form);
+    const next = field(this.form, 'newPassword').value;
+    if (next !== field(this.form, 'newConfirm').value) {
+      this.form.querySelector('[data-for="form"]').textContent = 'The two new passwords differ.';
+      return;
+    }
+    try {
+      await busy(button, () => api.rekeyRecord(this.record.token, this.password(), next));
+      field(this.form, 'newPassword').value = '';
+      field(this.form, 'newConfirm').value = '';
+      toast('Password changed for this record.');
+      this.dispatchEvent(new Event('changed'));
+    } catch (e) {
+      showError(this.form, e, { [Code.INVALID_PASSWORD]: 'password', [Code.PASSWORD_REQUIRED]: 'password' });
+    }
+  }
+
+  async renew(button) {
+    clearErrors(this.form);
+    const at = expiryFrom(field(this.form, 'renewPreset').value, field(this.form, 'renewAt').value);
+    if (at === undefined) {
+      this.form.querySelector('[data-for="form"]').textContent = 'Pick a date and time for the expiry.';
+      return;
+    }
+    try {
+      await busy(button, () => api.renewRecord(this.record.token, at));
+      toast(at ? `Expires ${formatDate(at)}.` : 'Never expires.');
+      this.dispatchEvent(new Event('changed'));
+      this.dialog.close();
+    } catch (e) {
+      showError(this.form, e);
+    }
+  }
+
+  async trash(button) {
+    const token = this.record.token;
+    try {
+      await busy(button, () => api.softDeleteRecord(token));
+      this.dialog.close();
+      this.dispatchEvent(new Event('changed'));
+      toast('Moved to the Trash.', {
+        action: 'Undo',
+        onAction: async () => {
+          try {
+            await api.restoreRecord(token);
+            this.dispatchEvent(new Event('changed'));
+          } catch (e) {
+            toast(describe(e), { error: true });
+          }
+        },
+      });
+    } catch (e) {
+      showError(this.form, e);
+    }
+  }
+
+  async restore(button) {
+    try {
+      await busy(button, () => api.restoreRecord(this.record.token));
+      this.dialog.close();
+      toast('Restored.');
+      this.dispatchEvent(new Event('changed'));
+    } catch (e) {
+      showError(this.form, e);
+    }
+  }
+
+  async deleteForever() {
+    const token = this.record.token;
+    this.dialog.close();
+    const ok = await confirmAction('Delete forever?', `${token} and its value will be gone for good. This cannot be undone.`, 'Delete forever');
+    if (!ok) return;
+    try {
+      await api.deleteRecord(token);
+      toast('Deleted for good.');
+      this.dispatchEvent(new Event('changed'));
+    } catch (e) {
+      toast(describe(e), { error: true });
+    }
+  }
+}

@@ -1,0 +1,139 @@
+// The records table: sortable columns, keyset-paged infinite scroll and the total count.
+// Emits `open-record` (detail: record) when a row is activated.
+import { api } from './api.js';
+import { describe } from './errors.js';
+import { el, expiryBadge, formatDate } from './format.js';
+
+const PAGE = 100;
+
+export class RecordsTable extends EventTarget {
+  constructor(table, { empty, sentinel, total, error }) {
+    super();
+    this.table = table;
+    this.body = table.tBodies[0];
+    this.emptyNode = empty;
+    this.totalNode = total;
+    this.errorNode = error;
+    this.filters = { view: 'vault', expiry: 'all', search: '', expiringDays: 7 };
+    this.sort = 'created_at';
+    this.order = 'desc';
+    this.next = null;
+    this.loading = false;
+    this.generation = 0; // drops pages of a query that was replaced meanwhile
+
+    for (const th of table.tHead.querySelectorAll('th[data-sort]')) {
+      th.querySelector('button').addEventListener('click', () => this.sortBy(th.dataset.sort));
+    }
+    this.body.addEventListener('click', (e) => this.activate(e.target.closest('tr')));
+    this.body.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        this.activate(e.target.closest('tr'));
+      }
+    });
+    new IntersectionObserver((entries) => {
+      if (entries.some((x) => x.isIntersecting)) this.loadMore();
+    }, { root: table.closest('main'), rootMargin: '400px' }).observe(sentinel);
+  }
+
+  args(extra = {}) {
+    return {
+      view: this.filters.view,
+      search: this.filters.search || null,
+      expiry: this.filters.expiry,
+      expiringDays: Number(this.filters.expiringDays) || 7,
+      sort: this.sort,
+      order: this.order,
+      limit: PAGE,
+      ...extra,
+    };
+  }
+
+  setFilters(patch) {
+    Object.assign(this.filters, patch);
+    return this.reload();
+  }
+
+  sortBy(field) {
+    if (this.sort === field) {
+      this.order = this.order === 'asc' ? 'desc' : 'asc';
+    } else {
+      this.sort = field;
+      this.order = field === 'token' ? 'asc' : 'desc';
+    }
+    for (const th of this.table.tHead.querySelectorAll('th[data-sort]')) {
+      const state = th.dataset.sort === this.sort ? (this.order === 'asc' ? 'ascending' : 'descending') : 'none';
+      th.setAttribute('aria-sort', state);
+    }
+    return this.reload();
+  }
+
+  async reload() {
+    const generation = ++this.generation;
+    this.next = null;
+    this.rows = new Map();
+    this.errorNode.hidden = true;
+    try {
+      const [page, total] = await Promise.all([
+        api.listRecords(this.args()),
+        api.countRecords(this.args()),
+      ]);
+      if (generation !== this.generation) return;
+      this.body.replaceChildren();
+      this.append(page);
+      this.totalNode.textContent = `${total} record${total === 1 ? '' : 's'}`;
+    } catch (e) {
+      this.showError(e);
+    }
+  }
+
+  async loadMore() {
+    if (!this.next || this.loading) return;
+    this.loading = true;
+    const generation = this.generation;
+    try {
+      const page = await api.listRecords(this.args({ after: this.next }));
+      if (generation === this.generation) this.append(page);
+    } catch (e) {
+      this.showError(e);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  showError(e) {
+    this.errorNode.textContent = describe(e);
+    this.errorNode.hidden = false;
+  }
+
+  append(page) {
+    const now = Date.now();
+    const fragment = document.createDocumentFragment();
+    for (const r of page.records) {
+      this.rows.set(r.token, r);
+      fragment.append(this.row(r, now));
+    }
+    this.body.append(fragment);
+    this.next = page.next;
+    this.emptyNode.hidden = this.body.rows.length > 0;
+  }
+
+  row(r, now) {
+    const badge = expiryBadge(r, now);
+    return el('tr', { tabindex: '0', dataset: { token: r.token }, 'aria-label': `Open ${r.label || r.token}` },
+      el('td', { class: 'token' }, r.token),
+      el('td', { class: 'label' }, r.label || ''),
+      el('td', {}, r.tags.map((t) => el('span', { class: 'tag' }, t))),
+      el('td', {}, formatDate(r.createdAt)),
+      el('td', {}, formatDate(r.updatedAt)),
+      el('td', {}, el('span', { class: `badge ${badge.kind}` }, badge.text)),
+      el('td', { class: `status ${r.status}` }, r.opened ? `${r.status} · open` : r.status),
+    );
+  }
+
+  activate(tr) {
+    if (!tr) return;
+    const record = this.rows.get(tr.dataset.token);
+    if (record) this.dispatchEvent(new CustomEvent('open-record', { detail: record }));
+  }
+}
