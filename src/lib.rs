@@ -33,6 +33,7 @@ mod secret;
 mod store;
 mod timestamp;
 pub mod token;
+pub mod transfer;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use crypto::KdfParams;

@@ -380,7 +380,143 @@ async fn an_unreachable_database_exits_8(ctx: &Ctx) {
     assert!(err.contains("database"), "{err}");
 }
 
+async fn export_and_import_move_a_vault_through_files(ctx: &Ctx) {
+    let cli = Run { ctx };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("backup.json");
+    let f = file.to_str().unwrap();
+    let a = cli.ok(&[
+        "create",
+        "--password-env",
+        "PW",
+        "--value-env",
+        "VALUE",
+        "--label",
+        "A",
+    ]);
+    let b = cli.ok(&[
+        "create",
+        "--password-env",
+        "NEW_PW",
+        "--value-env",
+        "VALUE",
+        "--label",
+        "B",
+    ]);
+    cli.ok(&["soft-delete", &b]);
+    assert_eq!(cli.ok(&["export", f, "--deleted", "include"]), "2");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&file).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600, "exports are owner-only");
+    let preview = cli.ok(&["--table", "other", "import", f, "--dry-run", "--json"]);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&preview).unwrap(),
+        serde_json::json!({"created": 2, "skipped": 0, "overwritten": 0, "restored": 0})
+    );
+    assert_eq!(
+        cli.ok(&["--table", "other", "count", "--deleted", "include"]),
+        "0"
+    );
+    assert_eq!(
+        cli.ok(&["--table", "other", "import", f, "--restore-deleted"]),
+        "created 2, skipped 0, overwritten 0, restored 1"
+    );
+    assert_eq!(
+        cli.ok(&["--table", "other", "read", &a, "--password-env", "PW"]),
+        VALUE
+    );
+    assert_eq!(
+        cli.ok(&["--table", "other", "read", &b, "--password-env", "NEW_PW"]),
+        VALUE
+    );
+    assert_eq!(
+        cli.ok(&["--table", "other", "import", f]),
+        "created 0, skipped 2, overwritten 0, restored 0"
+    );
+    cli.fails(
+        &["--table", "other", "import", f, "--on-conflict", "fail"],
+        6,
+    );
+    // A damaged file is refused whole.
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, &text[..text.len() - 10]).unwrap();
+    let msg = cli.fails(&["--table", "third", "import", f], 7);
+    assert!(msg.contains("truncated"), "{msg}");
+    assert_eq!(cli.ok(&["--table", "third", "count"]), "0");
+
+    // Plaintext needs the explicit flag, and lists what it cannot open.
+    let plain = dir.path().join("plain.csv");
+    let p = plain.to_str().unwrap();
+    cli.fails(&["export", p, "--plaintext", "--password-env", "PW"], 2);
+    assert!(!plain.exists());
+    let out = cli.run(&[
+        "export",
+        p,
+        "--plaintext",
+        "--i-understand-plaintext",
+        "--password-env",
+        "PW",
+        "--deleted",
+        "include",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "1\n");
+    assert!(
+        out.stderr.contains(&b),
+        "the unopened record is named: {}",
+        out.stderr
+    );
+    assert!(std::fs::read_to_string(&plain).unwrap().contains(VALUE));
+
+    // Another manager's export.
+    let kp = dir.path().join("keepass.csv");
+    std::fs::write(&kp, "\"Group\",\"Title\",\"Username\",\"Password\",\"URL\",\"Notes\"\n\"Root\",\"Mail\",\"me\",\"mail-pw\",\"\",\"\"\n").unwrap();
+    assert_eq!(
+        cli.ok(&[
+            "import",
+            kp.to_str().unwrap(),
+            "--from",
+            "keepassxc-csv",
+            "--password-env",
+            "PW"
+        ]),
+        "created 1, skipped 0, overwritten 0, restored 0"
+    );
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["list", "--json", "--search", "mail"])).unwrap();
+    let token = listed["records"][0]["token"].as_str().unwrap().to_owned();
+    assert_eq!(cli.ok(&["read", &token, "--password-env", "PW"]), "mail-pw");
+}
+
+async fn the_go_library_table_imports_from_the_command_line(ctx: &Ctx) {
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("vectors/go-v2.json")).unwrap();
+    let v = &vectors["vectors"][0];
+    ctx.exec("CREATE TABLE go_vault (id VARCHAR(40) PRIMARY KEY, vault_token VARCHAR(100) NOT NULL, vault_value TEXT NOT NULL, created_at VARCHAR(40) NOT NULL, updated_at VARCHAR(40) NOT NULL, expires_at VARCHAR(40) NOT NULL, soft_deleted_at VARCHAR(40) NOT NULL)").await;
+    ctx.exec(&format!(
+        "INSERT INTO go_vault VALUES ('1', 'tk_from_go', '{}', '2024-03-01 10:00:00', '2024-03-01 10:00:00', '9999-12-31 23:59:59', '9999-12-31 23:59:59')",
+        v["envelope"].as_str().unwrap()
+    ))
+    .await;
+    let cli = Run { ctx };
+    assert_eq!(
+        cli.ok(&["import-go", "--from", &ctx.url, "--table", "go_vault"]),
+        "created 1, skipped 0, overwritten 0, restored 0"
+    );
+    let out = cli
+        .cmd(&["read", "tk_from_go", "--password-env", "GO_PW"])
+        .env("GO_PW", v["password"].as_str().unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{}\n", v["value"].as_str().unwrap())
+    );
+}
+
 on_every_backend!(
+    export_and_import_move_a_vault_through_files,
+    the_go_library_table_imports_from_the_command_line,
     every_command_works_as_documented,
     exit_codes_tell_scripts_what_went_wrong,
     secrets_never_appear_in_process_arguments,

@@ -147,11 +147,23 @@ impl Desktop {
         let mut caps = serde_json::Map::new();
         caps.insert("tauri:options".into(), json!({ "application": APP }));
         caps.insert("browserName".into(), json!("wry"));
-        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .unwrap_or_else(|e| panic!("no WebDriver session: {e}\n{}", self.log()))
+        // tauri-driver listens before the WebKitWebDriver it starts does: retry briefly.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let attempt =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(caps.clone())
+                    .connect(&format!("http://127.0.0.1:{}", self.port))
+                    .await;
+            match attempt {
+                Ok(client) => return client,
+                Err(e) if Instant::now() < deadline => {
+                    eprintln!("WebDriver session not ready yet ({e}); retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => panic!("no WebDriver session: {e}\n{}", self.log()),
+            }
+        }
     }
 }
 

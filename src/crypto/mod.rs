@@ -198,6 +198,12 @@ impl Crypto {
     }
 }
 
+/// Checks that `text` is a well-formed envelope (v3, or the Go library's v2) without
+/// opening it: what an import can verify without the password.
+pub(crate) fn check_envelope(text: &str) -> Result<()> {
+    envelope::parse(text).map(|_| ())
+}
+
 /// Whether `text` looks like an envelope of the Go library's `v2:` format.
 pub(crate) fn is_v2(text: &str) -> bool {
     text.starts_with("v2:")

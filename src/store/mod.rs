@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+pub(crate) use tokens::new_id;
 pub use tokens::{CreateOptions, Upserted};
 
 use crate::clock::{Clock, SystemClock};
@@ -94,19 +95,19 @@ impl std::fmt::Debug for StoreOptions {
 /// A vault: cheap to clone (all clones share the pool and the session key cache).
 #[derive(Clone)]
 pub struct Store {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    pool: DbPool,
-    dialect: Dialect,
-    tables: TableNames,
-    vault_table: String,
-    crypto: Crypto,
-    vault_kdf: VaultKdf,
-    policy: PasswordPolicy,
-    max_value_bytes: usize,
-    clock: Arc<dyn Clock>,
+pub(crate) struct Inner {
+    pub(crate) pool: DbPool,
+    pub(crate) dialect: Dialect,
+    pub(crate) tables: TableNames,
+    pub(crate) vault_table: String,
+    pub(crate) crypto: Crypto,
+    pub(crate) vault_kdf: VaultKdf,
+    pub(crate) policy: PasswordPolicy,
+    pub(crate) max_value_bytes: usize,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for Store {
@@ -188,20 +189,20 @@ impl Store {
 
     // ---- shared plumbing ----
 
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         timestamp::truncate(self.inner.clock.now())
     }
 
-    fn sql(&self, init: &str) -> Sql {
+    pub(crate) fn sql(&self, init: &str) -> Sql {
         Sql::new(self.inner.dialect, init)
     }
 
-    fn db(&self) -> Target<'_> {
+    pub(crate) fn db(&self) -> Target<'_> {
         self.inner.pool.target()
     }
 
     /// `SELECT <record columns> FROM <vault>`.
-    fn select_records(&self) -> Sql {
+    pub(crate) fn select_records(&self) -> Sql {
         self.sql(&format!(
             "SELECT {} FROM {}",
             db::RECORD_COLUMNS_SQL,
@@ -263,12 +264,15 @@ impl Store {
 
     /// Replaces a record's envelope only if it still holds `old` (compare-and-swap), so a
     /// concurrent writer's change is never silently overwritten. Returns whether it won.
-    async fn swap_envelope(&self, record: &Record, new: String) -> Result<bool> {
+    /// `touch` sets `updated_at`: a user's change does, a format upgrade does not.
+    async fn swap_envelope(&self, record: &Record, new: String, touch: bool) -> Result<bool> {
         let mut sql = self.sql(&format!("UPDATE {} SET value = ", self.inner.vault_table));
-        sql.bind(new)
-            .push(", updated_at = ")
-            .bind(timestamp::to_db(self.now()))
-            .push(" WHERE id = ")
+        sql.bind(new);
+        if touch {
+            sql.push(", updated_at = ")
+                .bind(timestamp::to_db(self.now()));
+        }
+        sql.push(" WHERE id = ")
             .bind(record.id.as_str())
             .push(" AND value = ")
             .bind(record.envelope.as_str())
@@ -276,7 +280,7 @@ impl Store {
         Ok(self.db().execute(sql, "updating a value").await? == 1)
     }
 
-    fn check_value(&self, value: &SecretValue) -> Result<()> {
+    pub(crate) fn check_value(&self, value: &SecretValue) -> Result<()> {
         if value.len() > self.inner.max_value_bytes {
             return Err(Error::invalid(
                 "value",

@@ -50,7 +50,7 @@ fn lost_race() -> Error {
 
 /// A new record id: 16 hex digits of creation time (so ids of new rows land at the end
 /// of the primary-key index) and 16 random hex digits.
-fn new_id(now: DateTime<Utc>) -> Result<String> {
+pub(crate) fn new_id(now: DateTime<Utc>) -> Result<String> {
     let micros = u64::try_from(now.timestamp_micros()).unwrap_or(0);
     let random = u64::from_be_bytes(crypto::random_bytes::<8>()?);
     Ok(format!("{micros:016x}{random:016x}"))
@@ -162,7 +162,7 @@ impl Store {
             .crypto
             .seal(value, &prepared, &record.token, self.inner.vault_kdf)
             .await?;
-        self.swap_envelope(record, envelope).await?;
+        self.swap_envelope(record, envelope, false).await?;
         Ok(())
     }
 
@@ -207,7 +207,7 @@ impl Store {
                 self.inner.vault_kdf,
             )
             .await?;
-        self.swap_envelope(record, envelope).await
+        self.swap_envelope(record, envelope, true).await
     }
 
     /// Creates `token` with `value` if it does not exist, else updates it (which needs
@@ -271,7 +271,7 @@ impl Store {
                     self.inner.vault_kdf,
                 )
                 .await?;
-            if self.swap_envelope(&record, envelope).await? {
+            if self.swap_envelope(&record, envelope, true).await? {
                 return Ok(());
             }
         }

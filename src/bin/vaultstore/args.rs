@@ -23,9 +23,9 @@ pub struct Cli {
     )]
     pub db: Option<String>,
 
-    /// Vault table name.
-    #[arg(long, global = true, default_value = "vault", value_name = "NAME")]
-    pub table: String,
+    /// Vault table name [default: vault]. For import-go: the Go library's table to read.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub table: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -144,6 +144,92 @@ pub enum Command {
         #[arg(long)]
         soft: bool,
     },
+    /// Write the records matching the filters to FILE as an encrypted bundle (values stay
+    /// sealed); with --plaintext, as CSV or JSON with decrypted values. Prints the count.
+    Export {
+        file: PathBuf,
+        #[command(flatten)]
+        filters: FilterArgs,
+        /// Decrypt the values (needs --i-understand-plaintext and passwords).
+        #[arg(long)]
+        plaintext: bool,
+        /// Plaintext file format.
+        #[arg(long, value_enum, default_value_t = PlainFormatArg::Csv, requires = "plaintext")]
+        format: PlainFormatArg,
+        /// Confirms that FILE will hold secrets in the clear.
+        #[arg(long, requires = "plaintext")]
+        i_understand_plaintext: bool,
+        /// (with --plaintext) A variable holding a password to try; repeatable.
+        #[arg(long = "password-env", value_name = "VAR", requires = "plaintext")]
+        password_envs: Vec<String>,
+        /// (with --plaintext) A file holding a password to try; repeatable.
+        #[arg(long = "password-file", value_name = "PATH", requires = "plaintext")]
+        password_files: Vec<PathBuf>,
+    },
+    /// Import a bundle written by `export` (or, with --from, another manager's export).
+    /// Validates the whole file first; writes in one transaction. Prints the counts.
+    Import {
+        file: PathBuf,
+        /// What to do with tokens the vault already has.
+        #[arg(long, value_enum, default_value_t = ConflictArg::Skip)]
+        on_conflict: ConflictArg,
+        /// Make imported soft-deleted records live.
+        #[arg(long)]
+        restore_deleted: bool,
+        /// Read another manager's export instead of a bundle (entries are sealed under the
+        /// password given with --password-env/--password-file/prompt).
+        #[arg(long, value_enum)]
+        from: Option<ForeignArg>,
+        /// Only report what would happen.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the counts as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// Import the table of the Go VaultStore library. Its v2 values open with their
+    /// original passwords. Prints the counts.
+    ImportGo {
+        /// URL of the Go library's database.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The vault table to import into (here --table names the Go library's table).
+        #[arg(long, value_name = "NAME", default_value = "vault")]
+        into_table: String,
+        /// What to do with tokens the vault already has.
+        #[arg(long, value_enum, default_value_t = ConflictArg::Skip)]
+        on_conflict: ConflictArg,
+        /// Make imported soft-deleted records live.
+        #[arg(long)]
+        restore_deleted: bool,
+        /// Only report what would happen.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the counts as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PlainFormatArg {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ConflictArg {
+    Skip,
+    Overwrite,
+    Fail,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ForeignArg {
+    KeepassxcCsv,
+    BitwardenJson,
 }
 
 #[derive(Debug, Args)]

@@ -13,14 +13,18 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::Parser;
 use serde_json::json;
+use vaultstore::transfer::{ForeignFormat, ImportOptions, OnConflict, PlainFormat};
 use vaultstore::{
     Cancel, CreateOptions, DeletedFilter, ExpiryFilter, Metadata, RecordQuery, SortField,
     SortOrder, Store, StoreOptions,
 };
 use zeroize::Zeroizing;
 
-use args::{Cli, Command, DeletedArg, FilterArgs, OrderArg, SortArg, StatusArg};
-use failure::Outcome;
+use args::{
+    Cli, Command, ConflictArg, DeletedArg, FilterArgs, ForeignArg, OrderArg, PlainFormatArg,
+    SortArg, StatusArg,
+};
+use failure::{Failure, Outcome};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -71,7 +75,11 @@ async fn open(cli: &Cli) -> Outcome<Store> {
         None => vaultstore::default_database_url()?,
     };
     let mut options = StoreOptions::new(url);
-    options.table = cli.table.clone();
+    options.table = match &cli.command {
+        // import-go reads the Go table named by --table and writes into --into-table.
+        Command::ImportGo { into_table, .. } => into_table.clone(),
+        _ => cli.table.clone().unwrap_or_else(|| "vault".to_owned()),
+    };
     Ok(Store::new(options).await?)
 }
 
@@ -272,5 +280,159 @@ async fn dispatch(cli: &Cli, store: &Store) -> Outcome {
             say(&changed?.to_string())
         }
         Command::PurgeExpired { soft } => say(&store.purge_expired(*soft).await?.to_string()),
+        Command::Export {
+            file,
+            filters,
+            plaintext,
+            format,
+            i_understand_plaintext,
+            password_envs,
+            password_files,
+        } => {
+            let query = query_of(filters)?;
+            let cancel = cancel_on_ctrl_c();
+            if !*plaintext {
+                let report = store
+                    .export_bundle(&query, file, progress("exporting"), &cancel)
+                    .await?;
+                end_progress();
+                return say(&report.count.to_string());
+            }
+            if !*i_understand_plaintext {
+                return Err(Failure::Usage(format!(
+                    "--plaintext writes every value unencrypted to {}; add --i-understand-plaintext to confirm",
+                    file.display()
+                )));
+            }
+            let passwords = secrets::passwords(password_envs, password_files)?;
+            let format = match format {
+                PlainFormatArg::Csv => PlainFormat::Csv,
+                PlainFormatArg::Json => PlainFormat::Json,
+            };
+            let export = store
+                .export_plaintext(&query, &passwords, format, progress("decrypting"), &cancel)
+                .await?;
+            end_progress();
+            vaultstore::transfer::write_plain(file, &export)?;
+            if !export.unopened.is_empty() {
+                eprintln!(
+                    "vaultstore: {} record(s) did not open with the given password(s) and were not exported: {}",
+                    export.unopened.len(),
+                    export.unopened.join(", ")
+                );
+            }
+            say(&export.exported.to_string())
+        }
+        Command::Import {
+            file,
+            on_conflict,
+            restore_deleted,
+            from,
+            dry_run,
+            json,
+            password,
+        } => {
+            let options = import_options(*on_conflict, *restore_deleted, *dry_run);
+            let bytes = read_input_file(file)?;
+            let cancel = cancel_on_ctrl_c();
+            let report = match from {
+                None => {
+                    store
+                        .import_bundle(&bytes, options, progress("importing"), &cancel)
+                        .await?
+                }
+                Some(format) => {
+                    let format = match format {
+                        ForeignArg::KeepassxcCsv => ForeignFormat::KeepassxcCsv,
+                        ForeignArg::BitwardenJson => ForeignFormat::BitwardenJson,
+                    };
+                    let password = secrets::password(password)?;
+                    store
+                        .import_foreign(
+                            format,
+                            &bytes,
+                            &password,
+                            options,
+                            progress("importing"),
+                            &cancel,
+                        )
+                        .await?
+                }
+            };
+            end_progress();
+            say(&output::import_report(&report, *json))
+        }
+        Command::ImportGo {
+            from,
+            into_table: _,
+            on_conflict,
+            restore_deleted,
+            dry_run,
+            json,
+        } => {
+            let go_table = cli.table.clone().unwrap_or_else(|| "vault".to_owned());
+            let options = import_options(*on_conflict, *restore_deleted, *dry_run);
+            let cancel = cancel_on_ctrl_c();
+            let report = store
+                .import_go(from, &go_table, options, progress("importing"), &cancel)
+                .await?;
+            end_progress();
+            say(&output::import_report(&report, *json))
+        }
+    }
+}
+
+fn import_options(on_conflict: ConflictArg, restore_deleted: bool, dry_run: bool) -> ImportOptions {
+    ImportOptions {
+        on_conflict: match on_conflict {
+            ConflictArg::Skip => OnConflict::Skip,
+            ConflictArg::Overwrite => OnConflict::Overwrite,
+            ConflictArg::Fail => OnConflict::Fail,
+        },
+        restore_deleted,
+        dry_run,
+    }
+}
+
+/// Largest input file read: the bundle limit.
+fn read_input_file(path: &std::path::Path) -> Outcome<Vec<u8>> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))?;
+    if meta.len() > vaultstore::transfer::bundle::MAX_BUNDLE_BYTES {
+        return Err(Failure::Input(format!(
+            "{} is {} bytes; the limit is {}",
+            path.display(),
+            meta.len(),
+            vaultstore::transfer::bundle::MAX_BUNDLE_BYTES
+        )));
+    }
+    std::fs::read(path).map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))
+}
+
+/// A cancellation flag that Ctrl-C sets: long operations then roll back.
+fn cancel_on_ctrl_c() -> Cancel {
+    let cancel = Cancel::new();
+    let flag = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.cancel();
+        }
+    });
+    cancel
+}
+
+/// Progress on stderr when it is a terminal; silent in scripts.
+fn progress(what: &'static str) -> impl Fn(vaultstore::Progress) + Send + Sync {
+    let show = std::io::stderr().is_terminal();
+    move |p| {
+        if show {
+            eprint!("\r{what}: {}/{} records", p.done, p.total);
+        }
+    }
+}
+
+fn end_progress() {
+    if std::io::stderr().is_terminal() {
+        eprintln!();
     }
 }

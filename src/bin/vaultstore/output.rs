@@ -105,3 +105,15 @@ pub fn page_table(page: &Page, now: DateTime<Utc>) -> String {
     }
     out
 }
+
+/// `created N, skipped N, overwritten N, restored N`, or the same as JSON.
+pub fn import_report(r: &vaultstore::transfer::ImportReport, json: bool) -> String {
+    if json {
+        serde_json::to_string(r).unwrap_or_else(|_| "{}".into())
+    } else {
+        format!(
+            "created {}, skipped {}, overwritten {}, restored {}",
+            r.created, r.skipped, r.overwritten, r.restored
+        )
+    }
+}

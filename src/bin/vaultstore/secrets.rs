@@ -121,3 +121,20 @@ pub fn value(args: &ValueArgs, limit: usize) -> Outcome<SecretValue> {
     };
     Ok(SecretValue::new(text.as_str()))
 }
+
+/// Several passwords (plaintext export tries each); a prompt when none is named.
+pub fn passwords(envs: &[String], files: &[std::path::PathBuf]) -> Outcome<Vec<Password>> {
+    let mut out = Vec::new();
+    for var in envs {
+        out.push(Password::new(from_env(var)?.as_str()));
+    }
+    for path in files {
+        out.push(Password::new(
+            strip_newline(from_file(path, PASSWORD_FILE_LIMIT)?).as_str(),
+        ));
+    }
+    if out.is_empty() {
+        out.push(Password::new(prompt("Password: ")?.as_str()));
+    }
+    Ok(out)
+}

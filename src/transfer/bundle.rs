@@ -1,0 +1,209 @@
+//! The export bundle: a versioned JSON file of records exactly as stored (values stay
+//! sealed), with a SHA-256 over the records so a damaged or edited file is refused.
+//!
+//! ```json
+//! {"format":"vaultstore-bundle","version":1,"exported_at":"…","count":2,
+//!  "checksum":"sha256:…","records":[{"id":…,"token":…,"value":"v3:…",…}]}
+//! ```
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::crypto;
+use crate::error::{Error, Result};
+use crate::record::{MAX_METADATA_BYTES, Metadata};
+use crate::timestamp;
+use crate::token;
+
+/// The `format` field of every bundle.
+pub const FORMAT: &str = "vaultstore-bundle";
+/// The bundle version this build writes and reads.
+pub const VERSION: u32 = 1;
+/// Largest bundle file accepted.
+pub const MAX_BUNDLE_BYTES: u64 = 512 * 1024 * 1024;
+/// Most records in one bundle.
+pub const MAX_RECORDS: usize = 1_000_000;
+/// Largest stored envelope accepted (a 1 MiB value in base64 with its header).
+pub(crate) const MAX_ENVELOPE_CHARS: usize = 2 * 1024 * 1024;
+
+/// One record as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleRecord {
+    /// The record id.
+    pub id: String,
+    /// The token.
+    pub token: String,
+    /// The sealed envelope.
+    pub value: String,
+    /// Stored creation time (the vault's text format).
+    pub created_at: String,
+    /// Stored update time.
+    pub updated_at: String,
+    /// Stored expiry, `None` = never.
+    pub expires_at: Option<String>,
+    /// Stored trash time, `None` = live.
+    pub soft_deleted_at: Option<String>,
+    /// Metadata object.
+    pub data: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The file as read: the records stay raw text until their checksum is verified, and
+/// the checksum is computed over exactly those bytes (no re-serialization).
+#[derive(Deserialize)]
+struct BundleFile<'a> {
+    format: Option<String>,
+    version: Option<serde_json::Value>,
+    exported_at: Option<String>,
+    count: Option<u64>,
+    checksum: Option<String>,
+    #[serde(borrow)]
+    records: Option<&'a serde_json::value::RawValue>,
+}
+
+#[derive(Serialize)]
+struct BundleOut<'a> {
+    format: &'a str,
+    version: u32,
+    exported_at: String,
+    count: u64,
+    checksum: String,
+    records: &'a serde_json::value::RawValue,
+}
+
+fn bad(reason: impl Into<String>) -> Error {
+    Error::invalid("bundle", reason)
+}
+
+/// `sha256:` and the hex digest of `bytes`.
+fn checksum(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// Serializes a bundle of `records` with its header; the checksum covers the bytes of
+/// the `records` array exactly as written.
+pub fn encode(records: Vec<BundleRecord>, exported_at: DateTime<Utc>) -> Result<Vec<u8>> {
+    let raw = serde_json::value::to_raw_value(&records).map_err(|e| bad(e.to_string()))?;
+    let out = BundleOut {
+        format: FORMAT,
+        version: VERSION,
+        exported_at: timestamp::to_db(exported_at),
+        count: records.len() as u64,
+        checksum: checksum(raw.get().as_bytes()),
+        records: &raw,
+    };
+    serde_json::to_vec(&out).map_err(|e| bad(e.to_string()))
+}
+
+/// Parses and validates a whole bundle: format, version, count, checksum, then every
+/// field of every record, and duplicate tokens. Nothing is written before this passes.
+pub fn decode(bytes: &[u8]) -> Result<Vec<BundleRecord>> {
+    if bytes.len() as u64 > MAX_BUNDLE_BYTES {
+        return Err(bad(format!(
+            "is {} bytes; the limit is {MAX_BUNDLE_BYTES}",
+            bytes.len()
+        )));
+    }
+    let file: BundleFile<'_> = serde_json::from_slice(bytes).map_err(|e| {
+        bad(format!(
+            "is not valid JSON ({e}); the file is truncated or damaged"
+        ))
+    })?;
+    // Format and version first, so another file is named as such rather than by
+    // whichever field it lacks.
+    if file.format.as_deref() != Some(FORMAT) {
+        return Err(bad(format!(
+            "is not a VaultStore bundle (format {:?}, expected {FORMAT:?})",
+            file.format.unwrap_or_default()
+        )));
+    }
+    if file.version != Some(serde_json::Value::from(VERSION)) {
+        return Err(bad(format!(
+            "has version {}; this VaultStore reads version {VERSION}",
+            file.version
+                .map_or_else(|| "none".to_owned(), |v| v.to_string())
+        )));
+    }
+    let missing = |name: &str| bad(format!("has no {name} field; the file is damaged"));
+    let exported_at = file.exported_at.ok_or_else(|| missing("exported_at"))?;
+    timestamp::from_db(&exported_at).map_err(|_| bad("has an unreadable exported_at"))?;
+    let count = file.count.ok_or_else(|| missing("count"))?;
+    let claimed = file.checksum.ok_or_else(|| missing("checksum"))?;
+    let raw = file.records.ok_or_else(|| missing("records"))?;
+    if checksum(raw.get().as_bytes()) != claimed {
+        return Err(bad(
+            "checksum does not match its records: the file was damaged or edited",
+        ));
+    }
+    let records: Vec<BundleRecord> =
+        serde_json::from_str(raw.get()).map_err(|e| bad(format!("has an invalid record: {e}")))?;
+    if records.len() > MAX_RECORDS {
+        return Err(bad(format!(
+            "has {} records; the limit is {MAX_RECORDS}",
+            records.len()
+        )));
+    }
+    if count != records.len() as u64 {
+        return Err(bad(format!(
+            "says it holds {count} records but holds {}; the file is damaged",
+            records.len()
+        )));
+    }
+    let mut seen = std::collections::HashMap::with_capacity(records.len());
+    for (i, r) in records.iter().enumerate() {
+        validate_record(r)
+            .map_err(|why| bad(format!("record {} ({}): {why}", i + 1, printable(&r.token))))?;
+        if let Some(first) = seen.insert(r.token.as_str(), i) {
+            return Err(bad(format!(
+                "records {} and {} have the same token {}",
+                first + 1,
+                i + 1,
+                r.token
+            )));
+        }
+    }
+    Ok(records)
+}
+
+/// A token as it can be shown in a message, even when it is invalid.
+fn printable(token: &str) -> String {
+    let shown: String = token.chars().take(40).collect();
+    format!("{shown:?}")
+}
+
+fn validate_record(r: &BundleRecord) -> std::result::Result<(), String> {
+    token::validate(&r.token).map_err(|e| e.to_string())?;
+    if r.id.is_empty() || r.id.len() > 64 || !r.id.chars().all(|c| c.is_ascii_graphic()) {
+        return Err("id must be 1 to 64 printable ASCII characters".into());
+    }
+    if r.value.len() > MAX_ENVELOPE_CHARS {
+        return Err(format!(
+            "value is longer than {MAX_ENVELOPE_CHARS} characters"
+        ));
+    }
+    crypto::check_envelope(&r.value).map_err(|e| e.to_string())?;
+    for (name, t) in [
+        ("created_at", Some(&r.created_at)),
+        ("updated_at", Some(&r.updated_at)),
+        ("expires_at", r.expires_at.as_ref()),
+        ("soft_deleted_at", r.soft_deleted_at.as_ref()),
+    ] {
+        if let Some(t) = t {
+            timestamp::from_db(t).map_err(|_| format!("{name} {t:?} is not a vault timestamp"))?;
+        }
+    }
+    let metadata: Metadata = serde_json::from_value(serde_json::Value::Object(r.data.clone()))
+        .map_err(|e| format!("data is not valid metadata: {e}"))?;
+    let json = metadata.to_json().map_err(|e| e.to_string())?;
+    if json.len() > MAX_METADATA_BYTES {
+        return Err("data is too large".into());
+    }
+    Ok(())
+}

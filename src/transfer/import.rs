@@ -1,0 +1,207 @@
+//! Writing validated records into the vault: one transaction, a conflict policy, and a
+//! dry run that reports what would happen without keeping anything.
+
+use std::collections::{HashMap, HashSet};
+
+use super::OnConflict;
+use super::bundle::{self, BundleRecord};
+use crate::db::Sql;
+use crate::error::{Error, Result};
+use crate::progress::{Cancel, Progress};
+use crate::store::{Store, new_id};
+
+/// Rows per multi-row INSERT: 9 bound values each stays far below every backend's limit.
+const INSERT_BATCH: usize = 200;
+/// Tokens per existence lookup.
+const LOOKUP_BATCH: usize = 500;
+
+/// How to import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImportOptions {
+    /// What to do with tokens the vault already has.
+    pub on_conflict: OnConflict,
+    /// Make imported soft-deleted records live.
+    pub restore_deleted: bool,
+    /// Compute the report, then roll back: a preview.
+    pub dry_run: bool,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct ImportReport {
+    /// New records.
+    pub created: u64,
+    /// Incoming records left out because the vault has the token.
+    pub skipped: u64,
+    /// Vault records replaced by incoming ones.
+    pub overwritten: u64,
+    /// Incoming trashed records that were made live (`restore_deleted`).
+    pub restored: u64,
+}
+
+impl Store {
+    /// Imports a bundle (see [`bundle`]): validated as a whole first, then written in one
+    /// transaction. An imported record opens with the same password as before.
+    pub async fn import_bundle(
+        &self,
+        bytes: &[u8],
+        options: ImportOptions,
+        on_progress: impl Fn(Progress) + Send + Sync,
+        cancel: &Cancel,
+    ) -> Result<ImportReport> {
+        let records = bundle::decode(bytes)?;
+        self.import_records(records, options, &on_progress, cancel)
+            .await
+    }
+
+    /// Looks up which of `values` exist in `column`; returns value → the row's token.
+    async fn existing(
+        &self,
+        tx: &mut crate::db::Tx,
+        column: &str,
+        values: &[&str],
+    ) -> Result<HashMap<String, String>> {
+        let mut found = HashMap::new();
+        for chunk in values.chunks(LOOKUP_BATCH) {
+            let mut sql = self.sql(&format!(
+                "SELECT {column}, token FROM {} WHERE {column} IN ",
+                self.inner.vault_table
+            ));
+            sql.bind_list(chunk.iter().copied());
+            found.extend(tx.target().fetch_pairs(sql, "importing records").await?);
+        }
+        Ok(found)
+    }
+
+    /// Writes validated records. Everything happens in one transaction: an error, a
+    /// conflict under `fail`, a cancellation or a dry run leaves the vault unchanged.
+    pub(crate) async fn import_records(
+        &self,
+        records: Vec<BundleRecord>,
+        options: ImportOptions,
+        on_progress: &(impl Fn(Progress) + Send + Sync),
+        cancel: &Cancel,
+    ) -> Result<ImportReport> {
+        const CTX: &str = "importing records";
+        let total = records.len() as u64;
+        let mut tx = self.inner.pool.begin_write(CTX).await?;
+        let tokens: Vec<&str> = records.iter().map(|r| r.token.as_str()).collect();
+        let existing_tokens = self.existing(&mut tx, "token", &tokens).await?;
+        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        let mut taken_ids: HashSet<String> = self
+            .existing(&mut tx, "id", &ids)
+            .await?
+            .into_keys()
+            .collect();
+        let now = self.now();
+        let mut report = ImportReport::default();
+        let mut pending: Vec<BundleRecord> = Vec::with_capacity(INSERT_BATCH);
+        for (done, mut r) in records.into_iter().enumerate() {
+            if done % INSERT_BATCH == 0 {
+                if cancel.is_cancelled() {
+                    return Err(Error::Cancelled);
+                }
+                on_progress(Progress {
+                    done: done as u64,
+                    total,
+                });
+            }
+            let restoring = options.restore_deleted && r.soft_deleted_at.is_some();
+            if options.restore_deleted {
+                r.soft_deleted_at = None;
+            }
+            if existing_tokens.contains_key(&r.token) {
+                match options.on_conflict {
+                    OnConflict::Skip => {
+                        report.skipped += 1;
+                        continue;
+                    }
+                    OnConflict::Fail => return Err(Error::AlreadyExists { token: r.token }),
+                    OnConflict::Overwrite => {
+                        self.overwrite(&mut tx, &r).await?;
+                        report.overwritten += 1;
+                    }
+                }
+            } else {
+                if !taken_ids.insert(r.id.clone()) {
+                    // The id belongs to another record here: the record gets a new one.
+                    r.id = new_id(now)?;
+                    taken_ids.insert(r.id.clone());
+                }
+                pending.push(r);
+                report.created += 1;
+                if pending.len() == INSERT_BATCH {
+                    self.insert_batch(&mut tx, std::mem::take(&mut pending))
+                        .await?;
+                }
+            }
+            if restoring {
+                report.restored += 1;
+            }
+        }
+        if !pending.is_empty() {
+            self.insert_batch(&mut tx, pending).await?;
+        }
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        on_progress(Progress { done: total, total });
+        if options.dry_run {
+            // Dropping the transaction rolls it back.
+            return Ok(report);
+        }
+        tx.commit(CTX).await?;
+        Ok(report)
+    }
+
+    async fn insert_batch(&self, tx: &mut crate::db::Tx, rows: Vec<BundleRecord>) -> Result<()> {
+        let mut sql: Sql = self.sql(&format!(
+            "INSERT INTO {} (id, token, value, password_hash, created_at, updated_at, expires_at, soft_deleted_at, data) VALUES ",
+            self.inner.vault_table
+        ));
+        for (i, r) in rows.into_iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            let data = serde_json::Value::Object(r.data).to_string();
+            sql.push("(")
+                .bind(r.id)
+                .push(", ")
+                .bind(r.token)
+                .push(", ")
+                .bind(r.value)
+                .push(", NULL, ")
+                .bind(r.created_at)
+                .push(", ")
+                .bind(r.updated_at)
+                .push(", ")
+                .bind(r.expires_at)
+                .push(", ")
+                .bind(r.soft_deleted_at)
+                .push(", ")
+                .bind(data)
+                .push(")");
+        }
+        tx.target().execute(sql, "importing records").await?;
+        Ok(())
+    }
+
+    async fn overwrite(&self, tx: &mut crate::db::Tx, r: &BundleRecord) -> Result<()> {
+        let mut sql = self.sql(&format!("UPDATE {} SET value = ", self.inner.vault_table));
+        sql.bind(r.value.as_str())
+            .push(", created_at = ")
+            .bind(r.created_at.as_str())
+            .push(", updated_at = ")
+            .bind(r.updated_at.as_str())
+            .push(", expires_at = ")
+            .bind(r.expires_at.clone())
+            .push(", soft_deleted_at = ")
+            .bind(r.soft_deleted_at.clone())
+            .push(", data = ")
+            .bind(serde_json::Value::Object(r.data.clone()).to_string())
+            .push(" WHERE token = ")
+            .bind(r.token.as_str());
+        tx.target().execute(sql, "importing records").await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,144 @@
+//! Plaintext export: the values decrypted, for moving to another manager. Only records
+//! that open with one of the given passwords are written; the others are listed.
+
+use std::str::FromStr;
+
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::progress::{Cancel, Progress};
+use crate::query::RecordQuery;
+use crate::secret::Password;
+use crate::store::Store;
+use crate::timestamp;
+
+/// Output format of a plaintext export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlainFormat {
+    /// CSV with a header row.
+    Csv,
+    /// A JSON array of objects.
+    Json,
+}
+
+impl FromStr for PlainFormat {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Ok(Self::Csv),
+            "json" => Ok(Self::Json),
+            _ => Err(Error::invalid("format", format!("{s:?}; use csv or json"))),
+        }
+    }
+}
+
+/// A plaintext export: the file's bytes (zeroized on drop) and what was left out.
+pub struct PlainExport {
+    /// The CSV or JSON text.
+    pub bytes: Zeroizing<Vec<u8>>,
+    /// Records written.
+    pub exported: u64,
+    /// Tokens of records none of the passwords opened (or that are damaged).
+    pub unopened: Vec<String>,
+}
+
+impl std::fmt::Debug for PlainExport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlainExport")
+            .field("exported", &self.exported)
+            .field("unopened", &self.unopened)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Serialize)]
+struct PlainRow<'a> {
+    token: &'a str,
+    label: &'a str,
+    value: &'a str,
+    notes: &'a str,
+    tags: String,
+    expires_at: String,
+    created_at: String,
+    updated_at: String,
+    deleted_at: String,
+}
+
+impl Store {
+    /// Decrypts the records matching `query` that open with one of `passwords` into CSV
+    /// or JSON. The caller is responsible for the user's explicit consent.
+    pub async fn export_plaintext(
+        &self,
+        query: &RecordQuery,
+        passwords: &[Password],
+        format: PlainFormat,
+        on_progress: impl Fn(Progress) + Send + Sync,
+        cancel: &Cancel,
+    ) -> Result<PlainExport> {
+        if passwords.is_empty() {
+            return Err(Error::invalid("passwords", "give at least one password"));
+        }
+        let records = self.collect_records(query, &on_progress, cancel).await?;
+        let crypto = &self.inner.crypto;
+        let prepared: Vec<_> = passwords.iter().map(|p| crypto.prepare(p)).collect();
+        let mut rows = Vec::with_capacity(records.len());
+        let mut unopened = Vec::new();
+        for r in &records {
+            let mut opened = None;
+            for p in &prepared {
+                match crypto.open(&r.envelope, p, &r.token).await {
+                    Ok(v) => {
+                        opened = Some(v);
+                        break;
+                    }
+                    Err(Error::InvalidPassword) => {}
+                    Err(Error::Crypto(_)) => break,
+                    Err(e) => return Err(e),
+                }
+            }
+            match opened {
+                Some(v) => rows.push((r, v)),
+                None => unopened.push(r.token.clone()),
+            }
+        }
+        let text =
+            |t: Option<chrono::DateTime<chrono::Utc>>| t.map(timestamp::to_db).unwrap_or_default();
+        let plain: Vec<PlainRow<'_>> = rows
+            .iter()
+            .map(|(r, v)| PlainRow {
+                token: &r.token,
+                label: r.metadata.label.as_deref().unwrap_or_default(),
+                value: v.expose(),
+                notes: r.metadata.notes.as_deref().unwrap_or_default(),
+                tags: r.metadata.tags.join(","),
+                expires_at: text(r.expires_at),
+                created_at: text(Some(r.created_at)),
+                updated_at: text(Some(r.updated_at)),
+                deleted_at: text(r.soft_deleted_at),
+            })
+            .collect();
+        let mut bytes = Zeroizing::new(Vec::new());
+        match format {
+            PlainFormat::Json => {
+                serde_json::to_writer_pretty(&mut *bytes, &plain)
+                    .map_err(|e| Error::invalid("export", e.to_string()))?;
+                bytes.push(b'\n');
+            }
+            PlainFormat::Csv => {
+                let mut w = csv::Writer::from_writer(&mut *bytes);
+                for row in &plain {
+                    w.serialize(row)
+                        .map_err(|e| Error::invalid("export", e.to_string()))?;
+                }
+                w.flush()
+                    .map_err(|e| Error::invalid("export", e.to_string()))?;
+            }
+        }
+        Ok(PlainExport {
+            bytes,
+            exported: plain.len() as u64,
+            unopened,
+        })
+    }
+}

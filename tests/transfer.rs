@@ -1,0 +1,636 @@
+//! Export, import and restore on every backend: bundles, conflict policies, bad input
+//! that must leave the vault unchanged, other managers' files and the Go library's table.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+mod common;
+
+use chrono::Duration;
+use common::{Ctx, pw, val};
+use vaultstore::transfer::bundle::{self, BundleRecord};
+use vaultstore::transfer::{ForeignFormat, ImportOptions, ImportReport, OnConflict, PlainFormat};
+use vaultstore::{
+    Cancel, CreateOptions, DeletedFilter, ErrorCode, Metadata, Password, Record, RecordQuery,
+    SortField, SortOrder, Store,
+};
+
+fn everything() -> RecordQuery {
+    RecordQuery::new()
+        .deleted(DeletedFilter::Include)
+        .sort(SortField::Token)
+        .order(SortOrder::Asc)
+        .limit(1000)
+}
+
+async fn snapshot(store: &Store) -> Vec<Record> {
+    store.records_list(&everything()).await.unwrap().records
+}
+
+async fn seed(ctx: &Ctx) {
+    let mk = |token: &str, label: &str, expires: Option<i64>| CreateOptions {
+        token: Some(token.into()),
+        expires_at: expires.map(|h| common::t0() + Duration::hours(h)),
+        metadata: Metadata {
+            label: Some(label.into()),
+            tags: vec!["t1".into()],
+            notes: Some("note ✓".into()),
+            ..Metadata::default()
+        },
+        ..CreateOptions::default()
+    };
+    let s = &ctx.store;
+    s.token_create(&val("alpha"), &pw("a"), mk("tk_alpha", "Alpha", None))
+        .await
+        .unwrap();
+    s.token_create(&val("beta"), &pw("b"), mk("tk_beta", "Beta", Some(48)))
+        .await
+        .unwrap();
+    s.token_create(&val("gone"), &pw("a"), mk("tk_gone", "Gone", Some(-1)))
+        .await
+        .unwrap();
+    s.token_create(&val("trash"), &pw("a"), mk("tk_trash", "Trash", None))
+        .await
+        .unwrap();
+    s.token_soft_delete("tk_trash").await.unwrap();
+}
+
+async fn export(store: &Store, q: &RecordQuery) -> Vec<u8> {
+    store
+        .export_bundle_bytes(q, |_| {}, &Cancel::new())
+        .await
+        .unwrap()
+        .0
+}
+
+async fn import(
+    store: &Store,
+    bytes: &[u8],
+    options: ImportOptions,
+) -> vaultstore::Result<ImportReport> {
+    store
+        .import_bundle(bytes, options, |_| {}, &Cancel::new())
+        .await
+}
+
+/// A second vault (table) in the same test database.
+async fn other_vault(ctx: &Ctx, table: &str) -> Store {
+    let mut o = ctx.options();
+    o.table = table.into();
+    Store::new(o).await.unwrap()
+}
+
+async fn a_bundle_restores_every_record_readable_with_its_password(ctx: &Ctx) {
+    seed(ctx).await;
+    let bytes = export(
+        &ctx.store,
+        &RecordQuery::new().deleted(DeletedFilter::Include),
+    )
+    .await;
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(!text.contains("\"alpha\""), "values stay sealed");
+    let dest = other_vault(ctx, "restored").await;
+    let report = import(&dest, &bytes, ImportOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        report,
+        ImportReport {
+            created: 4,
+            ..ImportReport::default()
+        }
+    );
+    let (a, b) = (snapshot(&ctx.store).await, snapshot(&dest).await);
+    assert_eq!(
+        a, b,
+        "ids, timestamps, metadata, expiry and trash state all kept"
+    );
+    assert_eq!(
+        dest.token_read("tk_alpha", &pw("a"))
+            .await
+            .unwrap()
+            .expose(),
+        "alpha"
+    );
+    assert_eq!(
+        dest.token_read("tk_beta", &pw("b")).await.unwrap().expose(),
+        "beta"
+    );
+    assert_eq!(
+        code(dest.token_read("tk_gone", &pw("a")).await),
+        ErrorCode::Expired
+    );
+    assert_eq!(
+        code(dest.token_read("tk_trash", &pw("a")).await),
+        ErrorCode::Deleted
+    );
+    // Only the Trash, restored as live records.
+    let trash = export(&ctx.store, &RecordQuery::new().deleted(DeletedFilter::Only)).await;
+    let live = other_vault(ctx, "from_trash").await;
+    let options = ImportOptions {
+        restore_deleted: true,
+        ..ImportOptions::default()
+    };
+    let report = import(&live, &trash, options).await.unwrap();
+    assert_eq!((report.created, report.restored), (1, 1));
+    assert_eq!(
+        live.token_read("tk_trash", &pw("a"))
+            .await
+            .unwrap()
+            .expose(),
+        "trash"
+    );
+}
+
+fn code<T: std::fmt::Debug>(r: vaultstore::Result<T>) -> ErrorCode {
+    r.unwrap_err().code()
+}
+
+async fn conflict_policies_skip_overwrite_or_fail(ctx: &Ctx) {
+    seed(ctx).await;
+    let bytes = export(
+        &ctx.store,
+        &RecordQuery::new().deleted(DeletedFilter::Include),
+    )
+    .await;
+    ctx.store
+        .token_update("tk_alpha", &val("changed"), &pw("a"))
+        .await
+        .unwrap();
+    ctx.store.token_delete("tk_beta").await.unwrap();
+    let before = snapshot(&ctx.store).await;
+
+    let fail = ImportOptions {
+        on_conflict: OnConflict::Fail,
+        ..ImportOptions::default()
+    };
+    let err = import(&ctx.store, &bytes, fail).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::AlreadyExists);
+    assert_eq!(snapshot(&ctx.store).await, before, "fail changes nothing");
+
+    let dry = ImportOptions {
+        on_conflict: OnConflict::Overwrite,
+        dry_run: true,
+        ..ImportOptions::default()
+    };
+    let preview = import(&ctx.store, &bytes, dry).await.unwrap();
+    assert_eq!((preview.created, preview.overwritten), (1, 3));
+    assert_eq!(
+        snapshot(&ctx.store).await,
+        before,
+        "a dry run changes nothing"
+    );
+
+    let skip = import(&ctx.store, &bytes, ImportOptions::default())
+        .await
+        .unwrap();
+    assert_eq!((skip.created, skip.skipped), (1, 3));
+    assert_eq!(
+        ctx.store
+            .token_read("tk_alpha", &pw("a"))
+            .await
+            .unwrap()
+            .expose(),
+        "changed"
+    );
+    assert_eq!(
+        ctx.store
+            .token_read("tk_beta", &pw("b"))
+            .await
+            .unwrap()
+            .expose(),
+        "beta"
+    );
+
+    let over = ImportOptions {
+        on_conflict: OnConflict::Overwrite,
+        restore_deleted: true,
+        ..ImportOptions::default()
+    };
+    let report = import(&ctx.store, &bytes, over).await.unwrap();
+    assert_eq!((report.overwritten, report.restored), (4, 1));
+    assert_eq!(
+        ctx.store
+            .token_read("tk_alpha", &pw("a"))
+            .await
+            .unwrap()
+            .expose(),
+        "alpha"
+    );
+    assert_eq!(
+        ctx.store
+            .token_read("tk_trash", &pw("a"))
+            .await
+            .unwrap()
+            .expose(),
+        "trash"
+    );
+}
+
+fn records_of(bytes: &[u8]) -> Vec<BundleRecord> {
+    bundle::decode(bytes).unwrap()
+}
+
+fn rebuild(records: Vec<BundleRecord>) -> Vec<u8> {
+    bundle::encode(records, common::t0()).unwrap()
+}
+
+async fn bad_bundles_are_refused_whole_and_change_nothing(ctx: &Ctx) {
+    seed(ctx).await;
+    let good = export(
+        &ctx.store,
+        &RecordQuery::new().deleted(DeletedFilter::Include),
+    )
+    .await;
+    let dest = other_vault(ctx, "dest").await;
+    create_one(&dest).await;
+    let before = snapshot(&dest).await;
+    let text = String::from_utf8(good.clone()).unwrap();
+
+    let mut dup = records_of(&good);
+    dup[2].token = dup[0].token.clone();
+    let mut bad_token = records_of(&good);
+    bad_token[1].token = "has space".into();
+    let mut bad_time = records_of(&good);
+    bad_time[3].created_at = "yesterday".into();
+    let mut bad_value = records_of(&good);
+    bad_value[0].value = "plaintext!".into();
+    let mut reordered = records_of(&good);
+    reordered.swap(0, 1);
+    let reordered_text = text.replacen(
+        &serde_json::to_string(&records_of(&good)).unwrap(),
+        &serde_json::to_string(&reordered).unwrap(),
+        1,
+    );
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("truncated", good[..good.len() / 2].to_vec(), "truncated"),
+        (
+            "wrong version",
+            text.replacen("\"version\":1", "\"version\":2", 1)
+                .into_bytes(),
+            "version 2",
+        ),
+        (
+            "wrong format",
+            text.replacen("vaultstore-bundle", "keepass", 1)
+                .into_bytes(),
+            "not a VaultStore bundle",
+        ),
+        (
+            "tampered",
+            text.replacen("tk_alpha", "tk_alphA", 1).into_bytes(),
+            "checksum",
+        ),
+        ("reordered", reordered_text.into_bytes(), "checksum"),
+        (
+            "wrong count",
+            text.replacen("\"count\":4", "\"count\":5", 1).into_bytes(),
+            "says it holds 5",
+        ),
+        ("duplicated token", rebuild(dup), "same token"),
+        ("bad token", rebuild(bad_token), "record 2"),
+        ("bad time", rebuild(bad_time), "record 4"),
+        ("bad value", rebuild(bad_value), "record 1"),
+        ("not json", b"hello".to_vec(), "not valid JSON"),
+    ];
+    for (name, bytes, says) in cases {
+        let err = import(&dest, &bytes, ImportOptions::default())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{name}: {err}");
+        assert!(err.to_string().contains(says), "{name}: {err}");
+        assert_eq!(
+            snapshot(&dest).await,
+            before,
+            "{name}: the vault is unchanged"
+        );
+    }
+}
+
+async fn create_one(store: &Store) {
+    store
+        .token_create(&val("existing"), &pw("z"), CreateOptions::default())
+        .await
+        .unwrap();
+}
+
+async fn plaintext_export_opens_what_it_can_and_lists_the_rest(ctx: &Ctx) {
+    seed(ctx).await;
+    let q = RecordQuery::new().deleted(DeletedFilter::Include);
+    let out = ctx
+        .store
+        .export_plaintext(&q, &[pw("a")], PlainFormat::Csv, |_| {}, &Cancel::new())
+        .await
+        .unwrap();
+    let csv = String::from_utf8(out.bytes.to_vec()).unwrap();
+    assert_eq!(out.exported, 3);
+    assert_eq!(out.unopened, vec!["tk_beta".to_owned()]);
+    assert!(
+        csv.starts_with("token,label,value,notes,tags,expires_at"),
+        "{csv}"
+    );
+    assert!(csv.contains("tk_alpha,Alpha,alpha,note ✓,t1,"), "{csv}");
+    let both = ctx
+        .store
+        .export_plaintext(
+            &q,
+            &[pw("a"), pw("b")],
+            PlainFormat::Json,
+            |_| {},
+            &Cancel::new(),
+        )
+        .await
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&both.bytes).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 4);
+    assert!(both.unopened.is_empty());
+}
+
+const KEEPASSXC: &str = "\"Group\",\"Title\",\"Username\",\"Password\",\"URL\",\"Notes\",\"TOTP\",\"Icon\",\"Last Modified\",\"Created\"
+\"Root\",\"Mail\",\"me@example.org\",\"p4ss,with \"\"quotes\"\"\",\"https://mail.example.org\",\"line1
+line2\",\"\",\"0\",\"2024-01-01T00:00:00Z\",\"2024-01-01T00:00:00Z\"
+\"Root/Work\",\"VPN\",\"me\",\"vpn-secret\",\"\",\"\",\"\",\"0\",\"2024-01-01T00:00:00Z\",\"2024-01-01T00:00:00Z\"
+";
+
+const BITWARDEN: &str = r#"{"encrypted":false,"folders":[{"id":"f1","name":"Work"}],"items":[
+ {"id":"1","type":1,"name":"GitHub","folderId":"f1","notes":"2FA on","login":{"username":"octo","password":"gh-secret","uris":[{"uri":"https://github.com"}]}},
+ {"id":"2","type":2,"name":"Recovery codes","notes":"aaaa-bbbb"},
+ {"id":"3","type":3,"name":"Visa","card":{"number":"4111"}}
+]}"#;
+
+async fn other_managers_exports_become_records_under_one_password(ctx: &Ctx) {
+    let s = &ctx.store;
+    let opts = ImportOptions::default();
+    let r = s
+        .import_foreign(
+            ForeignFormat::KeepassxcCsv,
+            KEEPASSXC.as_bytes(),
+            &pw("k"),
+            opts,
+            |_| {},
+            &Cancel::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.created, 2);
+    let r = s
+        .import_foreign(
+            ForeignFormat::BitwardenJson,
+            BITWARDEN.as_bytes(),
+            &pw("k"),
+            opts,
+            |_| {},
+            &Cancel::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.created, r.skipped),
+        (2, 1),
+        "the card is skipped, not lost silently"
+    );
+    let by_label = |label: &str| {
+        let label = label.to_owned();
+        async move {
+            let page = s
+                .records_list(&RecordQuery::new().search(label.clone()))
+                .await
+                .unwrap();
+            page.records
+                .into_iter()
+                .find(|r| r.metadata.label.as_deref() == Some(&label))
+                .unwrap()
+        }
+    };
+    let mail = by_label("Mail").await;
+    assert_eq!(
+        s.token_read(&mail.token, &pw("k")).await.unwrap().expose(),
+        "p4ss,with \"quotes\""
+    );
+    assert_eq!(mail.metadata.notes.as_deref(), Some("line1\nline2"));
+    assert_eq!(mail.metadata.extra["username"], "me@example.org");
+    assert_eq!(mail.metadata.extra["url"], "https://mail.example.org");
+    assert!(mail.metadata.tags.is_empty(), "the Root group is no tag");
+    assert_eq!(
+        by_label("VPN").await.metadata.tags,
+        vec!["Root/Work".to_owned()]
+    );
+    let gh = by_label("GitHub").await;
+    assert_eq!(
+        s.token_read(&gh.token, &pw("k")).await.unwrap().expose(),
+        "gh-secret"
+    );
+    assert_eq!(gh.metadata.tags, vec!["Work".to_owned()]);
+    let codes = by_label("Recovery codes").await;
+    assert_eq!(
+        s.token_read(&codes.token, &pw("k")).await.unwrap().expose(),
+        "aaaa-bbbb"
+    );
+
+    // Bad files: the error names the line or item; nothing is written.
+    let before = snapshot(s).await;
+    let bad: Vec<(ForeignFormat, String, &str)> = vec![
+        (
+            ForeignFormat::KeepassxcCsv,
+            KEEPASSXC.replacen("\"VPN\",", "", 1),
+            "line 4",
+        ),
+        (
+            ForeignFormat::KeepassxcCsv,
+            "\"Name\",\"Secret\"\n\"a\",\"b\"\n".into(),
+            "line 1",
+        ),
+        (
+            ForeignFormat::BitwardenJson,
+            BITWARDEN.replacen("\"encrypted\":false", "\"encrypted\":true", 1),
+            "encrypted",
+        ),
+        (
+            ForeignFormat::BitwardenJson,
+            BITWARDEN.replacen("\"name\":\"Recovery codes\"", "\"name\":\"\"", 1),
+            "item 2",
+        ),
+        (
+            ForeignFormat::BitwardenJson,
+            BITWARDEN[..40].to_owned(),
+            "Bitwarden JSON",
+        ),
+    ];
+    for (format, text, says) in bad {
+        let err = s
+            .import_foreign(
+                format,
+                text.as_bytes(),
+                &pw("k"),
+                opts,
+                |_| {},
+                &Cancel::new(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+        assert!(err.to_string().contains(says), "{says}: {err}");
+        assert_eq!(snapshot(s).await, before);
+    }
+    let weak = Password::new("weak");
+    assert_eq!(
+        code(
+            s.import_foreign(
+                ForeignFormat::BitwardenJson,
+                BITWARDEN.as_bytes(),
+                &weak,
+                opts,
+                |_| {},
+                &Cancel::new()
+            )
+            .await
+        ),
+        ErrorCode::Policy
+    );
+}
+
+async fn the_go_library_table_imports_and_its_values_open(ctx: &Ctx) {
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("vectors/go-v2.json")).unwrap();
+    ctx.exec("CREATE TABLE go_vault (id VARCHAR(40) PRIMARY KEY, vault_token VARCHAR(100) NOT NULL, vault_value TEXT NOT NULL, created_at VARCHAR(40) NOT NULL, updated_at VARCHAR(40) NOT NULL, expires_at VARCHAR(40) NOT NULL, soft_deleted_at VARCHAR(40) NOT NULL)").await;
+    let vs = vectors["vectors"].as_array().unwrap();
+    for (i, v) in vs.iter().enumerate() {
+        ctx.exec(&format!(
+            "INSERT INTO go_vault VALUES ('id{i}', 'tk_go_{i}', '{}', '2024-03-01 10:00:0{i}', '2024-03-02 10:00:00', '9999-12-31 23:59:59', '9999-12-31 23:59:59')",
+            v["envelope"].as_str().unwrap()
+        ))
+        .await;
+    }
+    ctx.exec("INSERT INTO go_vault VALUES ('idv1', 'tk_go_v1', 'bGVnYWN5', '2020-01-01 00:00:00', '2020-01-01 00:00:00', '2021-01-01 00:00:00', '2022-01-01 00:00:00')").await;
+    let report = ctx
+        .store
+        .import_go(
+            &ctx.url,
+            "go_vault",
+            ImportOptions::default(),
+            |_| {},
+            &Cancel::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.created, vs.len() as u64 + 1);
+    for (i, v) in vs.iter().enumerate() {
+        let token = format!("tk_go_{i}");
+        let password = Password::new(v["password"].as_str().unwrap());
+        let got = ctx.store.token_read(&token, &password).await.unwrap();
+        assert_eq!(got.expose(), v["value"].as_str().unwrap(), "{}", v["name"]);
+        let r = ctx
+            .store
+            .record_find_by_token(&token)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(r.envelope.starts_with("v3:"), "upgraded on first read");
+        assert_eq!(r.expires_at, None, "the Go sentinel means never");
+        assert_eq!(r.soft_deleted_at, None);
+        let updated =
+            chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2024, 3, 2, 10, 0, 0).unwrap();
+        assert_eq!(r.updated_at, updated);
+    }
+    let legacy = ctx
+        .store
+        .record_find_by_token("tk_go_v1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        legacy.metadata.extra["unreadable"]
+            .as_str()
+            .unwrap()
+            .contains("v1")
+    );
+    assert!(legacy.is_deleted(), "its trash state is kept");
+    ctx.store.token_restore("tk_go_v1").await.unwrap();
+    ctx.store.token_renew("tk_go_v1", None).await.unwrap();
+    assert_eq!(
+        code(ctx.store.token_read("tk_go_v1", &pw("a")).await),
+        ErrorCode::Crypto
+    );
+    // Importing again skips everything.
+    let again = ctx
+        .store
+        .import_go(
+            &ctx.url,
+            "go_vault",
+            ImportOptions::default(),
+            |_| {},
+            &Cancel::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.skipped, vs.len() as u64 + 1);
+}
+
+on_every_backend!(
+    a_bundle_restores_every_record_readable_with_its_password,
+    conflict_policies_skip_overwrite_or_fail,
+    bad_bundles_are_refused_whole_and_change_nothing,
+    plaintext_export_opens_what_it_can_and_lists_the_rest,
+    other_managers_exports_become_records_under_one_password,
+    the_go_library_table_imports_and_its_values_open,
+);
+
+/// SQLite → bundle → PostgreSQL → bundle → MySQL: every record readable with its
+/// password, every timestamp and trash state kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vault_travels_sqlite_to_postgres_to_mysql() {
+    use common::Backend;
+    let Some(sqlite) = Ctx::new(Backend::Sqlite, "travel").await else {
+        return;
+    };
+    let Some(pg) = Ctx::new(Backend::Postgres, "travel").await else {
+        return;
+    };
+    let Some(my) = Ctx::new(Backend::MySql, "travel").await else {
+        return;
+    };
+    seed(&sqlite).await;
+    let all = RecordQuery::new().deleted(DeletedFilter::Include);
+    let first = export(&sqlite.store, &all).await;
+    import(&pg.store, &first, ImportOptions::default())
+        .await
+        .unwrap();
+    let second = export(&pg.store, &all).await;
+    import(&my.store, &second, ImportOptions::default())
+        .await
+        .unwrap();
+    let original = snapshot(&sqlite.store).await;
+    assert_eq!(snapshot(&pg.store).await, original);
+    assert_eq!(snapshot(&my.store).await, original);
+    assert_eq!(
+        my.store
+            .token_read("tk_alpha", &pw("a"))
+            .await
+            .unwrap()
+            .expose(),
+        "alpha"
+    );
+    assert_eq!(
+        my.store
+            .token_read("tk_beta", &pw("b"))
+            .await
+            .unwrap()
+            .expose(),
+        "beta"
+    );
+    my.store.token_restore("tk_trash").await.unwrap();
+    assert_eq!(
+        my.store
+            .token_read("tk_trash", &pw("a"))
+            .await
+            .unwrap()
+            .expose(),
+        "trash"
+    );
+    sqlite.cleanup().await;
+    pg.cleanup().await;
+    my.cleanup().await;
+}
