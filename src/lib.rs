@@ -20,6 +20,8 @@
 
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+pub mod bench_support;
 mod clock;
 mod crypto;
 mod db;

@@ -400,13 +400,16 @@ impl RecordQuery {
             SortOrder::Desc => ("<", "DESC"),
         };
         if let Some(c) = &self.after {
-            sql.push(&format!(" AND ({expr} {cmp} "))
+            // (key, id) strictly after the cursor. The leading `key <=`/`>=` bound is
+            // implied by the rest but gives every planner an index range to start from;
+            // a bare OR makes some scan from the first row.
+            sql.push(&format!(" AND {expr} {cmp}= "))
                 .bind(c.key.as_str())
-                .push(&format!(" OR ({expr} = "))
+                .push(&format!(" AND ({expr} {cmp} "))
                 .bind(c.key.as_str())
-                .push(&format!(" AND id {cmp} "))
+                .push(&format!(" OR id {cmp} "))
                 .bind(c.id.as_str())
-                .push("))");
+                .push(")");
         }
         sql.push(&format!(" ORDER BY {expr} {dir}, id {dir} LIMIT "))
             .bind(i64::from(self.page_size()) + 1);
@@ -416,8 +419,9 @@ impl RecordQuery {
         self.limit.unwrap_or(DEFAULT_LIMIT)
     }
 
-    /// The cursor that continues after `last`.
-    pub(crate) fn cursor_after(&self, last: &Record) -> Cursor {
+    /// The cursor that continues this query's order after `last` (for jumping into a
+    /// listing at a known record).
+    pub fn cursor_after(&self, last: &Record) -> Cursor {
         Cursor {
             field: self.sort,
             order: self.order,

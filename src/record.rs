@@ -43,6 +43,23 @@ impl Metadata {
 
     /// Validates the bounds and serializes to the stored JSON text.
     pub(crate) fn to_json(&self) -> Result<String> {
+        self.validate()?;
+        let json =
+            serde_json::to_string(self).map_err(|e| Error::invalid("metadata", e.to_string()))?;
+        if json.len() > MAX_METADATA_BYTES {
+            return Err(Error::invalid(
+                "metadata",
+                format!(
+                    "is {} bytes as JSON; the limit is {MAX_METADATA_BYTES}",
+                    json.len()
+                ),
+            ));
+        }
+        Ok(json)
+    }
+
+    /// Checks the label and tag bounds.
+    pub(crate) fn validate(&self) -> Result<()> {
         if let Some(label) = &self.label
             && label.chars().count() > MAX_LABEL_CHARS
         {
@@ -67,18 +84,7 @@ impl Metadata {
                 format!("tag {tag:?} must be 1 to {MAX_TAG_CHARS} characters and not blank"),
             ));
         }
-        let json =
-            serde_json::to_string(self).map_err(|e| Error::invalid("metadata", e.to_string()))?;
-        if json.len() > MAX_METADATA_BYTES {
-            return Err(Error::invalid(
-                "metadata",
-                format!(
-                    "is {} bytes as JSON; the limit is {MAX_METADATA_BYTES}",
-                    json.len()
-                ),
-            ));
-        }
-        Ok(json)
+        Ok(())
     }
 
     fn from_json(text: &str) -> Result<Self> {

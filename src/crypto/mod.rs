@@ -21,12 +21,11 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 pub use kdf::KdfParams;
-pub(crate) use kdf::SALT_LEN;
+pub(crate) use kdf::{Key, SALT_LEN};
 
 use crate::error::{Error, Result};
 use crate::secret::{Password, SecretValue};
 use envelope::{Envelope, NONCE_LEN, RECORD_SALT_LEN, V2_PARAMS};
-use kdf::Key;
 use key_cache::{Fingerprint, KeyCache};
 
 /// Domain label for the per-record subkey (HKDF `info`).
@@ -149,30 +148,10 @@ impl Crypto {
         password: &PreparedPassword<'_>,
         token: &str,
     ) -> Result<SecretValue> {
-        match envelope::parse(text)? {
-            Envelope::V3(env) => {
-                let master = self.master_key(password, env.kdf_salt, env.params).await?;
-                let plain = record_cipher(&master, &env.record_salt)?
-                    .decrypt(
-                        &Nonce::from(env.nonce),
-                        Payload {
-                            msg: &env.sealed,
-                            aad: &v3_aad(&env.header, token),
-                        },
-                    )
-                    .map_err(|_| Error::InvalidPassword)?;
-                into_secret(plain)
-            }
-            Envelope::V2(env) => {
-                let key = self.master_key(password, env.salt, V2_PARAMS).await?;
-                let cipher = Aes256Gcm::new_from_slice(&key[..])
-                    .map_err(|_| Error::Crypto("bad key length".into()))?;
-                let plain = cipher
-                    .decrypt(&Nonce::from(env.nonce), env.sealed.as_slice())
-                    .map_err(|_| Error::InvalidPassword)?;
-                into_secret(plain)
-            }
-        }
+        let envelope = envelope::parse(text)?;
+        let (salt, params) = key_slot(&envelope);
+        let master = self.master_key(password, salt, params).await?;
+        open_parsed(&master, envelope, token)
     }
 
     /// The master key for these settings, derived at most once per session.
@@ -198,10 +177,53 @@ impl Crypto {
     }
 }
 
+/// One derivation with a fresh buffer, on this thread (for the benchmark's ruler K).
+pub(crate) fn derive_once(password: &[u8], salt: &[u8], params: KdfParams) -> Result<()> {
+    kdf::Deriver::default()
+        .derive(password, salt, params)
+        .map(drop)
+}
+
 /// Checks that `text` is a well-formed envelope (v3, or the Go library's v2) without
 /// opening it: what an import can verify without the password.
 pub(crate) fn check_envelope(text: &str) -> Result<()> {
     envelope::parse(text).map(|_| ())
+}
+
+/// The (salt, parameters) whose master key opens this envelope.
+fn key_slot(envelope: &Envelope) -> ([u8; SALT_LEN], KdfParams) {
+    match envelope {
+        Envelope::V3(env) => (env.kdf_salt, env.params),
+        Envelope::V2(env) => (env.salt, V2_PARAMS),
+    }
+}
+
+/// The key slot of a stored envelope, so a caller can derive the keys a batch needs
+/// before opening the batch synchronously (and in parallel) with [`open_with`].
+pub(crate) fn envelope_key_slot(text: &str) -> Result<([u8; SALT_LEN], KdfParams)> {
+    envelope::parse(text).map(|e| key_slot(&e))
+}
+
+/// Opens an envelope with its already derived master key (no await, no cache).
+pub(crate) fn open_with(master: &Key, text: &str, token: &str) -> Result<SecretValue> {
+    open_parsed(master, envelope::parse(text)?, token)
+}
+
+fn open_parsed(master: &Key, envelope: Envelope, token: &str) -> Result<SecretValue> {
+    let plain = match envelope {
+        Envelope::V3(env) => record_cipher(master, &env.record_salt)?.decrypt(
+            &Nonce::from(env.nonce),
+            Payload {
+                msg: &env.sealed,
+                aad: &v3_aad(&env.header, token),
+            },
+        ),
+        // v2: the Argon2 output is the AES key itself, and there is no associated data.
+        Envelope::V2(env) => Aes256Gcm::new_from_slice(&master[..])
+            .map_err(|_| Error::Crypto("bad key length".into()))?
+            .decrypt(&Nonce::from(env.nonce), env.sealed.as_slice()),
+    };
+    into_secret(plain.map_err(|_| Error::InvalidPassword)?)
 }
 
 /// Whether `text` looks like an envelope of the Go library's `v2:` format.

@@ -14,9 +14,15 @@ use super::{DbPool, Dialect, Sql, TableNames};
 use crate::crypto::{KdfParams, SALT_LEN, random_bytes};
 use crate::error::{Error, Result};
 
-/// Columns with a secondary index (token has its unique index).
-pub(crate) const INDEXED_COLUMNS: [&str; 4] =
-    ["expires_at", "soft_deleted_at", "created_at", "updated_at"];
+/// Secondary indexes as (name suffix, columns); token has its unique index. The sort
+/// columns carry the id too: keyset pages order by (column, id), and without it the
+/// database sorts every row after the cursor to find the next 50.
+pub(crate) const INDEXES: [(&str, &str); 4] = [
+    ("expires_at", "expires_at"),
+    ("soft_deleted_at", "soft_deleted_at"),
+    ("created_at", "created_at, id"),
+    ("updated_at", "updated_at, id"),
+];
 
 /// The schema version this build writes and understands.
 pub(crate) const SCHEMA_VERSION: i64 = 1;

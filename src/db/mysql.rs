@@ -9,9 +9,9 @@ pub(super) const LABEL_EXPR: &str = "JSON_UNQUOTE(JSON_EXTRACT(data, '$.label'))
 
 pub(super) fn schema_v1(t: &TableNames) -> Vec<String> {
     let v = &t.vault;
-    let indexes: String = super::migrate::INDEXED_COLUMNS
+    let indexes: String = super::migrate::INDEXES
         .iter()
-        .map(|col| format!(",\n            KEY `{v}_{col}_idx` ({col})"))
+        .map(|(name, columns)| format!(",\n            KEY `{v}_{name}_idx` ({columns})"))
         .collect();
     vec![format!(
         r#"CREATE TABLE IF NOT EXISTS `{v}` (

@@ -22,9 +22,9 @@ pub(super) fn schema_v1(t: &TableNames) -> Vec<String> {
             data TEXT NOT NULL DEFAULT '{{}}'
         )"#
     )];
-    for col in super::migrate::INDEXED_COLUMNS {
+    for (name, columns) in super::migrate::INDEXES {
         s.push(format!(
-            r#"CREATE INDEX IF NOT EXISTS "{v}_{col}_idx" ON "{v}" ({col})"#
+            r#"CREATE INDEX IF NOT EXISTS "{v}_{name}_idx" ON "{v}" ({columns})"#
         ));
     }
     s

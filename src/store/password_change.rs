@@ -5,17 +5,44 @@
 //! error or cancellation, nothing changed. Argon2 runs once for the new password and
 //! once per distinct salt for the old one, however many records there are.
 
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
 use super::Store;
+use crate::crypto::{self, KdfParams, Key, SALT_LEN};
+use crate::db::Sql;
 use crate::error::{Error, Result};
 use crate::progress::{Cancel, Progress};
-use crate::record::Record;
 use crate::secret::Password;
 use crate::timestamp;
+
+type KeySlot = ([u8; SALT_LEN], KdfParams);
 
 /// Records fetched per batch.
 const BATCH: i64 = 500;
 
 impl Store {
+    /// One UPDATE for a batch: `value = CASE id WHEN … THEN … END` over the batch's ids.
+    /// Per-row statements cost a round trip each; this costs one per batch.
+    fn batch_update(&self, rows: Vec<(String, String)>, now: &str) -> Sql {
+        let mut sql = self.sql(&format!(
+            "UPDATE {} SET value = CASE id",
+            self.inner.vault_table
+        ));
+        for (id, envelope) in &rows {
+            sql.push(" WHEN ")
+                .bind(id.as_str())
+                .push(" THEN ")
+                .bind(envelope.as_str());
+        }
+        sql.push(" ELSE value END, updated_at = ")
+            .bind(now)
+            .push(" WHERE id IN ")
+            .bind_list(rows.iter().map(|(id, _)| id.as_str()));
+        sql
+    }
+
     /// Re-encrypts every record (live, trashed or expired) that opens with `old` under
     /// `new`; records sealed under other passwords are left untouched. Returns how many
     /// records changed. `on_progress` is called after each batch; setting `cancel`
@@ -30,11 +57,11 @@ impl Store {
     ) -> Result<u64> {
         const CTX: &str = "changing the password";
         self.inner.policy.check(new)?;
-        let crypto = &self.inner.crypto;
+        let crypto_state = &self.inner.crypto;
         let vault = self.inner.vault_kdf;
-        let old_pw = crypto.prepare(old);
-        let new_key = crypto
-            .master_key(&crypto.prepare(new), vault.salt, vault.params)
+        let old_pw = crypto_state.prepare(old);
+        let new_key = crypto_state
+            .master_key(&crypto_state.prepare(new), vault.salt, vault.params)
             .await?;
         let table = &self.inner.vault_table;
         let mut tx = self.inner.pool.begin_write(CTX).await?;
@@ -45,6 +72,7 @@ impl Store {
         let total = u64::try_from(total).unwrap_or(0);
         let now = timestamp::to_db(self.now());
         let (mut done, mut changed) = (0u64, 0u64);
+        let mut keys: HashMap<KeySlot, Key> = HashMap::new();
         let mut last_id = String::new();
         loop {
             if cancel.is_cancelled() {
@@ -59,24 +87,42 @@ impl Store {
             let Some(last) = batch.last() else { break };
             last_id = last.id.clone();
             done += batch.len() as u64;
-            for raw in batch {
-                let record = Record::from_raw(raw)?;
-                let value = match crypto.open(&record.envelope, &old_pw, &record.token).await {
-                    Ok(v) => v,
-                    // Sealed under another password, or unreadable: not ours to change.
-                    Err(Error::InvalidPassword | Error::Crypto(_)) => continue,
-                    Err(e) => return Err(e),
-                };
-                let envelope = crypto.seal_with(&new_key, &value, &record.token, vault)?;
-                let mut update = self.sql(&format!("UPDATE {table} SET value = "));
-                update
-                    .bind(envelope)
-                    .push(", updated_at = ")
-                    .bind(now.as_str())
-                    .push(" WHERE id = ")
-                    .bind(record.id);
-                tx.target().execute(update, CTX).await?;
-                changed += 1;
+            // Derive the old password's key for every salt in the batch (normally the
+            // vault's one, cached after the first batch)...
+            for raw in &batch {
+                if let Ok(slot) = crypto::envelope_key_slot(&raw.value)
+                    && !keys.contains_key(&slot)
+                {
+                    let key = crypto_state.master_key(&old_pw, slot.0, slot.1).await?;
+                    keys.insert(slot, key);
+                }
+            }
+            // ...then open and re-seal the batch on all cores.
+            let resealed: Vec<(String, String)> = batch
+                .par_iter()
+                .map(|raw| {
+                    let Ok(slot) = crypto::envelope_key_slot(&raw.value) else {
+                        return Ok(None); // unreadable: not ours to change
+                    };
+                    let Some(key) = keys.get(&slot) else {
+                        return Ok(None);
+                    };
+                    match crypto::open_with(key, &raw.value, &raw.token) {
+                        Ok(value) => crypto_state
+                            .seal_with(&new_key, &value, &raw.token, vault)
+                            .map(|env| Some((raw.id.clone(), env))),
+                        // Sealed under another password: left untouched.
+                        Err(Error::InvalidPassword | Error::Crypto(_)) => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                })
+                .filter_map(Result::transpose)
+                .collect::<Result<_>>()?;
+            if !resealed.is_empty() {
+                changed += resealed.len() as u64;
+                tx.target()
+                    .execute(self.batch_update(resealed, &now), CTX)
+                    .await?;
             }
             on_progress(Progress { done, total });
         }

@@ -28,7 +28,7 @@ pub const MAX_RECORDS: usize = 1_000_000;
 pub(crate) const MAX_ENVELOPE_CHARS: usize = 2 * 1024 * 1024;
 
 /// One record as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BundleRecord {
     /// The record id.
@@ -45,8 +45,8 @@ pub struct BundleRecord {
     pub expires_at: Option<String>,
     /// Stored trash time, `None` = live.
     pub soft_deleted_at: Option<String>,
-    /// Metadata object.
-    pub data: serde_json::Map<String, serde_json::Value>,
+    /// Metadata object, kept as its JSON text: validated, then stored as it is.
+    pub data: Box<serde_json::value::RawValue>,
 }
 
 /// The file as read: the records stay raw text until their checksum is verified, and
@@ -199,11 +199,14 @@ fn validate_record(r: &BundleRecord) -> std::result::Result<(), String> {
             timestamp::from_db(t).map_err(|_| format!("{name} {t:?} is not a vault timestamp"))?;
         }
     }
-    let metadata: Metadata = serde_json::from_value(serde_json::Value::Object(r.data.clone()))
-        .map_err(|e| format!("data is not valid metadata: {e}"))?;
-    let json = metadata.to_json().map_err(|e| e.to_string())?;
-    if json.len() > MAX_METADATA_BYTES {
-        return Err("data is too large".into());
+    let data = r.data.get();
+    if data.len() > MAX_METADATA_BYTES {
+        return Err(format!("data is larger than {MAX_METADATA_BYTES} bytes"));
     }
-    Ok(())
+    if !data.trim_start().starts_with('{') {
+        return Err("data is not a JSON object".into());
+    }
+    let metadata: Metadata =
+        serde_json::from_str(data).map_err(|e| format!("data is not valid metadata: {e}"))?;
+    metadata.validate().map_err(|e| e.to_string())
 }

@@ -20,10 +20,8 @@ pub struct ExportReport {
 
 impl BundleRecord {
     pub(crate) fn from_record(r: Record) -> Result<Self> {
-        let data = match serde_json::to_value(&r.metadata) {
-            Ok(serde_json::Value::Object(map)) => map,
-            _ => return Err(Error::invalid("metadata", "is not a JSON object")),
-        };
+        let data = serde_json::value::to_raw_value(&r.metadata)
+            .map_err(|e| Error::invalid("metadata", e.to_string()))?;
         Ok(Self {
             created_at: timestamp::to_db(r.created_at),
             updated_at: timestamp::to_db(r.updated_at),

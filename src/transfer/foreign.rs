@@ -261,10 +261,8 @@ impl Store {
                     format!("entry {} ({}): {err}", i + 1, e.title),
                 )
             })?;
-            let data = match serde_json::from_str(&json) {
-                Ok(serde_json::Value::Object(map)) => map,
-                _ => serde_json::Map::new(),
-            };
+            let data = serde_json::value::RawValue::from_string(json)
+                .map_err(|err| Error::invalid("import file", err.to_string()))?;
             let token = token::generate(token::DEFAULT_GENERATED_LEN)?;
             records.push(BundleRecord {
                 id: new_id(now)?,

@@ -101,17 +101,16 @@ impl Store {
             if row.value.len() > MAX_ENVELOPE_CHARS {
                 return Err(at("value is too long".into()));
             }
-            let mut data = serde_json::Map::new();
+            let mut data = "{}".to_owned();
             if crypto::check_envelope(&row.value).is_err() {
                 if row.value.starts_with("v2:") {
                     return Err(at("value is a damaged v2 envelope".into()));
                 }
                 // A v1 value (no prefix): kept, but nothing can open it.
-                data.insert(
-                    "unreadable".into(),
-                    "legacy v1 value from the Go library".into(),
-                );
+                data = r#"{"unreadable":"legacy v1 value from the Go library"}"#.to_owned();
             }
+            let data =
+                serde_json::value::RawValue::from_string(data).map_err(|e| at(e.to_string()))?;
             let created = go_optional_time(Some(&row.created_at)).map_err(at)?;
             let updated = go_optional_time(Some(&row.updated_at)).map_err(at)?;
             let id_ok = !row.id.is_empty()

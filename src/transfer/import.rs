@@ -1,7 +1,7 @@
 //! Writing validated records into the vault: one transaction, a conflict policy, and a
 //! dry run that reports what would happen without keeping anything.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::OnConflict;
 use super::bundle::{self, BundleRecord};
@@ -54,23 +54,38 @@ impl Store {
             .await
     }
 
-    /// Looks up which of `values` exist in `column`; returns value → the row's token.
+    /// Which incoming tokens the vault has, and which ids are taken: one query per
+    /// chunk, none at all when the table is empty (a fresh vault, the common case).
     async fn existing(
         &self,
         tx: &mut crate::db::Tx,
-        column: &str,
-        values: &[&str],
-    ) -> Result<HashMap<String, String>> {
-        let mut found = HashMap::new();
-        for chunk in values.chunks(LOOKUP_BATCH) {
+        records: &[BundleRecord],
+    ) -> Result<(HashSet<String>, HashSet<String>)> {
+        let probe = self.sql(&format!(
+            "SELECT COUNT(*) FROM (SELECT 1 AS one FROM {} LIMIT 1) AS probe",
+            self.inner.vault_table
+        ));
+        let (mut tokens, mut ids) = (HashSet::new(), HashSet::new());
+        if tx.target().fetch_i64(probe, "importing records").await? == 0 {
+            return Ok((tokens, ids));
+        }
+        for chunk in records.chunks(LOOKUP_BATCH) {
             let mut sql = self.sql(&format!(
-                "SELECT {column}, token FROM {} WHERE {column} IN ",
+                "SELECT token, id FROM {} WHERE token IN ",
                 self.inner.vault_table
             ));
-            sql.bind_list(chunk.iter().copied());
-            found.extend(tx.target().fetch_pairs(sql, "importing records").await?);
+            sql.bind_list(chunk.iter().map(|r| r.token.as_str()))
+                .push(" OR id IN ")
+                .bind_list(chunk.iter().map(|r| r.id.as_str()));
+            for (token, id) in tx.target().fetch_pairs(sql, "importing records").await? {
+                tokens.insert(token);
+                ids.insert(id);
+            }
         }
-        Ok(found)
+        // A token found through its id only is not in this chunk: keep just incoming ones.
+        let incoming: HashSet<&str> = records.iter().map(|r| r.token.as_str()).collect();
+        tokens.retain(|t| incoming.contains(t.as_str()));
+        Ok((tokens, ids))
     }
 
     /// Writes validated records. Everything happens in one transaction: an error, a
@@ -85,14 +100,7 @@ impl Store {
         const CTX: &str = "importing records";
         let total = records.len() as u64;
         let mut tx = self.inner.pool.begin_write(CTX).await?;
-        let tokens: Vec<&str> = records.iter().map(|r| r.token.as_str()).collect();
-        let existing_tokens = self.existing(&mut tx, "token", &tokens).await?;
-        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
-        let mut taken_ids: HashSet<String> = self
-            .existing(&mut tx, "id", &ids)
-            .await?
-            .into_keys()
-            .collect();
+        let (existing_tokens, mut taken_ids) = self.existing(&mut tx, &records).await?;
         let now = self.now();
         let mut report = ImportReport::default();
         let mut pending: Vec<BundleRecord> = Vec::with_capacity(INSERT_BATCH);
@@ -110,7 +118,7 @@ impl Store {
             if options.restore_deleted {
                 r.soft_deleted_at = None;
             }
-            if existing_tokens.contains_key(&r.token) {
+            if existing_tokens.contains(&r.token) {
                 match options.on_conflict {
                     OnConflict::Skip => {
                         report.skipped += 1;
@@ -163,7 +171,7 @@ impl Store {
             if i > 0 {
                 sql.push(", ");
             }
-            let data = serde_json::Value::Object(r.data).to_string();
+            let data = String::from(Box::<str>::from(r.data));
             sql.push("(")
                 .bind(r.id)
                 .push(", ")
@@ -198,7 +206,7 @@ impl Store {
             .push(", soft_deleted_at = ")
             .bind(r.soft_deleted_at.clone())
             .push(", data = ")
-            .bind(serde_json::Value::Object(r.data.clone()).to_string())
+            .bind(r.data.get())
             .push(" WHERE token = ")
             .bind(r.token.as_str());
         tx.target().execute(sql, "importing records").await?;

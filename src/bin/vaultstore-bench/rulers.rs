@@ -1,0 +1,168 @@
+//! The rulers: raw sqlx statements on the benchmark database, with no store around them.
+
+use sqlx::{AssertSqlSafe, Row};
+use vaultstore::DbPool;
+
+/// One prepared row for raw inserts.
+#[derive(Clone)]
+pub struct RawRow {
+    pub id: String,
+    pub token: String,
+    pub value: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub data: String,
+}
+
+fn ph(pool: &DbPool, n: usize) -> String {
+    match pool {
+        DbPool::Postgres(_) => format!("${n}"),
+        _ => "?".to_owned(),
+    }
+}
+
+fn quote(pool: &DbPool, table: &str) -> String {
+    match pool {
+        DbPool::MySql(_) => format!("`{table}`"),
+        _ => format!("\"{table}\""),
+    }
+}
+
+const COLUMNS: &str = "id, token, value, created_at, updated_at, expires_at, soft_deleted_at, data";
+
+/// Q: a point select of one record by token.
+pub async fn point_select(pool: &DbPool, table: &str, token: &str) -> sqlx::Result<usize> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {} WHERE token = {}",
+        quote(pool, table),
+        ph(pool, 1)
+    );
+    let q = AssertSqlSafe(sql);
+    Ok(match pool {
+        DbPool::Sqlite(p) => sqlx::query(q)
+            .bind(token)
+            .fetch_optional(p)
+            .await?
+            .map(|r| r.len()),
+        DbPool::Postgres(p) => sqlx::query(q)
+            .bind(token)
+            .fetch_optional(p)
+            .await?
+            .map(|r| r.len()),
+        DbPool::MySql(p) => sqlx::query(q)
+            .bind(token)
+            .fetch_optional(p)
+            .await?
+            .map(|r| r.len()),
+    }
+    .unwrap_or(0))
+}
+
+/// P0: the first page of 50 rows, unfiltered, newest first.
+pub async fn first_page(pool: &DbPool, table: &str) -> sqlx::Result<usize> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {} ORDER BY created_at DESC, id DESC LIMIT 50",
+        quote(pool, table)
+    );
+    let q = AssertSqlSafe(sql);
+    Ok(match pool {
+        DbPool::Sqlite(p) => sqlx::query(q).fetch_all(p).await?.len(),
+        DbPool::Postgres(p) => sqlx::query(q).fetch_all(p).await?.len(),
+        DbPool::MySql(p) => sqlx::query(q).fetch_all(p).await?.len(),
+    })
+}
+
+/// The id and created_at of the row at `offset` in created_at order (setup only).
+pub async fn row_at(pool: &DbPool, table: &str, offset: i64) -> sqlx::Result<String> {
+    let sql = format!(
+        "SELECT id FROM {} ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET {offset}",
+        quote(pool, table)
+    );
+    let q = AssertSqlSafe(sql);
+    match pool {
+        DbPool::Sqlite(p) => sqlx::query(q).fetch_one(p).await?.try_get(0),
+        DbPool::Postgres(p) => sqlx::query(q).fetch_one(p).await?.try_get(0),
+        DbPool::MySql(p) => sqlx::query(q).fetch_one(p).await?.try_get(0),
+    }
+}
+
+/// W: one autocommitted single-row insert, as a create is.
+pub async fn insert_one(pool: &DbPool, table: &str, r: &RawRow) -> sqlx::Result<()> {
+    let p: Vec<String> = (1..=7).map(|k| ph(pool, k)).collect();
+    let sql = format!(
+        "INSERT INTO {} (id, token, value, password_hash, created_at, updated_at, expires_at, soft_deleted_at, data) VALUES ({}, {}, {}, NULL, {}, {}, {}, NULL, {})",
+        quote(pool, table),
+        p[0],
+        p[1],
+        p[2],
+        p[3],
+        p[4],
+        p[5],
+        p[6]
+    );
+    macro_rules! run {
+        ($p:expr) => {
+            sqlx::query(AssertSqlSafe(sql))
+                .bind(&r.id)
+                .bind(&r.token)
+                .bind(&r.value)
+                .bind(&r.created_at)
+                .bind(&r.created_at)
+                .bind(&r.expires_at)
+                .bind(&r.data)
+                .execute($p)
+                .await
+                .map(drop)
+        };
+    }
+    match pool {
+        DbPool::Sqlite(p) => run!(p),
+        DbPool::Postgres(p) => run!(p),
+        DbPool::MySql(p) => run!(p),
+    }
+}
+
+/// A raw batched insert: `batch` rows per statement, one transaction.
+pub async fn insert(pool: &DbPool, table: &str, rows: &[RawRow], batch: usize) -> sqlx::Result<()> {
+    macro_rules! run {
+        ($p:expr) => {{
+            let mut tx = $p.begin().await?;
+            for chunk in rows.chunks(batch.max(1)) {
+                let mut sql = format!(
+                    "INSERT INTO {} (id, token, value, password_hash, created_at, updated_at, expires_at, soft_deleted_at, data) VALUES ",
+                    quote(pool, table)
+                );
+                let mut n = 0;
+                for (i, _) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    let p: Vec<String> = (1..=7).map(|k| ph(pool, n + k)).collect();
+                    n += 7;
+                    sql.push_str(&format!(
+                        "({}, {}, {}, NULL, {}, {}, {}, NULL, {})",
+                        p[0], p[1], p[2], p[3], p[4], p[5], p[6]
+                    ));
+                }
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for r in chunk {
+                    q = q
+                        .bind(&r.id)
+                        .bind(&r.token)
+                        .bind(&r.value)
+                        .bind(&r.created_at)
+                        .bind(&r.created_at)
+                        .bind(&r.expires_at)
+                        .bind(&r.data);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            tx.commit().await
+        }};
+    }
+    match pool {
+        DbPool::Sqlite(p) => run!(p),
+        DbPool::Postgres(p) => run!(p),
+        DbPool::MySql(p) => run!(p),
+    }
+}
