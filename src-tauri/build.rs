@@ -22,6 +22,10 @@ const COMMANDS: &[&str] = &[
     "lock_vault",
     "get_settings",
     "set_settings",
+    "export_bundle",
+    "choose_import",
+    "preview_import",
+    "run_import",
 ];
 
 fn main() {

@@ -4,8 +4,10 @@
 
 mod commands;
 mod dto;
+mod file_dialog;
 mod settings;
 mod state;
+mod transfer_commands;
 
 use std::time::Duration;
 
@@ -91,6 +93,10 @@ fn main() {
             commands::lock_vault,
             commands::get_settings,
             commands::set_settings,
+            transfer_commands::export_bundle,
+            transfer_commands::choose_import,
+            transfer_commands::preview_import,
+            transfer_commands::run_import,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

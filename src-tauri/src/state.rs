@@ -27,6 +27,8 @@ pub struct AppState {
     settings: Mutex<Settings>,
     settings_path: PathBuf,
     operation: Mutex<Option<Cancel>>,
+    /// The bundle chosen for import, between preview and import.
+    pending_import: Mutex<Option<std::sync::Arc<Vec<u8>>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -45,6 +47,7 @@ impl AppState {
             settings: Mutex::new(Settings::load(&settings_path)),
             settings_path,
             operation: Mutex::new(None),
+            pending_import: Mutex::new(None),
         }
     }
 
@@ -118,6 +121,16 @@ impl AppState {
         let cancel = Cancel::new();
         *op = Some(cancel.clone());
         Ok(cancel)
+    }
+
+    pub fn set_pending_import(&self, bytes: Option<Vec<u8>>) {
+        *lock(&self.pending_import) = bytes.map(std::sync::Arc::new);
+    }
+
+    pub fn pending_import(&self) -> Result<std::sync::Arc<Vec<u8>>, ErrorDto> {
+        lock(&self.pending_import)
+            .clone()
+            .ok_or_else(|| ErrorDto::invalid("choose a bundle to import first"))
     }
 
     pub fn end_operation(&self) {

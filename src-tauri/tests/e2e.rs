@@ -114,6 +114,8 @@ impl Desktop {
             )
             .env("XDG_CONFIG_HOME", dir.path().join("config"))
             .env("XDG_DATA_HOME", dir.path().join("data"))
+            // Native file dialogs cannot be driven: every one answers this path.
+            .env("VAULTSTORE_E2E_DIALOG_PATH", dir.path().join("export.json"))
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
@@ -499,6 +501,63 @@ async fn a_user_manages_secrets_in_the_real_window() {
     assert_eq!(asks, json!(true), "after Lock the password is asked again");
     ui.screenshot("locked-record.png").await;
     ui.click("#record-dialog button[value=close]").await;
+
+    // Export everything, delete a record forever, then import it back.
+    let bundle = desktop.dir.path().join("export.json");
+    ui.click("details.menu summary").await;
+    ui.click("#btn-export").await;
+    ui.until(
+        "the export dialog",
+        "document.getElementById('export-dialog').open",
+    )
+    .await;
+    ui.click("#export-dialog [data-action=export]").await;
+    ui.until(
+        "the export toast",
+        "document.getElementById('toasts').textContent.includes('Exported 3 records')",
+    )
+    .await;
+    assert!(bundle.exists(), "the bundle was written");
+    ui.open_row("GitHub token").await;
+    ui.click("#record-dialog [data-action=trash]").await;
+    ui.click("#view-trash").await;
+    ui.until_rows(&["GitHub token"]).await;
+    ui.open_row("GitHub token").await;
+    ui.click("#record-dialog [data-action=delete-forever]")
+        .await;
+    ui.until(
+        "the confirmation",
+        "document.getElementById('confirm-dialog').open",
+    )
+    .await;
+    ui.click("#confirm-dialog [data-role=ok]").await;
+    ui.until_rows(&[]).await;
+    ui.click("#view-vault").await;
+    ui.until_rows(&["Production DB", "Legacy FTP"]).await;
+    ui.click("details.menu summary").await;
+    ui.click("#btn-import").await;
+    ui.until(
+        "the import preview",
+        "document.querySelector('#import-dialog [data-count=\"New records\"]')?.textContent === '1'",
+    )
+    .await;
+    let skipped = ui
+        .js("return document.querySelector('#import-dialog [data-count=\"Skipped\"]').textContent")
+        .await;
+    assert_eq!(
+        skipped,
+        json!("2"),
+        "the two records still here are skipped"
+    );
+    ui.screenshot("import.png").await;
+    ui.click("#import-dialog [data-action=import]").await;
+    ui.until(
+        "the import toast",
+        "document.getElementById('toasts').textContent.includes('Imported: 1 new')",
+    )
+    .await;
+    ui.until_rows(&["Production DB", "GitHub token", "Legacy FTP"])
+        .await;
 
     // The CSP blocks inline script.
     let ran = ui

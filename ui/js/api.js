@@ -10,6 +10,13 @@ export class UserError extends Error {
   }
 }
 
+// A channel the backend reports progress on.
+function channel(onMessage) {
+  const ch = new tauri.core.Channel();
+  ch.onmessage = onMessage;
+  return ch;
+}
+
 async function call(command, args = {}) {
   try {
     return await tauri.core.invoke(command, args);
@@ -39,9 +46,15 @@ export const api = {
   deleteRecord: (token) => call('delete_record', { token }),
   purgeExpired: (soft) => call('purge_expired', { soft }),
   changePassword(oldPassword, newPassword, onProgress) {
-    const channel = new tauri.core.Channel();
-    channel.onmessage = onProgress;
-    return call('change_password', { old: oldPassword, new: newPassword, onProgress: channel });
+    return call('change_password', { old: oldPassword, new: newPassword, onProgress: channel(onProgress) });
+  },
+  exportBundle(scope, onProgress) {
+    return call('export_bundle', { scope, onProgress: channel(onProgress) });
+  },
+  chooseImport: () => call('choose_import'),
+  previewImport: (choice) => call('preview_import', { choice }),
+  runImport(choice, onProgress) {
+    return call('run_import', { choice, onProgress: channel(onProgress) });
   },
   cancelOperation: () => call('cancel_operation'),
   lockVault: () => call('lock_vault'),

@@ -9,6 +9,7 @@ import { RecordDialog } from './record-dialog.js';
 import { RecordsTable } from './records-table.js';
 import { SettingsDialog } from './settings-dialog.js';
 import { toast } from './toast.js';
+import { ExportDialog, ImportDialog } from './transfer-dialogs.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -33,6 +34,8 @@ async function main() {
   const create = new CreateDialog($('create-dialog'));
   const record = new RecordDialog($('record-dialog'), () => settings.current);
   const passwords = new PasswordDialog($('password-dialog'));
+  const exporter = new ExportDialog($('export-dialog'));
+  const importer = new ImportDialog($('import-dialog'));
   const refresh = () => table.reload();
 
   table.addEventListener('open-record', (e) => record.open(e.detail));
@@ -42,6 +45,7 @@ async function main() {
   });
   record.addEventListener('changed', refresh);
   passwords.addEventListener('changed', refresh);
+  importer.addEventListener('changed', refresh);
 
   // Filters
   $('search').addEventListener('input', debounce((e) => table.setFilters({ search: e.target.value.trim() }), 200));
@@ -69,6 +73,8 @@ async function main() {
   $('btn-new').addEventListener('click', () => create.open());
   $('btn-lock').addEventListener('click', lock);
   $('btn-settings').addEventListener('click', () => { closeMenu(); settings.open(); });
+  $('btn-export').addEventListener('click', () => { closeMenu(); exporter.open(); });
+  $('btn-import').addEventListener('click', () => { closeMenu(); importer.start(); });
   $('btn-change-password').addEventListener('click', () => { closeMenu(); passwords.open(); });
   $('btn-theme').addEventListener('click', () => {
     closeMenu();

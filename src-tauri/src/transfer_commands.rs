@@ -1,0 +1,155 @@
+//! Export and import commands: a native dialog picks the file, the library does the work.
+//! An import is chosen first (the file is read and kept in the app state), previewed as a
+//! dry run for the options the user picks, then run.
+
+use serde::{Deserialize, Serialize};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+use vaultstore::transfer::{ImportOptions, ImportReport, OnConflict};
+use vaultstore::{Cancel, DeletedFilter, RecordQuery};
+
+use crate::dto::{CmdResult, ErrorDto, ProgressDto};
+use crate::file_dialog;
+use crate::state::AppState;
+
+/// Largest file an import reads.
+const MAX_IMPORT_BYTES: u64 = vaultstore::transfer::bundle::MAX_BUNDLE_BYTES;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportDone {
+    /// Where the bundle was written; `None` if the user cancelled the dialog.
+    path: Option<String>,
+    count: u64,
+}
+
+fn progress(channel: Channel<ProgressDto>) -> impl Fn(vaultstore::Progress) + Send + Sync {
+    move |p| {
+        let _ = channel.send(ProgressDto {
+            done: p.done,
+            total: p.total,
+        });
+    }
+}
+
+/// Exports `scope` (`vault`, `trash` or `all`) to a bundle the user names.
+#[tauri::command]
+pub async fn export_bundle(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    scope: String,
+    on_progress: Channel<ProgressDto>,
+) -> CmdResult<ExportDone> {
+    state.touch();
+    let query = RecordQuery::new().deleted(match scope.as_str() {
+        "vault" => DeletedFilter::Exclude,
+        "trash" => DeletedFilter::Only,
+        "all" => DeletedFilter::Include,
+        other => return Err(ErrorDto::invalid(format!("unknown export scope {other:?}"))),
+    });
+    let name = format!("vaultstore-{}.json", chrono::Utc::now().format("%Y-%m-%d"));
+    let Some(path) = file_dialog::save(&app, "Export the vault", &name).await else {
+        return Ok(ExportDone {
+            path: None,
+            count: 0,
+        });
+    };
+    let cancel = state.begin_operation()?;
+    let result = state
+        .store
+        .export_bundle(&query, &path, progress(on_progress), &cancel)
+        .await;
+    state.end_operation();
+    Ok(ExportDone {
+        count: result?.count,
+        path: Some(path.display().to_string()),
+    })
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportChoice {
+    on_conflict: String,
+    restore_deleted: bool,
+}
+
+impl ImportChoice {
+    fn options(&self, dry_run: bool) -> CmdResult<ImportOptions> {
+        Ok(ImportOptions {
+            on_conflict: self.on_conflict.parse::<OnConflict>()?,
+            restore_deleted: self.restore_deleted,
+            dry_run,
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportChosen {
+    /// The file picked; `None` if the user cancelled the dialog.
+    file: Option<String>,
+}
+
+/// Asks for the bundle to import and keeps its bytes for preview and import.
+#[tauri::command]
+pub async fn choose_import(app: AppHandle, state: State<'_, AppState>) -> CmdResult<ImportChosen> {
+    state.touch();
+    let Some(path) = file_dialog::open(&app, "Import a VaultStore bundle").await else {
+        return Ok(ImportChosen { file: None });
+    };
+    let unreadable = |e: std::io::Error| ErrorDto {
+        code: "io",
+        message: format!("could not read {}: {e}", path.display()),
+    };
+    let size = std::fs::metadata(&path).map_err(unreadable)?.len();
+    if size > MAX_IMPORT_BYTES {
+        return Err(ErrorDto::invalid(format!(
+            "{} is {size} bytes; the largest bundle accepted is {MAX_IMPORT_BYTES}",
+            path.display()
+        )));
+    }
+    let bytes = std::fs::read(&path).map_err(unreadable)?;
+    state.set_pending_import(Some(bytes));
+    Ok(ImportChosen {
+        file: Some(path.display().to_string()),
+    })
+}
+
+/// What the import would do with these options (a dry run: nothing is kept).
+#[tauri::command]
+pub async fn preview_import(
+    state: State<'_, AppState>,
+    choice: ImportChoice,
+) -> CmdResult<ImportReport> {
+    let bytes = state.pending_import()?;
+    Ok(state
+        .store
+        .import_bundle(&bytes, choice.options(true)?, |_| {}, &Cancel::new())
+        .await?)
+}
+
+/// Imports the chosen bundle in one transaction; `cancel_operation` rolls it back.
+#[tauri::command]
+pub async fn run_import(
+    state: State<'_, AppState>,
+    choice: ImportChoice,
+    on_progress: Channel<ProgressDto>,
+) -> CmdResult<ImportReport> {
+    state.touch();
+    let bytes = state.pending_import()?;
+    let cancel = state.begin_operation()?;
+    let result = state
+        .store
+        .import_bundle(
+            &bytes,
+            choice.options(false)?,
+            progress(on_progress),
+            &cancel,
+        )
+        .await;
+    state.end_operation();
+    if result.is_ok() {
+        state.set_pending_import(None);
+    }
+    Ok(result?)
+}
