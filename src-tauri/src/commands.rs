@@ -12,7 +12,7 @@ use vaultstore::{CreateOptions, Password, SecretValue};
 
 use crate::dto::{
     CmdResult, ErrorDto, ListArgs, MetadataArgs, PageDto, ProgressDto, RecordDto, RevealedDto,
-    VaultInfoDto,
+    VaultInfoDto, progress,
 };
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -250,17 +250,7 @@ pub async fn change_password(
     let cancel = state.begin_operation()?;
     let result = state
         .store
-        .change_password(
-            &old,
-            &new,
-            |p| {
-                let _ = on_progress.send(ProgressDto {
-                    done: p.done,
-                    total: p.total,
-                });
-            },
-            &cancel,
-        )
+        .change_password(&old, &new, progress(on_progress), &cancel)
         .await;
     state.end_operation();
     // Remembered passwords of moved records are stale now.

@@ -203,6 +203,18 @@ pub struct ProgressDto {
     pub total: u64,
 }
 
+/// A progress callback for the library that reports on a Tauri channel.
+pub fn progress(
+    channel: tauri::ipc::Channel<ProgressDto>,
+) -> impl Fn(vaultstore::Progress) + Send + Sync {
+    move |p| {
+        let _ = channel.send(ProgressDto {
+            done: p.done,
+            total: p.total,
+        });
+    }
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VaultInfoDto {

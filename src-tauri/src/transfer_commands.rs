@@ -8,7 +8,7 @@ use tauri::{AppHandle, State};
 use vaultstore::transfer::{ImportOptions, ImportReport, OnConflict};
 use vaultstore::{Cancel, DeletedFilter, RecordQuery};
 
-use crate::dto::{CmdResult, ErrorDto, ProgressDto};
+use crate::dto::{CmdResult, ErrorDto, ProgressDto, progress};
 use crate::file_dialog;
 use crate::state::AppState;
 
@@ -21,15 +21,6 @@ pub struct ExportDone {
     /// Where the bundle was written; `None` if the user cancelled the dialog.
     path: Option<String>,
     count: u64,
-}
-
-fn progress(channel: Channel<ProgressDto>) -> impl Fn(vaultstore::Progress) + Send + Sync {
-    move |p| {
-        let _ = channel.send(ProgressDto {
-            done: p.done,
-            total: p.total,
-        });
-    }
 }
 
 /// Exports `scope` (`vault`, `trash` or `all`) to a bundle the user names.

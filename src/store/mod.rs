@@ -229,16 +229,7 @@ impl Store {
 
     /// The live, unexpired record with this token, or the error a token operation gives.
     async fn usable_record(&self, token: &str) -> Result<Record> {
-        crate::token::validate(token)?;
-        let record = self
-            .fetch_by_token(token)
-            .await?
-            .ok_or_else(|| Error::not_found(token))?;
-        if record.is_deleted() {
-            return Err(Error::Deleted {
-                tokens: vec![record.token],
-            });
-        }
+        let record = self.live_record(token).await?;
         if record.is_expired_at(self.now()) {
             return Err(Error::Expired {
                 tokens: vec![record.token],
