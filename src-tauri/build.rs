@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "get_settings",
     "set_settings",
     "export_bundle",
+    "export_plaintext",
     "choose_import",
     "preview_import",
     "run_import",

@@ -94,6 +94,7 @@ fn main() {
             commands::get_settings,
             commands::set_settings,
             transfer_commands::export_bundle,
+            transfer_commands::export_plaintext,
             transfer_commands::choose_import,
             transfer_commands::preview_import,
             transfer_commands::run_import,

@@ -32,12 +32,7 @@ pub async fn export_bundle(
     on_progress: Channel<ProgressDto>,
 ) -> CmdResult<ExportDone> {
     state.touch();
-    let query = RecordQuery::new().deleted(match scope.as_str() {
-        "vault" => DeletedFilter::Exclude,
-        "trash" => DeletedFilter::Only,
-        "all" => DeletedFilter::Include,
-        other => return Err(ErrorDto::invalid(format!("unknown export scope {other:?}"))),
-    });
+    let query = scope_query(&scope)?;
     let name = format!("vaultstore-{}.json", chrono::Utc::now().format("%Y-%m-%d"));
     let Some(path) = file_dialog::save(&app, "Export the vault", &name).await else {
         return Ok(ExportDone {
@@ -54,6 +49,72 @@ pub async fn export_bundle(
     Ok(ExportDone {
         count: result?.count,
         path: Some(path.display().to_string()),
+    })
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlainDone {
+    path: Option<String>,
+    exported: u64,
+    /// Tokens no given password opened: listed, not silently dropped.
+    unopened: Vec<String>,
+}
+
+fn scope_query(scope: &str) -> CmdResult<RecordQuery> {
+    Ok(RecordQuery::new().deleted(match scope {
+        "vault" => DeletedFilter::Exclude,
+        "trash" => DeletedFilter::Only,
+        "all" => DeletedFilter::Include,
+        other => return Err(ErrorDto::invalid(format!("unknown export scope {other:?}"))),
+    }))
+}
+
+/// Writes the values that open with `passwords` in plain text (CSV or JSON). The UI asks
+/// twice; `confirmed` records that it did.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub async fn export_plaintext(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    scope: String,
+    format: String,
+    passwords: Vec<vaultstore::Password>,
+    confirmed: bool,
+    on_progress: Channel<ProgressDto>,
+) -> CmdResult<PlainDone> {
+    state.touch();
+    if !confirmed {
+        return Err(ErrorDto::invalid(
+            "a plaintext export needs the explicit confirmation",
+        ));
+    }
+    let query = scope_query(&scope)?;
+    let format = format.parse::<vaultstore::transfer::PlainFormat>()?;
+    let extension = match format {
+        vaultstore::transfer::PlainFormat::Csv => "csv",
+        vaultstore::transfer::PlainFormat::Json => "json",
+    };
+    let name = format!("vaultstore-plaintext.{extension}");
+    let Some(path) = file_dialog::save(&app, "Export values in plain text", &name).await else {
+        return Ok(PlainDone {
+            path: None,
+            exported: 0,
+            unopened: Vec::new(),
+        });
+    };
+    let cancel = state.begin_operation()?;
+    let result = state
+        .store
+        .export_plaintext(&query, &passwords, format, progress(on_progress), &cancel)
+        .await;
+    state.end_operation();
+    let export = result?;
+    vaultstore::transfer::write_plain(&path, &export)?;
+    Ok(PlainDone {
+        path: Some(path.display().to_string()),
+        exported: export.exported,
+        unopened: export.unopened.clone(),
     })
 }
 

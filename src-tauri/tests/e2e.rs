@@ -559,6 +559,37 @@ async fn a_user_manages_secrets_in_the_real_window() {
     ui.until_rows(&["Production DB", "GitHub token", "Legacy FTP"])
         .await;
 
+    // A plaintext export asks twice: the checkbox, then a confirmation.
+    ui.click("details.menu summary").await;
+    ui.click("#btn-export").await;
+    ui.choose("#export-dialog select[name=format]", "csv").await;
+    ui.type_into("#export-dialog input[name=plainPassword]", PASSWORD)
+        .await;
+    ui.click("#export-dialog [data-action=export]").await;
+    ui.until(
+        "the confirmation request",
+        "document.querySelector('#export-dialog [data-for=form]').textContent.includes('Tick the box')",
+    )
+    .await;
+    ui.click("#export-dialog input[name=understand]").await;
+    ui.click("#export-dialog [data-action=export]").await;
+    ui.until(
+        "the second question",
+        "document.getElementById('confirm-dialog').open",
+    )
+    .await;
+    ui.click("#confirm-dialog [data-role=ok]").await;
+    ui.until(
+        "the plaintext toast",
+        "document.getElementById('toasts').textContent.includes('in plain text')",
+    )
+    .await;
+    let csv = std::fs::read_to_string(&bundle).unwrap();
+    assert!(
+        csv.contains("rotated-secret") && csv.contains("ghp_example"),
+        "{csv}"
+    );
+
     // The CSP blocks inline script.
     let ran = ui
         .js("const s = document.createElement('script'); s.textContent = 'window.__inlineRan = true'; document.body.append(s); return window.__inlineRan === true;")

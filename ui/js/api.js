@@ -51,6 +51,9 @@ export const api = {
   exportBundle(scope, onProgress) {
     return call('export_bundle', { scope, onProgress: channel(onProgress) });
   },
+  exportPlaintext(scope, format, passwords, onProgress) {
+    return call('export_plaintext', { scope, format, passwords, confirmed: true, onProgress: channel(onProgress) });
+  },
   chooseImport: () => call('choose_import'),
   previewImport: (choice) => call('preview_import', { choice }),
   runImport(choice, onProgress) {

@@ -2,6 +2,7 @@
 // preview (a dry run) of what the chosen options will do before anything is written.
 import { api } from './api.js';
 import { describe } from './errors.js';
+import { confirmAction } from './confirm-dialog.js';
 import { busy, clearErrors, field } from './dialog-form.js';
 import { el } from './format.js';
 import { toast } from './toast.js';
@@ -17,18 +18,32 @@ export class ExportDialog {
     this.dialog = dialog;
     this.form = dialog.querySelector('form');
     this.form.querySelector('[data-action="export"]').addEventListener('click', (e) => this.run(e.currentTarget));
+    field(this.form, 'format').addEventListener('change', () => this.showFormat());
   }
 
   open() {
+    this.form.reset();
     clearErrors(this.form);
+    this.showFormat();
     this.form.querySelector('[data-role="progress"]').hidden = true;
     this.dialog.showModal();
+  }
+
+  showFormat() {
+    const plain = field(this.form, 'format').value !== 'bundle';
+    this.form.querySelector('[data-role="plaintext"]').hidden = !plain;
+    this.form.querySelector('[data-role="bundle-hint"]').hidden = plain;
   }
 
   async run(button) {
     clearErrors(this.form);
     const scope = this.form.querySelector('input[name="scope"]:checked').value;
     const bar = this.form.querySelector('[data-role="progress"]');
+    const format = field(this.form, 'format').value;
+    if (format !== 'bundle') {
+      await this.runPlaintext(button, scope, format, bar);
+      return;
+    }
     try {
       const done = await busy(button, () => api.exportBundle(scope, (p) => showProgress(bar, p)));
       if (!done.path) return; // the file dialog was cancelled
@@ -40,6 +55,36 @@ export class ExportDialog {
     }
   }
 }
+
+// Plain text asks twice: the checkbox in the dialog, then a confirmation.
+ExportDialog.prototype.runPlaintext = async function runPlaintext(button, scope, format, bar) {
+  const error = this.form.querySelector('[data-for="form"]');
+  const passwords = ['plainPassword', 'plainPassword2'].map((n) => field(this.form, n).value).filter(Boolean);
+  if (passwords.length === 0) {
+    error.textContent = 'Enter the password of the records to export.';
+    field(this.form, 'plainPassword').focus();
+    return;
+  }
+  if (!field(this.form, 'understand').checked) {
+    error.textContent = 'Tick the box to confirm you understand the file will not be encrypted.';
+    return;
+  }
+  this.dialog.close();
+  const ok = await confirmAction('Write your secrets in plain text?',
+    'Every value that opens with the given password will be written unencrypted to the file you choose next.',
+    'Write plain text');
+  if (!ok) return;
+  try {
+    const done = await busy(button, () => api.exportPlaintext(scope, format, passwords, (p) => showProgress(bar, p)));
+    if (!done.path) return;
+    const left = done.unopened.length
+      ? ` ${done.unopened.length} did not open with the password and were left out: ${done.unopened.join(', ')}.`
+      : '';
+    toast(`Exported ${done.exported} value${done.exported === 1 ? '' : 's'} in plain text to ${done.path}.${left}`, { seconds: 12 });
+  } catch (e) {
+    toast(describe(e), { error: true });
+  }
+};
 
 export class ImportDialog extends EventTarget {
   constructor(dialog) {
