@@ -443,6 +443,14 @@ async fn export_and_import_move_a_vault_through_files(ctx: &Ctx) {
     let msg = cli.fails(&["--table", "third", "import", f], 7);
     assert!(msg.contains("truncated"), "{msg}");
     assert_eq!(cli.ok(&["--table", "third", "count"]), "0");
+    // An oversized file is refused before it is read (a sparse file: no disk used).
+    let huge = dir.path().join("huge.json");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(600 * 1024 * 1024)
+        .unwrap();
+    let msg = cli.fails(&["--table", "third", "import", huge.to_str().unwrap()], 7);
+    assert!(msg.contains("limit"), "{msg}");
 
     // Plaintext needs the explicit flag, and lists what it cannot open.
     let plain = dir.path().join("plain.csv");

@@ -258,6 +258,8 @@ async fn bad_bundles_are_refused_whole_and_change_nothing(ctx: &Ctx) {
     bad_time[3].created_at = "yesterday".into();
     let mut bad_value = records_of(&good);
     bad_value[0].value = "plaintext!".into();
+    let mut oversized = records_of(&good);
+    oversized[2].value = format!("v3:{}", "A".repeat(3 * 1024 * 1024));
     let mut reordered = records_of(&good);
     reordered.swap(0, 1);
     let reordered_text = text.replacen(
@@ -294,6 +296,7 @@ async fn bad_bundles_are_refused_whole_and_change_nothing(ctx: &Ctx) {
         ("bad token", rebuild(bad_token), "record 2"),
         ("bad time", rebuild(bad_time), "record 4"),
         ("bad value", rebuild(bad_value), "record 1"),
+        ("oversized value", rebuild(oversized), "record 3"),
         ("not json", b"hello".to_vec(), "not valid JSON"),
     ];
     for (name, bytes, says) in cases {

@@ -485,6 +485,14 @@ async fn a_user_manages_secrets_in_the_real_window() {
     )
     .await;
 
+    // Copy goes through the backend to the clipboard, to be cleared later.
+    ui.click("#record-dialog [data-action=copy]").await;
+    ui.until(
+        "the copy toast",
+        "document.getElementById('toasts').textContent.includes('Copied. The clipboard is cleared in 30 s')",
+    )
+    .await;
+
     // Lock clears keys: the next reveal asks for the password again.
     ui.click("#record-dialog button[value=close]").await;
     ui.click("#btn-lock").await;
@@ -599,6 +607,49 @@ async fn a_user_manages_secrets_in_the_real_window() {
         json!(false),
         "inline script must be blocked by the CSP"
     );
+
+    // Settings: lock after one idle minute. Open a record, then touch nothing.
+    ui.click("details.menu summary").await;
+    ui.click("#btn-settings").await;
+    ui.until(
+        "the settings",
+        "document.getElementById('settings-dialog').open",
+    )
+    .await;
+    ui.type_into("#settings-dialog input[name=idleLockMinutes]", "1")
+        .await;
+    ui.click("#settings-dialog [data-action=save]").await;
+    ui.until(
+        "settings to close",
+        "!document.getElementById('settings-dialog').open",
+    )
+    .await;
+    ui.open_row("Legacy FTP").await;
+    ui.type_into("#record-dialog input[name=password]", PASSWORD)
+        .await;
+    ui.click("#record-dialog [data-action=open]").await;
+    ui.until(
+        "the value section",
+        "!document.querySelector('#record-dialog [data-role=value]').hidden",
+    )
+    .await;
+    ui.click("#record-dialog button[value=close]").await;
+    ui.until("the record to show open", "[...document.querySelectorAll('#records td.status')].some(td => td.textContent.includes('open'))").await;
+    let deadline = Instant::now() + Duration::from_secs(100);
+    loop {
+        let locked = ui
+            .js("return document.getElementById('toasts').textContent.includes('Locked after inactivity')")
+            .await;
+        if locked == json!(true) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no idle lock after a minute and a half"
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    ui.until("no record open after the idle lock", "![...document.querySelectorAll('#records td.status')].some(td => td.textContent.includes('open'))").await;
 
     ui.c.close().await.unwrap();
 }
