@@ -40,6 +40,10 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// One desktop at a time: the tests would otherwise race for the same free display and
+/// share two cores between two WebKit processes.
+static ONE_DESKTOP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Xvfb and tauri-driver for one test; both are killed on drop, also when the test
 /// fails, so no orphan holds the test's output open.
 struct Desktop {
@@ -139,6 +143,10 @@ impl Desktop {
             std::thread::sleep(Duration::from_millis(100));
         }
         Some(desktop)
+    }
+
+    fn db_url(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("vault.db").display())
     }
 
     fn log(&self) -> String {
@@ -327,6 +335,7 @@ impl Ui {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_manages_secrets_in_the_real_window() {
+    let _one = ONE_DESKTOP.lock().await;
     let Some(desktop) = Desktop::start() else {
         return;
     };
@@ -651,5 +660,112 @@ async fn a_user_manages_secrets_in_the_real_window() {
     }
     ui.until("no record open after the idle lock", "![...document.querySelectorAll('#records td.status')].some(td => td.textContent.includes('open'))").await;
 
+    ui.c.close().await.unwrap();
+}
+
+/// Fills the vault with `n` records through an import (all sharing one sealed value: the
+/// listing never opens them) plus one real record; returns nothing.
+async fn fill_vault(url: &str, n: usize) {
+    use vaultstore::transfer::bundle::{self, BundleRecord};
+    let store = vaultstore::Store::new(vaultstore::StoreOptions::new(url))
+        .await
+        .unwrap();
+    let token = store
+        .token_create(
+            &vaultstore::SecretValue::new("x"),
+            &vaultstore::Password::new(PASSWORD),
+            vaultstore::CreateOptions::default(),
+        )
+        .await
+        .unwrap();
+    let envelope = store
+        .record_find_by_token(&token)
+        .await
+        .unwrap()
+        .unwrap()
+        .envelope;
+    let base = chrono::Utc::now() - chrono::Duration::days(365);
+    let records: Vec<BundleRecord> = (0..n)
+        .map(|i| {
+            let at = (base + chrono::Duration::seconds(i as i64 * 60))
+                .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+                .to_string();
+            BundleRecord {
+                id: format!("{i:032x}"),
+                token: format!("tk_bulk_{i:07}"),
+                value: envelope.clone(),
+                created_at: at.clone(),
+                updated_at: at,
+                expires_at: None,
+                soft_deleted_at: None,
+                data: serde_json::value::RawValue::from_string(format!(
+                    "{{\"label\":\"record {i}\"}}"
+                ))
+                .unwrap(),
+            }
+        })
+        .collect();
+    let bytes = bundle::encode(records, chrono::Utc::now()).unwrap();
+    store
+        .import_bundle(
+            &bytes,
+            vaultstore::transfer::ImportOptions::default(),
+            |_| {},
+            &vaultstore::Cancel::new(),
+        )
+        .await
+        .unwrap();
+    store.close().await;
+}
+
+/// 100,000 records: the window opens on the first page and the total, pages load as the
+/// table scrolls, and search finds one record. Timings are printed, not asserted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_stays_usable_with_100000_records() {
+    let _one = ONE_DESKTOP.lock().await;
+    let Some(desktop) = Desktop::start() else {
+        return;
+    };
+    let start = Instant::now();
+    fill_vault(&desktop.db_url(), 100_000).await;
+    eprintln!("filled 100,000 records in {:?}", start.elapsed());
+    let start = Instant::now();
+    let ui = Ui {
+        c: desktop.connect().await,
+    };
+    ui.until("the app to load", "document.body.dataset.ready === 'true'")
+        .await;
+    ui.until(
+        "the total",
+        "document.getElementById('total').textContent === '100001 records'",
+    )
+    .await;
+    eprintln!(
+        "window open with the first page and the total after {:?}",
+        start.elapsed()
+    );
+    assert_eq!(ui.rows().await.len(), 100, "one page of 100 rows");
+    for page in 2..=6 {
+        let start = Instant::now();
+        ui.js("document.querySelector('main').scrollTop = 1e9;")
+            .await;
+        ui.until(
+            "the next page",
+            &format!(
+                "document.querySelectorAll('#records tbody tr').length >= {}",
+                page * 100
+            ),
+        )
+        .await;
+        eprintln!("page {page} loaded by scrolling in {:?}", start.elapsed());
+    }
+    let start = Instant::now();
+    ui.type_into("#search", "record 99999").await;
+    ui.until_rows(&["record 99999"]).await;
+    eprintln!(
+        "search over 100,000 labels answered in {:?}",
+        start.elapsed()
+    );
+    ui.screenshot("large-vault.png").await;
     ui.c.close().await.unwrap();
 }

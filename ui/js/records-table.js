@@ -31,9 +31,20 @@ export class RecordsTable extends EventTarget {
         this.activate(e.target.closest('tr'));
       }
     });
+    this.sentinel = sentinel;
+    this.scroller = table.closest('main');
     new IntersectionObserver((entries) => {
       if (entries.some((x) => x.isIntersecting)) this.loadMore();
-    }, { root: table.closest('main'), rootMargin: '400px' }).observe(sentinel);
+    }, { root: this.scroller, rootMargin: '400px' }).observe(sentinel);
+  }
+
+  // The observer reports changes only: if the sentinel never left the view between two
+  // pages (a fast scroll, a tall window), look again after the new rows are laid out.
+  recheck() {
+    requestAnimationFrame(() => {
+      const bottom = this.scroller.getBoundingClientRect().bottom + 400;
+      if (this.next && this.sentinel.getBoundingClientRect().top <= bottom) this.loadMore();
+    });
   }
 
   args(extra = {}) {
@@ -99,6 +110,7 @@ export class RecordsTable extends EventTarget {
     } finally {
       this.loading = false;
     }
+    this.recheck();
   }
 
   showError(e) {
