@@ -582,8 +582,30 @@ async fn purge_removes_expired_records_including_trashed_ones(ctx: &Ctx) {
         code(ctx.store.token_read("tk_e1", &pw("a")).await),
         ErrorCode::Deleted
     );
-    assert_eq!(ctx.store.purge_expired(false).await.unwrap(), 3);
+    // A cancelled purge rolls back; progress says how many it would remove.
+    let cancel = Cancel::new();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let err = ctx
+        .store
+        .purge_expired_with(
+            false,
+            |p| {
+                seen.lock().unwrap().push(p);
+                cancel.cancel();
+            },
+            &cancel,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Cancelled);
+    assert_eq!(seen.lock().unwrap()[0].total, 3);
     let all = RecordQuery::new().deleted(DeletedFilter::Include);
+    assert_eq!(
+        ctx.store.records_count(&all).await.unwrap(),
+        4,
+        "nothing removed"
+    );
+    assert_eq!(ctx.store.purge_expired(false).await.unwrap(), 3);
     assert_eq!(tokens_of(ctx, all).await, vec!["tk_keep"]);
 }
 

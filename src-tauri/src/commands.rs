@@ -230,10 +230,22 @@ pub async fn delete_record(state: State<'_, AppState>, token: String) -> CmdResu
     Ok(())
 }
 
+/// Removes expired records (soft: moves them to the Trash) in one transaction, with
+/// progress on `on_progress`; `cancel_operation` rolls it back.
 #[tauri::command]
-pub async fn purge_expired(state: State<'_, AppState>, soft: bool) -> CmdResult<u64> {
+pub async fn purge_expired(
+    state: State<'_, AppState>,
+    soft: bool,
+    on_progress: Channel<ProgressDto>,
+) -> CmdResult<u64> {
     state.touch();
-    Ok(state.store.purge_expired(soft).await?)
+    let cancel = state.begin_operation()?;
+    let result = state
+        .store
+        .purge_expired_with(soft, progress(on_progress), &cancel)
+        .await;
+    state.end_operation();
+    Ok(result?)
 }
 
 /// Re-encrypts every record of `old` under `new`, reporting progress on `on_progress`;

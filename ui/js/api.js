@@ -44,7 +44,7 @@ export const api = {
   softDeleteRecord: (token) => call('soft_delete_record', { token }),
   restoreRecord: (token) => call('restore_record', { token }),
   deleteRecord: (token) => call('delete_record', { token }),
-  purgeExpired: (soft) => call('purge_expired', { soft }),
+  purgeExpired: (soft, onProgress) => call('purge_expired', { soft, onProgress: channel(onProgress) }),
   changePassword(oldPassword, newPassword, onProgress) {
     return call('change_password', { old: oldPassword, new: newPassword, onProgress: channel(onProgress) });
   },

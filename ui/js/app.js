@@ -96,7 +96,11 @@ async function main() {
         `${count} expired record${count === 1 ? '' : 's'} (including any in the Trash) will be deleted for good.`,
         `Delete ${count}`);
       if (!ok) return;
-      const removed = await api.purgeExpired(false);
+      let shown = null;
+      const removed = await api.purgeExpired(false, ({ done, total }) => {
+        if (!shown && done < total) shown = toast(`Purging ${total} expired records…`, { action: 'Cancel', onAction: () => api.cancelOperation() });
+      });
+      shown?.remove();
       toast(`Deleted ${removed} expired record${removed === 1 ? '' : 's'}.`);
       refresh();
     } catch (e) {
