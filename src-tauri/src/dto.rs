@@ -222,3 +222,44 @@ pub struct VaultInfoDto {
     pub backend: &'static str,
     pub kdf: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(json: &str) -> ListArgs {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn unknown_views_filters_sorts_and_cursors_are_invalid_input() {
+        let now = Utc::now();
+        for bad in [
+            r#"{"view":"attic"}"#,
+            r#"{"expiry":"soon"}"#,
+            r#"{"sort":"value"}"#,
+            r#"{"order":"sideways"}"#,
+            r#"{"after":"not a cursor"}"#,
+        ] {
+            let err = args(bad).query(now).unwrap_err();
+            assert_eq!(err.code, "invalid_input", "{bad}: {}", err.message);
+        }
+        args(
+            r#"{"view":"trash","expiry":"expiring","expiringDays":3,"sort":"token","order":"ASC"}"#,
+        )
+        .query(now)
+        .unwrap();
+    }
+
+    #[test]
+    fn blank_metadata_fields_are_dropped() {
+        let m = MetadataArgs {
+            label: Some("  ".into()),
+            notes: None,
+            tags: vec![" a ".into(), "".into()],
+        }
+        .into_metadata();
+        assert_eq!(m.label, None);
+        assert_eq!(m.tags, vec!["a".to_owned()]);
+    }
+}

@@ -105,3 +105,20 @@ fn main() {
         std::process::exit(1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::display_url;
+
+    #[test]
+    fn the_shown_database_url_has_no_password() {
+        assert_eq!(
+            display_url("postgres://team:s3cret@db.example/vault"),
+            "postgres://team@db.example/vault"
+        );
+        assert_eq!(
+            display_url("sqlite:///home/me/vault.db"),
+            "sqlite:///home/me/vault.db"
+        );
+    }
+}

@@ -73,3 +73,35 @@ impl Settings {
         std::fs::rename(&tmp, path).map_err(fail)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_settings_are_refused_and_a_bad_file_gives_the_defaults() {
+        let bad = Settings {
+            idle_lock_minutes: 0,
+            ..Settings::default()
+        };
+        assert_eq!(bad.validate().unwrap_err().code, "invalid_input");
+        let bad = Settings {
+            clipboard_clear_seconds: 4,
+            ..Settings::default()
+        };
+        assert!(bad.validate().unwrap_err().message.contains("clipboard"));
+        Settings::default().validate().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(&path, r#"{"idleLockMinutes": 0}"#).unwrap();
+        assert_eq!(Settings::load(&path), Settings::default());
+        std::fs::write(&path, "not json").unwrap();
+        assert_eq!(Settings::load(&path), Settings::default());
+        let custom = Settings {
+            idle_lock_minutes: 9,
+            ..Settings::default()
+        };
+        custom.save(&path).unwrap();
+        assert_eq!(Settings::load(&path), custom);
+    }
+}
