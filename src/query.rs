@@ -355,14 +355,7 @@ impl RecordQuery {
                 .bind(format!("{prefix}\u{7f}"));
         }
         if let Some(text) = &self.search {
-            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
-            sql.push(" AND (LOWER(token) LIKE ")
-                .bind(pattern.as_str())
-                .push(" ESCAPE '!' OR LOWER(")
-                .push(dialect.label_expr())
-                .push(") LIKE ")
-                .bind(pattern)
-                .push(" ESCAPE '!')");
+            push_search(sql, dialect, text);
         }
         match self.expiry {
             None => {}
@@ -439,6 +432,41 @@ fn push_in(sql: &mut Sql, column: &str, values: &[String]) {
         sql.push(&format!(" AND {column} IN "))
             .bind_list(values.iter().map(String::as_str));
     }
+}
+
+/// Case-insensitive substring search over the token and the label, folding case the
+/// same way on every backend: one character to one character (simple Unicode case
+/// folding: `Ä`/`ä`, `Σ`/`σ`), never accents (`a` does not find `ä`). SQLite's LOWER and
+/// LIKE fold ASCII only, so its label is matched by a `(?i)` regex instead; MySQL's
+/// comparison is made binary on lowered text, since its `_ci` collations also ignore
+/// accents.
+fn push_search(sql: &mut Sql, dialect: Dialect, text: &str) {
+    let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+    sql.push(" AND (LOWER(token) LIKE ")
+        .bind(pattern.as_str())
+        .push(" ESCAPE '!' OR ");
+    match dialect {
+        Dialect::Sqlite => {
+            sql.push(dialect.label_expr())
+                .push(" REGEXP ")
+                .bind(format!("(?i){}", regex::escape(text)));
+        }
+        Dialect::Postgres => {
+            sql.push("LOWER(")
+                .push(dialect.label_expr())
+                .push(") LIKE ")
+                .bind(pattern)
+                .push(" ESCAPE '!'");
+        }
+        Dialect::MySql => {
+            sql.push("LOWER(")
+                .push(dialect.label_expr())
+                .push(") LIKE ")
+                .bind(pattern)
+                .push(" COLLATE utf8mb4_bin ESCAPE '!'");
+        }
+    }
+    sql.push(")");
 }
 
 /// Escapes LIKE wildcards with `!` (a backslash would itself need escaping in MySQL

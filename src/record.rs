@@ -26,6 +26,9 @@ pub struct Metadata {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The metadata key that marks a record whose value nothing can open (a Go v1 value).
+pub(crate) const UNREADABLE_KEY: &str = "unreadable";
+
 /// Limits on metadata, so a listing stays small and fast.
 pub(crate) const MAX_LABEL_CHARS: usize = 200;
 pub(crate) const MAX_TAGS: usize = 32;
@@ -58,8 +61,9 @@ impl Metadata {
         Ok(json)
     }
 
-    /// Checks the label and tag bounds.
+    /// Checks the label and tag bounds, and that every backend can store and search it.
     pub(crate) fn validate(&self) -> Result<()> {
+        self.check_no_nul()?;
         if let Some(label) = &self.label
             && label.chars().count() > MAX_LABEL_CHARS
         {
@@ -85,6 +89,42 @@ impl Metadata {
             ));
         }
         Ok(())
+    }
+
+    /// PostgreSQL's `jsonb` cannot hold U+0000: one such row would make every search
+    /// (which reads the label through `jsonb`) fail, so no backend accepts it.
+    fn check_no_nul(&self) -> Result<()> {
+        fn has_nul(v: &serde_json::Value) -> bool {
+            match v {
+                serde_json::Value::String(s) => s.contains('\0'),
+                serde_json::Value::Array(a) => a.iter().any(has_nul),
+                serde_json::Value::Object(o) => {
+                    o.iter().any(|(k, v)| k.contains('\0') || has_nul(v))
+                }
+                _ => false,
+            }
+        }
+        let field = if self.label.as_deref().is_some_and(|l| l.contains('\0')) {
+            Some("label".to_owned())
+        } else if self.notes.as_deref().is_some_and(|n| n.contains('\0')) {
+            Some("notes".to_owned())
+        } else if self.tags.iter().any(|t| t.contains('\0')) {
+            Some("tags".to_owned())
+        } else {
+            self.extra
+                .iter()
+                .find(|(k, v)| k.contains('\0') || has_nul(v))
+                .map(|(k, _)| k.replace('\0', "\\u0000"))
+        };
+        match field {
+            Some(field) => Err(Error::invalid(
+                "metadata",
+                format!(
+                    "{field} contains a NUL character (U+0000), which cannot be stored; remove it"
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 
     fn from_json(text: &str) -> Result<Self> {

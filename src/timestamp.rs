@@ -24,6 +24,23 @@ pub(crate) fn from_db(text: &str) -> Result<DateTime<Utc>> {
         })
 }
 
+/// Parses a stored-form time that came from outside the vault (a bundle, another table).
+/// It is accepted only if it is exactly what [`to_db`] writes for it, years 1 to 9999:
+/// every filter, sort, cursor and purge compares the text, so a form chrono merely
+/// tolerates (`" 2026-…"`, `"2026-1-2T…"`, `"+10000-…"`, no fraction) would sort wrong.
+pub(crate) fn from_outside(text: &str) -> std::result::Result<DateTime<Utc>, String> {
+    use chrono::Datelike;
+    match NaiveDateTime::parse_from_str(text, FORMAT) {
+        Ok(n) if (1..=9999).contains(&n.year()) && to_db(n.and_utc()) == text => Ok(n.and_utc()),
+        _ => {
+            let shown: String = text.chars().take(40).collect();
+            Err(format!(
+                "{shown:?} is not a vault timestamp: expected UTC like \"2026-01-02T03:04:05.000000Z\" (years 1 to 9999)"
+            ))
+        }
+    }
+}
+
 /// Truncates to the stored precision, so a time read back equals the time written.
 pub(crate) fn truncate(at: DateTime<Utc>) -> DateTime<Utc> {
     at.trunc_subsecs(6)
@@ -58,5 +75,27 @@ mod tests {
         assert!(to_db(a) < to_db(b));
         assert_eq!(from_db(&to_db(b)).ok(), Some(b));
         assert!(from_db("2026-01-02 03:04:05").is_err());
+    }
+
+    #[test]
+    fn times_from_outside_are_accepted_only_in_the_stored_form() {
+        assert!(from_outside("2026-01-02T03:04:05.000000Z").is_ok());
+        assert!(from_outside("0001-01-01T00:00:00.000000Z").is_ok());
+        assert!(from_outside("9999-12-31T23:59:59.999999Z").is_ok());
+        for bad in [
+            " 2026-01-02T03:04:05.000000Z",
+            "2026-01-02T03:04:05.000000Z ",
+            "999-01-02T03:04:05.000000Z",
+            "+10000-01-01T00:00:00.000000Z",
+            "0000-01-01T00:00:00.000000Z",
+            "2026-1-2T03:04:05.000000Z",
+            "2026-01-02T03:04:05Z",
+            "2026-01-02T03:04:05.123Z",
+            "2026-01-02T03:04:05.000000",
+            "2026-02-30T00:00:00.000000Z",
+            "",
+        ] {
+            assert!(from_outside(bad).is_err(), "{bad:?} was accepted");
+        }
     }
 }

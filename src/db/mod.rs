@@ -108,7 +108,9 @@ impl DbPool {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                    .foreign_keys(true);
+                    .foreign_keys(true)
+                    // Search folds non-ASCII case through REGEXP (see `query::push_search`).
+                    .with_regexp();
                 create_private_file(opts.get_filename())?;
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
@@ -165,6 +167,28 @@ impl DbPool {
             Self::Sqlite(p) => p.begin_with("BEGIN IMMEDIATE").await.map(Tx::Sqlite),
             Self::Postgres(p) => p.begin().await.map(Tx::Postgres),
             Self::MySql(p) => p.begin().await.map(Tx::MySql),
+        };
+        tx.map_err(|e| translate(e, context))
+    }
+}
+
+impl DbPool {
+    /// Begins a read-only transaction that sees one snapshot of the database for its
+    /// whole life, so a long read (an export) never shows a concurrent write by halves.
+    /// SQLite in WAL mode fixes the snapshot at the first read of a deferred
+    /// transaction; PostgreSQL needs REPEATABLE READ for it; InnoDB's consistent
+    /// snapshot holds under its default REPEATABLE READ.
+    pub(crate) async fn begin_read(&self, context: &'static str) -> Result<Tx> {
+        let tx = match self {
+            Self::Sqlite(p) => p.begin_with("BEGIN DEFERRED").await.map(Tx::Sqlite),
+            Self::Postgres(p) => p
+                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .await
+                .map(Tx::Postgres),
+            Self::MySql(p) => p
+                .begin_with("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+                .await
+                .map(Tx::MySql),
         };
         tx.map_err(|e| translate(e, context))
     }
@@ -409,6 +433,15 @@ impl Dialect {
             Self::Sqlite => sqlite::schema_v1(t),
             Self::Postgres => postgres::schema_v1(t),
             Self::MySql => mysql::schema_v1(t),
+        }
+    }
+
+    /// The suffix that locks the rows a SELECT returns until the transaction ends; empty
+    /// on SQLite, whose write transactions already exclude every other writer.
+    pub(crate) fn lock_rows(self) -> &'static str {
+        match self {
+            Self::Sqlite => "",
+            Self::Postgres | Self::MySql => " FOR UPDATE",
         }
     }
 

@@ -85,7 +85,7 @@ impl Store {
                 .open(&record.envelope, &prepared, &record.token)
                 .await?;
             if crypto::is_v2(&record.envelope) {
-                self.upgrade_envelope(record, &value, password).await?;
+                self.upgrade_envelope(record, &value, password).await;
             }
             out.insert(record.token.clone(), value);
         }

@@ -45,8 +45,9 @@ impl Store {
 
     /// Re-encrypts every record (live, trashed or expired) that opens with `old` under
     /// `new`; records sealed under other passwords are left untouched. Returns how many
-    /// records changed. `on_progress` is called after each batch; setting `cancel`
-    /// rolls everything back and returns [`Error::Cancelled`].
+    /// records changed. `on_progress` is called for each batch once it is re-sealed,
+    /// before it is written; setting `cancel` rolls everything back and returns
+    /// [`Error::Cancelled`].
     #[tracing::instrument(skip_all)]
     pub async fn change_password(
         &self,
@@ -82,7 +83,10 @@ impl Store {
             sql.push(" WHERE id > ")
                 .bind(last_id.as_str())
                 .push(" ORDER BY id LIMIT ")
-                .bind(BATCH);
+                .bind(BATCH)
+                // Lock the batch until commit, so an update cannot land between this read
+                // and the re-sealed write (SQLite's BEGIN IMMEDIATE already excludes it).
+                .push(self.inner.dialect.lock_rows());
             let batch = tx.target().fetch_records(sql, CTX).await?;
             let Some(last) = batch.last() else { break };
             last_id = last.id.clone();
@@ -118,13 +122,16 @@ impl Store {
                 })
                 .filter_map(Result::transpose)
                 .collect::<Result<_>>()?;
+            // Reported before the write: the batch's work (Argon2, AES) is done, and a
+            // hook here sits between the batch's read and its write, where a concurrent
+            // writer would race us (the tests use it to prove the rows are locked).
+            on_progress(Progress { done, total });
             if !resealed.is_empty() {
                 changed += resealed.len() as u64;
                 tx.target()
                     .execute(self.batch_update(resealed, &now), CTX)
                     .await?;
             }
-            on_progress(Progress { done, total });
         }
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);

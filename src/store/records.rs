@@ -2,8 +2,9 @@
 //! changes and deletion by id. None of them touch plaintext or need a password.
 
 use super::{Store, records_from};
+use crate::db::{RawRecord, Target};
 use crate::error::{Error, Result};
-use crate::query::{Page, RecordQuery};
+use crate::query::{Cursor, Page, RecordQuery};
 use crate::record::{Metadata, Record};
 use crate::timestamp;
 
@@ -38,27 +39,47 @@ impl Store {
     /// One page of records matching `query`.
     pub async fn records_list(&self, query: &RecordQuery) -> Result<Page> {
         query.validate()?;
+        let (raw, next) = self.raw_page(self.db(), query).await?;
+        Ok(Page {
+            records: records_from(raw)?,
+            next,
+        })
+    }
+
+    /// One page of rows as stored, read through `target` (a snapshot, for exports), and
+    /// the cursor of the next page. `query` must be validated.
+    pub(crate) async fn raw_page(
+        &self,
+        target: Target<'_>,
+        query: &RecordQuery,
+    ) -> Result<(Vec<RawRecord>, Option<Cursor>)> {
         let mut sql = self.select_records();
         query.push_where(&mut sql, self.inner.dialect, self.now());
         query.push_page(&mut sql);
-        let raw = self.db().fetch_records(sql, "listing records").await?;
-        let mut records = records_from(raw)?;
+        let mut raw = target.fetch_records(sql, "listing records").await?;
         let size = usize::try_from(query.page_size()).unwrap_or(usize::MAX);
-        let next = if records.len() > size {
-            records.truncate(size);
-            records.last().map(|r| query.cursor_after(r))
-        } else {
-            None
+        if raw.len() <= size {
+            return Ok((raw, None));
+        }
+        raw.truncate(size);
+        let next = match raw.last() {
+            Some(last) => Some(query.cursor_after(&Record::from_raw(last.clone())?)),
+            None => None,
         };
-        Ok(Page { records, next })
+        Ok((raw, next))
     }
 
     /// How many records match `query` (its sort, limit and cursor are ignored).
     pub async fn records_count(&self, query: &RecordQuery) -> Result<u64> {
         query.validate()?;
+        self.count_in(self.db(), query).await
+    }
+
+    /// [`Store::records_count`] through `target`; `query` must be validated.
+    pub(crate) async fn count_in(&self, target: Target<'_>, query: &RecordQuery) -> Result<u64> {
         let mut sql = self.sql(&format!("SELECT COUNT(*) FROM {}", self.inner.vault_table));
         query.push_where(&mut sql, self.inner.dialect, self.now());
-        let n = self.db().fetch_i64(sql, "counting records").await?;
+        let n = target.fetch_i64(sql, "counting records").await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 

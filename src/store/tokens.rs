@@ -143,27 +143,33 @@ impl Store {
             .open(&record.envelope, &prepared, &record.token)
             .await?;
         if crypto::is_v2(&record.envelope) {
-            self.upgrade_envelope(&record, &value, password).await?;
+            self.upgrade_envelope(&record, &value, password).await;
         }
         Ok(value)
     }
 
-    /// Re-seals an opened legacy value in the current format. Losing the race to a
-    /// concurrent writer is fine: that writer wrote `v3:` already.
+    /// Re-seals an opened legacy value in the current format. Best effort: the read has
+    /// succeeded whatever happens here (a read-only database or role cannot write, and
+    /// losing the race to a concurrent writer is fine: that writer wrote `v3:` already).
     pub(super) async fn upgrade_envelope(
         &self,
         record: &Record,
         value: &SecretValue,
         password: &Password,
-    ) -> Result<()> {
+    ) {
         let prepared = self.inner.crypto.prepare(password);
-        let envelope = self
+        let upgraded = match self
             .inner
             .crypto
             .seal(value, &prepared, &record.token, self.inner.vault_kdf)
-            .await?;
-        self.swap_envelope(record, envelope, false).await?;
-        Ok(())
+            .await
+        {
+            Ok(envelope) => self.swap_envelope(record, envelope, false).await.map(drop),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = upgraded {
+            tracing::warn!(token = %record.token, error = %e, "kept the v2 value: re-sealing it as v3 failed");
+        }
     }
 
     /// Replaces the value of a live, unexpired token; `password` must open the current

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::crypto;
 use crate::error::{Error, Result};
-use crate::record::{MAX_METADATA_BYTES, Metadata};
+use crate::record::{MAX_METADATA_BYTES, Metadata, UNREADABLE_KEY};
 use crate::timestamp;
 use crate::token;
 
@@ -178,6 +178,30 @@ fn printable(token: &str) -> String {
     format!("{shown:?}")
 }
 
+/// Flags a value that is no envelope this build can open (a Go v1 value, a damaged one)
+/// in the record's metadata, so a backup restores it as it is and the app can say why it
+/// does not open. Import accepts such a value only with the flag, so an edited bundle is
+/// still refused.
+pub(crate) fn flag_unreadable(
+    value: &str,
+    data: Box<serde_json::value::RawValue>,
+) -> Result<Box<serde_json::value::RawValue>> {
+    if crypto::check_envelope(value).is_ok() {
+        return Ok(data);
+    }
+    let damaged = |e: serde_json::Error| bad(format!("stored metadata is not a JSON object: {e}"));
+    let mut map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(data.get()).map_err(damaged)?;
+    if map.contains_key(UNREADABLE_KEY) {
+        return Ok(data);
+    }
+    map.insert(
+        UNREADABLE_KEY.to_owned(),
+        "the value is not an envelope this version can open".into(),
+    );
+    serde_json::value::to_raw_value(&map).map_err(damaged)
+}
+
 fn validate_record(r: &BundleRecord) -> std::result::Result<(), String> {
     token::validate(&r.token).map_err(|e| e.to_string())?;
     if r.id.is_empty() || r.id.len() > 64 || !r.id.chars().all(|c| c.is_ascii_graphic()) {
@@ -188,7 +212,6 @@ fn validate_record(r: &BundleRecord) -> std::result::Result<(), String> {
             "value is longer than {MAX_ENVELOPE_CHARS} characters"
         ));
     }
-    crypto::check_envelope(&r.value).map_err(|e| e.to_string())?;
     for (name, t) in [
         ("created_at", Some(&r.created_at)),
         ("updated_at", Some(&r.updated_at)),
@@ -196,7 +219,7 @@ fn validate_record(r: &BundleRecord) -> std::result::Result<(), String> {
         ("soft_deleted_at", r.soft_deleted_at.as_ref()),
     ] {
         if let Some(t) = t {
-            timestamp::from_db(t).map_err(|_| format!("{name} {t:?} is not a vault timestamp"))?;
+            timestamp::from_outside(t).map_err(|why| format!("{name} {why}"))?;
         }
     }
     let data = r.data.get();
@@ -208,5 +231,10 @@ fn validate_record(r: &BundleRecord) -> std::result::Result<(), String> {
     }
     let metadata: Metadata =
         serde_json::from_str(data).map_err(|e| format!("data is not valid metadata: {e}"))?;
-    metadata.validate().map_err(|e| e.to_string())
+    metadata.validate().map_err(|e| e.to_string())?;
+    // A value nothing can open is kept only if the exporting vault flagged it so.
+    match crypto::check_envelope(&r.value) {
+        Err(e) if !metadata.extra.contains_key(UNREADABLE_KEY) => Err(e.to_string()),
+        _ => Ok(()),
+    }
 }

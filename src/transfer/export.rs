@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::bundle::{self, BundleRecord};
 use super::write_atomically;
+use crate::db::RawRecord;
 use crate::error::{Error, Result};
 use crate::progress::{Cancel, Progress};
 use crate::query::{MAX_LIMIT, RecordQuery, SortField, SortOrder};
@@ -19,32 +20,49 @@ pub struct ExportReport {
 }
 
 impl BundleRecord {
-    pub(crate) fn from_record(r: Record) -> Result<Self> {
-        let data = serde_json::value::to_raw_value(&r.metadata)
-            .map_err(|e| Error::invalid("metadata", e.to_string()))?;
+    /// A stored row as a bundle record: the value and metadata exactly as stored, so
+    /// every record round-trips, readable or not. Times are written in the canonical
+    /// form the import demands (rows from older versions may hold a looser one).
+    pub(crate) fn from_raw(r: RawRecord) -> Result<Self> {
+        let time = |t: &str| timestamp::from_db(t).map(timestamp::to_db);
+        let opt_time = |t: Option<String>| t.as_deref().map(time).transpose();
+        let data = if r.data.trim().is_empty() {
+            "{}".to_owned()
+        } else {
+            r.data
+        };
+        let data = serde_json::value::RawValue::from_string(data).map_err(|e| Error::Database {
+            context: "exporting records",
+            detail: format!("record {} has metadata that is not JSON: {e}", r.token),
+        })?;
+        let data = super::bundle::flag_unreadable(&r.value, data)?;
         Ok(Self {
-            created_at: timestamp::to_db(r.created_at),
-            updated_at: timestamp::to_db(r.updated_at),
-            expires_at: r.expires_at.map(timestamp::to_db),
-            soft_deleted_at: r.soft_deleted_at.map(timestamp::to_db),
+            created_at: time(&r.created_at)?,
+            updated_at: time(&r.updated_at)?,
+            expires_at: opt_time(r.expires_at)?,
+            soft_deleted_at: opt_time(r.soft_deleted_at)?,
             id: r.id,
             token: r.token,
-            value: r.envelope,
+            value: r.value,
             data,
         })
     }
 }
 
 impl Store {
-    /// Every record matching `query` (its filters; sort, limit and cursor are replaced),
-    /// oldest first, page by page.
-    pub(crate) async fn collect_records(
+    /// Every row matching `query` (its filters; sort, limit and cursor are replaced),
+    /// oldest first, page by page inside one read-only snapshot: a write that commits
+    /// during the export is either wholly in it or wholly out of it.
+    pub(crate) async fn collect_raw(
         &self,
         query: &RecordQuery,
         on_progress: &(impl Fn(Progress) + Send + Sync),
         cancel: &Cancel,
-    ) -> Result<Vec<Record>> {
-        let total = self.records_count(query).await?;
+    ) -> Result<Vec<RawRecord>> {
+        const CTX: &str = "exporting records";
+        query.validate()?;
+        let mut tx = self.inner.pool.begin_read(CTX).await?;
+        let total = self.count_in(tx.target(), query).await?;
         let base = query
             .clone()
             .sort(SortField::CreatedAt)
@@ -56,17 +74,29 @@ impl Store {
             if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
-            let page = self.records_list(&q).await?;
-            out.extend(page.records);
+            let (rows, next) = self.raw_page(tx.target(), &q).await?;
+            out.extend(rows);
             on_progress(Progress {
                 done: out.len() as u64,
                 total,
             });
-            match page.next {
+            match next {
                 Some(c) => q = base.clone().after(c),
+                // Read-only: dropping the transaction ends it.
                 None => return Ok(out),
             }
         }
+    }
+
+    /// [`Store::collect_raw`] as records.
+    pub(crate) async fn collect_records(
+        &self,
+        query: &RecordQuery,
+        on_progress: &(impl Fn(Progress) + Send + Sync),
+        cancel: &Cancel,
+    ) -> Result<Vec<Record>> {
+        let raw = self.collect_raw(query, on_progress, cancel).await?;
+        raw.into_iter().map(Record::from_raw).collect()
     }
 
     /// A bundle of the records matching `query`, as bytes; the values stay sealed.
@@ -76,11 +106,11 @@ impl Store {
         on_progress: impl Fn(Progress) + Send + Sync,
         cancel: &Cancel,
     ) -> Result<(Vec<u8>, ExportReport)> {
-        let records = self.collect_records(query, &on_progress, cancel).await?;
+        let records = self.collect_raw(query, &on_progress, cancel).await?;
         let count = records.len() as u64;
         let records = records
             .into_iter()
-            .map(BundleRecord::from_record)
+            .map(BundleRecord::from_raw)
             .collect::<Result<Vec<_>>>()?;
         Ok((bundle::encode(records, self.now())?, ExportReport { count }))
     }

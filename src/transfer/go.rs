@@ -11,6 +11,7 @@ use crate::crypto;
 use crate::db::{DbPool, Dialect, Sql, TableNames};
 use crate::error::{Error, Result};
 use crate::progress::{Cancel, Progress};
+use crate::record::UNREADABLE_KEY;
 use crate::store::Store;
 use crate::timestamp;
 use crate::token;
@@ -42,8 +43,9 @@ fn go_optional_time(text: Option<&str>) -> std::result::Result<Option<String>, S
         None | Some("") => Ok(None),
         Some(t) if t.starts_with(GO_MAX_DATETIME) || t.starts_with("9999-12-31") => Ok(None),
         Some(t) => go_time(t)
+            .and_then(|d| timestamp::check_range("time", d).ok())
             .map(|d| Some(timestamp::to_db(d)))
-            .ok_or_else(|| format!("unreadable time {t:?}")),
+            .ok_or_else(|| format!("unreadable time {t:?} (years 1 to 9999)")),
     }
 }
 
@@ -107,7 +109,8 @@ impl Store {
                     return Err(at("value is a damaged v2 envelope".into()));
                 }
                 // A v1 value (no prefix): kept, but nothing can open it.
-                data = r#"{"unreadable":"legacy v1 value from the Go library"}"#.to_owned();
+                data = serde_json::json!({ UNREADABLE_KEY: "legacy v1 value from the Go library" })
+                    .to_string();
             }
             let data =
                 serde_json::value::RawValue::from_string(data).map_err(|e| at(e.to_string()))?;

@@ -47,6 +47,41 @@ impl FromStr for OnConflict {
     }
 }
 
+/// Reads an import file, at most [`bundle::MAX_BUNDLE_BYTES`]: the cap is on the bytes
+/// read, not on the size the file system reports, which is 0 for a FIFO, a device such
+/// as `/dev/zero` or `/proc` files, and can grow while it is read.
+pub fn read_input(path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let limit = bundle::MAX_BUNDLE_BYTES;
+    let fail = |e: std::io::Error| {
+        Error::invalid(
+            "import file",
+            format!("cannot read {}: {e}", path.display()),
+        )
+    };
+    let too_big = || {
+        Error::invalid(
+            "import file",
+            format!(
+                "{} is larger than the {} MiB limit for an import; split the export",
+                path.display(),
+                limit / (1024 * 1024)
+            ),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(fail)?;
+    // A regular file that says it is too big is refused before a byte is read.
+    if file.metadata().map_err(fail)?.len() > limit {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(fail)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
 /// Writes a plaintext export to `path`, owner-only, through a temp file.
 pub fn write_plain(path: &std::path::Path, export: &PlainExport) -> Result<()> {
     write_atomically(path, &export.bytes)

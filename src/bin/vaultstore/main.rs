@@ -394,19 +394,9 @@ fn import_options(on_conflict: ConflictArg, restore_deleted: bool, dry_run: bool
     }
 }
 
-/// Largest input file read: the bundle limit.
+/// An import file, read with the bundle limit as a hard cap.
 fn read_input_file(path: &std::path::Path) -> Outcome<Vec<u8>> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))?;
-    if meta.len() > vaultstore::transfer::bundle::MAX_BUNDLE_BYTES {
-        return Err(Failure::Input(format!(
-            "{} is {} bytes; the limit is {}",
-            path.display(),
-            meta.len(),
-            vaultstore::transfer::bundle::MAX_BUNDLE_BYTES
-        )));
-    }
-    std::fs::read(path).map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))
+    vaultstore::transfer::read_input(path).map_err(|e| Failure::Input(e.to_string()))
 }
 
 /// A cancellation flag that Ctrl-C sets: long operations then roll back.
