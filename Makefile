@@ -2,12 +2,15 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps run test lint fmt bench
+.PHONY: help deps run test lint fmt bench stress fuzz
 
 help:
 	@echo "make run    install what is missing, build, open VaultStore on the default SQLite vault"
 	@echo "make test   install what is missing, then fmt check, clippy and every test"
 	@echo "make bench  the full benchmark (release build, 1M rows)"
+	@echo "make stress crash safety at full size: the CLI SIGKILLed 200 times per operation and"
+	@echo "            backend (VAULTSTORE_STRESS_SEED=N replays a printed schedule)"
+	@echo "make fuzz   the parser fuzz targets at PROPTEST_CASES cases each (default 100000; hours)"
 
 deps:
 	@scripts/install-deps.sh app
@@ -32,3 +35,18 @@ bench:
 
 fmt:
 	cargo fmt --all
+
+# Crash safety at full size: thousands of records, 200 kills per operation and backend
+# (several minutes). `make test` runs the same tests at a small size.
+stress:
+	@scripts/install-deps.sh
+	@scripts/start-services.sh
+	VAULTSTORE_STRESS=1 cargo test --test crash_safety -- --nocapture
+
+# The parser fuzz targets with many cases; findings land in proptest-regressions/ (commit
+# them). Debug build on purpose: overflow checks stay on. `make test` runs 256 cases each.
+PROPTEST_CASES ?= 100000
+fuzz:
+	@scripts/install-deps.sh
+	PROPTEST_CASES=$(PROPTEST_CASES) cargo test --lib fuzz_tests
+	PROPTEST_CASES=$(PROPTEST_CASES) cargo test --bin vaultstore fuzz_tests

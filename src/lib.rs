@@ -26,6 +26,8 @@ mod clock;
 mod crypto;
 mod db;
 mod error;
+#[cfg(test)]
+mod fuzz_tests;
 mod paths;
 mod policy;
 mod progress;

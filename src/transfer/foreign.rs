@@ -282,3 +282,6 @@ impl Store {
         Ok(report)
     }
 }
+
+#[cfg(test)]
+mod fuzz_tests;

@@ -13,7 +13,8 @@ pub fn parse_duration(text: &str) -> Outcome<Duration> {
             "duration {text:?} is not understood; use a number and a unit: 90s, 15m, 12h, 30d, 2w"
         ))
     };
-    let split = text.len().checked_sub(1).ok_or_else(bad)?;
+    // The unit is the last character, which need not be one byte long ("5é").
+    let split = text.char_indices().next_back().ok_or_else(bad)?.0;
     let (number, unit) = text.split_at(split);
     let n: i64 = number.parse().map_err(|_| bad())?;
     let unit_seconds = match unit {

@@ -4,6 +4,8 @@
 mod args;
 mod duration;
 mod failure;
+#[cfg(test)]
+mod fuzz_tests;
 mod output;
 mod secrets;
 
