@@ -239,13 +239,11 @@ pub async fn purge_expired(
     on_progress: Channel<ProgressDto>,
 ) -> CmdResult<u64> {
     state.touch();
-    let cancel = state.begin_operation()?;
-    let result = state
+    let operation = state.begin_operation()?;
+    Ok(state
         .store
-        .purge_expired_with(soft, progress(on_progress), &cancel)
-        .await;
-    state.end_operation();
-    Ok(result?)
+        .purge_expired_with(soft, progress(on_progress), operation.cancel())
+        .await?)
 }
 
 /// Re-encrypts every record of `old` under `new`, reporting progress on `on_progress`;
@@ -259,12 +257,12 @@ pub async fn change_password(
     on_progress: Channel<ProgressDto>,
 ) -> CmdResult<u64> {
     state.touch();
-    let cancel = state.begin_operation()?;
+    let operation = state.begin_operation()?;
     let result = state
         .store
-        .change_password(&old, &new, progress(on_progress), &cancel)
+        .change_password(&old, &new, progress(on_progress), operation.cancel())
         .await;
-    state.end_operation();
+    drop(operation);
     // Remembered passwords of moved records are stale now.
     if result.is_ok() {
         state.lock_vault();
