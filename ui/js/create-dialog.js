@@ -2,7 +2,7 @@
 // error is shown next to the field that caused it.
 import { api } from './api.js';
 import { Code } from './errors.js';
-import { busy, clearErrors, expiryFrom, field, passwordErrors, showError, tagsFrom } from './dialog-form.js';
+import { busy, clearErrors, enterRunsAction, expiryFrom, field, passwordErrors, showError, tagsFrom } from './dialog-form.js';
 import { generatePassword, strength } from './password-tools.js';
 
 export class CreateDialog extends EventTarget {
@@ -11,6 +11,7 @@ export class CreateDialog extends EventTarget {
     this.dialog = dialog;
     this.form = dialog.querySelector('form');
     const f = (n) => field(this.form, n);
+    enterRunsAction(this.form);
     f('password').addEventListener('input', () => this.updateStrength());
     f('expiryPreset').addEventListener('change', () => {
       this.form.querySelector('[data-role="custom-expiry"]').hidden = f('expiryPreset').value !== 'custom';

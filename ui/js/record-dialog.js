@@ -5,7 +5,7 @@
 // "Show" is on, and both are wiped on hide timeout, lock and close.
 import { api } from './api.js';
 import { Code, describe } from './errors.js';
-import { busy, clearErrors, expiryFrom, field, passwordErrors, showError, tagsFrom } from './dialog-form.js';
+import { busy, clearErrors, enterRunsAction, expiryFrom, field, passwordErrors, showError, tagsFrom } from './dialog-form.js';
 import { confirmAction } from './confirm-dialog.js';
 import { el, expiryBadge, formatDate } from './format.js';
 import { strength } from './password-tools.js';
@@ -21,6 +21,7 @@ export class RecordDialog extends EventTarget {
     this.settings = settings;
     this.value = null;
     this.timer = null;
+    enterRunsAction(this.form);
     const on = (action, fn) =>
       this.form.querySelector(`[data-action="${action}"]`).addEventListener('click', (e) => {
         e.preventDefault();

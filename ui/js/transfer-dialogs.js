@@ -3,7 +3,7 @@
 import { api } from './api.js';
 import { describe } from './errors.js';
 import { confirmAction } from './confirm-dialog.js';
-import { busy, clearErrors, field } from './dialog-form.js';
+import { busy, clearErrors, enterRunsAction, field } from './dialog-form.js';
 import { el } from './format.js';
 import { toast } from './toast.js';
 
@@ -17,6 +17,7 @@ export class ExportDialog {
   constructor(dialog) {
     this.dialog = dialog;
     this.form = dialog.querySelector('form');
+    enterRunsAction(this.form);
     this.form.querySelector('[data-action="export"]').addEventListener('click', (e) => this.run(e.currentTarget));
     field(this.form, 'format').addEventListener('change', () => this.showFormat());
   }
@@ -92,6 +93,7 @@ export class ImportDialog extends EventTarget {
     this.dialog = dialog;
     this.form = dialog.querySelector('form');
     this.running = false;
+    enterRunsAction(this.form);
     for (const n of ['onConflict', 'restoreDeleted']) {
       field(this.form, n).addEventListener('change', () => this.preview());
     }
