@@ -11,8 +11,8 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 use vaultstore::{CreateOptions, Password, SecretValue};
 
 use crate::dto::{
-    CmdResult, ErrorDto, ListArgs, MetadataArgs, PageDto, ProgressDto, RecordDto, RevealedDto,
-    VaultInfoDto, progress,
+    CmdResult, ErrorDto, ListArgs, MetadataArgs, MetadataEditArgs, PageDto, ProgressDto,
+    RecordDto, RevealedDto, VaultInfoDto, progress,
 };
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -172,17 +172,20 @@ pub async fn update_value(
     Ok(())
 }
 
+/// Changes the metadata parts the dialog shows; every other key is kept (merged in one
+/// transaction by the library).
 #[tauri::command]
 pub async fn update_metadata(
     state: State<'_, AppState>,
     id: String,
-    metadata: MetadataArgs,
+    metadata: MetadataEditArgs,
 ) -> CmdResult<()> {
     state.touch();
-    Ok(state
+    state
         .store
-        .record_update_metadata(&id, &metadata.into_metadata())
-        .await?)
+        .record_patch_metadata(&id, &metadata.into_patch())
+        .await?;
+    Ok(())
 }
 
 #[tauri::command]

@@ -13,6 +13,9 @@ import { toast } from './toast.js';
 
 const MASK = '••••••••••••';
 
+// Extra metadata fields shown (and editable) when a record has them.
+const EXTRA_FIELDS = ['url', 'username'];
+
 export class RecordDialog extends EventTarget {
   constructor(dialog, settings) {
     super();
@@ -72,6 +75,10 @@ export class RecordDialog extends EventTarget {
     field(this.form, 'label').value = record.label || '';
     field(this.form, 'tags').value = record.tags.join(', ');
     field(this.form, 'notes').value = record.notes || '';
+    for (const name of EXTRA_FIELDS) {
+      field(this.form, name).value = record[name] || '';
+      this.form.querySelector(`[data-role="${name}-field"]`).hidden = !record[name];
+    }
     field(this.form, 'renewAt').hidden = true;
     this.form.querySelector('[data-role="unlock"]').hidden = trashed;
     this.form.querySelector('[data-role="more"]').hidden = trashed;
@@ -174,15 +181,27 @@ export class RecordDialog extends EventTarget {
     }
   }
 
+  // The details as shown: only these are sent, so every other stored key is kept.
+  details() {
+    const shown = Object.fromEntries(EXTRA_FIELDS
+      .filter((n) => !this.form.querySelector(`[data-role="${n}-field"]`).hidden)
+      .map((n) => [n, field(this.form, n).value.trim()]));
+    return {
+      label: field(this.form, 'label').value.trim(),
+      notes: field(this.form, 'notes').value.trim(),
+      tags: tagsFrom(field(this.form, 'tags').value),
+      fields: shown,
+    };
+  }
+
   async saveDetails(button) {
     clearErrors(this.form);
-    const metadata = {
-      label: field(this.form, 'label').value,
-      notes: field(this.form, 'notes').value,
-      tags: tagsFrom(field(this.form, 'tags').value),
-    };
+    const metadata = this.details();
     try {
       await busy(button, () => api.updateMetadata(this.record.id, metadata));
+      Object.assign(this.record, metadata.fields, {
+        label: metadata.label || null, notes: metadata.notes || null, tags: metadata.tags,
+      });
       toast('Details saved.');
       this.dispatchEvent(new Event('changed'));
     } catch (e) {
