@@ -11,7 +11,7 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 use vaultstore::{CreateOptions, Password, SecretValue};
 
 use crate::dto::{
-    CmdResult, ErrorDto, ListArgs, MetadataArgs, MetadataEditArgs, PageDto, ProgressDto,
+    CmdResult, CopiedDto, ErrorDto, ListArgs, MetadataArgs, MetadataEditArgs, PageDto, ProgressDto,
     RecordDto, RevealedDto, VaultInfoDto, progress,
 };
 use crate::settings::Settings;
@@ -119,12 +119,12 @@ pub async fn reveal_value(
 ) -> CmdResult<RevealedDto> {
     state.touch();
     let (value, _) = open(&state, &token, password).await?;
-    Ok(RevealedDto(value))
+    Ok(RevealedDto { token, value })
 }
 
 /// Copies a value to the clipboard from the backend (the value need not be shown), marked
 /// as secret for clipboard managers, and clears it after the configured time unless the
-/// user copied something else meanwhile. Returns the seconds until clearing.
+/// user copied something else meanwhile. Returns the token and the seconds until clearing.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn copy_value(
@@ -132,7 +132,7 @@ pub async fn copy_value(
     state: State<'_, AppState>,
     token: String,
     password: Option<Password>,
-) -> CmdResult<u32> {
+) -> CmdResult<CopiedDto> {
     state.touch();
     let (value, _) = open(&state, &token, password).await?;
     let clipboard_error = |e: tauri_plugin_clipboard_manager::Error| ErrorDto {
@@ -154,7 +154,7 @@ pub async fn copy_value(
             let _ = app.clipboard().clear();
         }
     });
-    Ok(seconds)
+    Ok(CopiedDto { token, seconds })
 }
 
 #[tauri::command]

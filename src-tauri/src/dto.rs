@@ -224,16 +224,30 @@ impl MetadataEditArgs {
     }
 }
 
-/// A revealed value on its way to the UI: serialized straight from the zeroizing buffer.
-pub struct RevealedDto(pub SecretValue);
+/// A revealed value on its way to the UI: serialized straight from the zeroizing buffer,
+/// with the token it belongs to (the UI drops an answer that arrives after its dialog
+/// moved on to another record).
+pub struct RevealedDto {
+    pub token: String,
+    pub value: SecretValue,
+}
 
 impl Serialize for RevealedDto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Revealed", 1)?;
-        st.serialize_field("value", self.0.expose())?;
+        let mut st = s.serialize_struct("Revealed", 2)?;
+        st.serialize_field("token", &self.token)?;
+        st.serialize_field("value", self.value.expose())?;
         st.end()
     }
+}
+
+/// A value copied to the clipboard: which record, and when the clipboard is cleared.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CopiedDto {
+    pub token: String,
+    pub seconds: u32,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]

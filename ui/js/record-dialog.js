@@ -3,6 +3,9 @@
 //
 // The plaintext lives only in `this.value` while revealed; it enters the DOM only while
 // "Show" is on, and both are wiped on hide timeout, lock and close.
+//
+// Answers of the backend carry the token they belong to; one that arrives after the
+// dialog moved on (closed, or opened another record) is dropped.
 import { api } from './api.js';
 import { Code, describe } from './errors.js';
 import { busy, clearErrors, enterRunsAction, expiryFrom, field, passwordErrors, showError, tagsFrom } from './dialog-form.js';
@@ -24,6 +27,7 @@ export class RecordDialog extends EventTarget {
     this.settings = settings;
     this.value = null;
     this.timer = null;
+    this.opening = 0; // which opening of the dialog an answer belongs to
     enterRunsAction(this.form);
     const on = (action, fn) =>
       this.form.querySelector(`[data-action="${action}"]`).addEventListener('click', (e) => {
@@ -52,8 +56,14 @@ export class RecordDialog extends EventTarget {
     dialog.addEventListener('close', () => this.forgetValue());
   }
 
+  // Whether an answer about `token`, asked during opening `opening`, still belongs here.
+  current(opening, token) {
+    return this.dialog.open && opening === this.opening && this.record?.token === token;
+  }
+
   open(record) {
     this.record = record;
+    this.opening += 1;
     this.forgetValue();
     this.form.reset();
     clearErrors(this.form);
@@ -98,16 +108,21 @@ export class RecordDialog extends EventTarget {
 
   async reveal(button, remembered = false) {
     clearErrors(this.form);
+    const { opening } = this;
+    const { token } = this.record;
     try {
-      const { value } = await busy(button, () => api.revealValue(this.record.token, remembered ? null : this.password()));
-      this.value = value;
+      const answer = await busy(button, () => api.revealValue(token, remembered ? null : this.password()));
+      // The row's "open" state changed either way; the value goes only to its own record.
+      this.dispatchEvent(new Event('changed'));
+      if (!this.current(opening, answer.token)) return;
+      this.value = answer.value;
       field(this.form, 'password').value = '';
       this.form.querySelector('[data-role="unlock"]').hidden = true;
       this.form.querySelector('[data-role="value"]').hidden = false;
       this.setShown(false);
       this.armTimer();
-      this.dispatchEvent(new Event('changed'));
     } catch (e) {
+      if (!this.current(opening, token)) return;
       if (remembered && e.code === Code.PASSWORD_REQUIRED) {
         field(this.form, 'password').focus();
         return;
@@ -153,13 +168,19 @@ export class RecordDialog extends EventTarget {
 
   async copy(button, withPassword) {
     clearErrors(this.form);
+    const { opening } = this;
+    const { token } = this.record;
     try {
-      const seconds = await busy(button, () => api.copyValue(this.record.token, withPassword ? this.password() : null));
-      if (withPassword) field(this.form, 'password').value = '';
-      toast(`Copied. The clipboard is cleared in ${seconds} s.`);
+      const answer = await busy(button, () => api.copyValue(token, withPassword ? this.password() : null));
       this.dispatchEvent(new Event('changed'));
+      if (!this.current(opening, answer.token)) {
+        toast(`Copied ${answer.token}. The clipboard is cleared in ${answer.seconds} s.`);
+        return;
+      }
+      if (withPassword) field(this.form, 'password').value = '';
+      toast(`Copied. The clipboard is cleared in ${answer.seconds} s.`);
     } catch (e) {
-      showError(this.form, e, passwordErrors);
+      if (this.current(opening, token)) showError(this.form, e, passwordErrors);
     }
   }
 
