@@ -2,7 +2,8 @@
 // details, rekey, renew, trash / restore / delete forever.
 //
 // The plaintext lives only in `this.value` while revealed; it enters the DOM only while
-// "Show" is on, and both are wiped on hide timeout, lock and close.
+// "Show" is on, and both are wiped on hide timeout, lock and close. An edit being typed
+// survives the hide timeout (typing restarts it) until it is saved or discarded.
 //
 // Answers of the backend carry the token they belong to; one that arrives after the
 // dialog moved on (closed, or opened another record) is dropped.
@@ -40,6 +41,7 @@ export class RecordDialog extends EventTarget {
     on('copy', (b) => this.copy(b, false));
     on('edit-value', () => this.startEdit());
     on('save-value', (b) => this.saveValue(b));
+    on('discard-value', () => this.forgetValue());
     on('save-details', (b) => this.saveDetails(b));
     on('rekey', (b) => this.rekey(b));
     on('renew', (b) => this.renew(b));
@@ -52,6 +54,9 @@ export class RecordDialog extends EventTarget {
     field(this.form, 'newPassword').addEventListener('input', () => {
       this.form.querySelector('[data-role="rekey-strength"]').textContent =
         strength(field(this.form, 'newPassword').value).label;
+    });
+    field(this.form, 'newValue').addEventListener('input', () => {
+      if (this.value !== null) this.armTimer();
     });
     dialog.addEventListener('close', () => this.forgetValue());
   }
@@ -149,16 +154,36 @@ export class RecordDialog extends EventTarget {
     clearTimeout(this.timer);
     const seconds = this.settings().revealSeconds || 30;
     this.form.querySelector('[data-role="value-hint"]').textContent = `hidden again in ${seconds} s`;
-    this.timer = setTimeout(() => this.forgetValue(), seconds * 1000);
+    this.timer = setTimeout(() => this.timeUp(), seconds * 1000);
   }
 
-  // Removes the plaintext from the DOM and from memory, back to the password prompt.
+  editing() {
+    return !this.form.querySelector('[data-role="edit-value"]').hidden && field(this.form, 'newValue').value !== '';
+  }
+
+  // The reveal time is up: the value goes; an edit being typed stays until the user
+  // saves or discards it (it is theirs, not the stored secret).
+  timeUp() {
+    if (!this.editing()) {
+      this.forgetValue();
+      return;
+    }
+    this.value = null;
+    this.setShown(false);
+    for (const b of this.form.querySelectorAll('[data-needs-value]')) b.hidden = true;
+    this.form.querySelector('[data-role="value-hint"]').textContent =
+      'The value is hidden again; your edit is kept. Save it or discard it.';
+  }
+
+  // Removes the plaintext (and any edit of it) from the DOM and from memory, back to the
+  // password prompt.
   forgetValue() {
     clearTimeout(this.timer);
     this.value = null;
     const pre = this.form.querySelector('[data-role="value-text"]');
     pre.textContent = '';
     field(this.form, 'newValue').value = '';
+    for (const b of this.form.querySelectorAll('[data-needs-value]')) b.hidden = false;
     this.form.querySelector('[data-role="edit-value"]').hidden = true;
     this.form.querySelector('[data-role="value"]').hidden = true;
     if (this.record && this.record.status !== 'deleted') {
@@ -312,3 +337,4 @@ export class RecordDialog extends EventTarget {
     }
   }
 }
+
