@@ -17,6 +17,29 @@ function applyTheme(theme) {
   if (theme) document.documentElement.dataset.theme = theme;
 }
 
+// A purge runs without a dialog: its progress and Cancel stay in a toast until it ends.
+async function purge(count) {
+  let cancelling = false;
+  const running = toast(`Purging ${count} expired record${count === 1 ? '' : 's'}…`, {
+    seconds: 0,
+    action: 'Cancel',
+    keep: true,
+    onAction: (button) => {
+      button.disabled = true;
+      cancelling = true;
+      running.setMessage('Cancelling the purge…');
+      api.cancelOperation().catch((e) => toast(describe(e), { error: true }));
+    },
+  });
+  try {
+    return await api.purgeExpired(false, ({ done, total }) => {
+      if (!cancelling && done < total) running.setMessage(`Purging ${total} expired records…`);
+    });
+  } finally {
+    running.remove();
+  }
+}
+
 function debounce(fn, ms) {
   let t;
   return (...args) => {
@@ -96,11 +119,7 @@ async function main() {
         `${count} expired record${count === 1 ? '' : 's'} (including any in the Trash) will be deleted for good.`,
         `Delete ${count}`);
       if (!ok) return;
-      let shown = null;
-      const removed = await api.purgeExpired(false, ({ done, total }) => {
-        if (!shown && done < total) shown = toast(`Purging ${total} expired records…`, { action: 'Cancel', onAction: () => api.cancelOperation() });
-      });
-      shown?.remove();
+      const removed = await purge(count);
       toast(`Deleted ${removed} expired record${removed === 1 ? '' : 's'}.`);
       refresh();
     } catch (e) {

@@ -68,3 +68,17 @@ export function enterRunsAction(form) {
     if (button && !button.disabled && button.getClientRects().length > 0) button.click();
   });
 }
+
+// While `isRunning()`, Esc does not close the dialog: a running operation keeps its
+// progress and Cancel in sight until it ends, and only that Cancel stops it.
+export function keepOpenWhile(dialog, isRunning) {
+  dialog.addEventListener('cancel', (e) => {
+    if (isRunning()) e.preventDefault();
+  });
+}
+
+// Shows a long operation's progress bar at once, indeterminate until the first report.
+export function startProgress(bar) {
+  bar.hidden = false;
+  bar.removeAttribute('value');
+}
