@@ -278,6 +278,14 @@ pub async fn cancel_operation(state: State<'_, AppState>) -> CmdResult<bool> {
     Ok(state.cancel_operation())
 }
 
+/// User activity in the window (keys, pointer) that calls no other command: typing a
+/// long note must not count as idle. The UI sends it at most every few seconds.
+#[tauri::command]
+pub async fn touch(state: State<'_, AppState>) -> CmdResult<()> {
+    state.touch();
+    Ok(())
+}
+
 #[tauri::command]
 pub async fn lock_vault(state: State<'_, AppState>) -> CmdResult<()> {
     state.lock_vault();

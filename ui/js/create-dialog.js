@@ -34,6 +34,7 @@ export class CreateDialog extends EventTarget {
 
   open() {
     clearErrors(this.form);
+    this.setLockNote('');
     this.dialog.showModal();
     field(this.form, 'value').focus();
   }
@@ -42,6 +43,28 @@ export class CreateDialog extends EventTarget {
     this.form.reset();
     this.form.querySelector('[data-role="custom-expiry"]').hidden = true;
     this.updateStrength();
+  }
+
+  // Locking: the value and passwords leave the form; label, tags, notes, token and expiry
+  // stay for the user to finish. Returns the names of what was kept.
+  lock(reason) {
+    if (!this.dialog.open) return [];
+    for (const n of ['value', 'password', 'confirm']) field(this.form, n).value = '';
+    this.updateStrength();
+    const f = (n) => field(this.form, n).value.trim();
+    const kept = [
+      ['label', f('label')], ['tags', f('tags')], ['notes', f('notes')], ['token', f('token')],
+      ['expiry', f('expiryPreset') !== 'never'],
+    ].filter(([, v]) => v).map(([n]) => n);
+    const what = kept.length ? `Your ${kept.join(', ')} ${kept.length === 1 ? 'was' : 'were'} kept; t` : 'T';
+    this.setLockNote(`${reason} ${what}he value and passwords were cleared: type them again to create the record.`);
+    return kept;
+  }
+
+  setLockNote(text) {
+    const note = this.form.querySelector('[data-role="lock-note"]');
+    note.textContent = text;
+    note.hidden = !text;
   }
 
   setShown(shown) {
@@ -81,6 +104,7 @@ export class CreateDialog extends EventTarget {
       const token = await busy(button, () => api.createRecord(args));
       this.dialog.close();
       this.reset();
+      this.setLockNote('');
       this.dispatchEvent(new CustomEvent('created', { detail: token }));
     } catch (e) {
       showError(this.form, e, {

@@ -72,6 +72,7 @@ export class RecordDialog extends EventTarget {
     this.forgetValue();
     this.form.reset();
     clearErrors(this.form);
+    this.setLockNote('');
     const trashed = record.status === 'deleted';
     this.dialog.querySelector('#record-title').textContent = record.label || record.token;
     const badge = expiryBadge(record);
@@ -248,6 +249,7 @@ export class RecordDialog extends EventTarget {
       Object.assign(this.record, metadata.fields, {
         label: metadata.label || null, notes: metadata.notes || null, tags: metadata.tags,
       });
+      this.setLockNote('');
       toast('Details saved.');
       this.dispatchEvent(new Event('changed'));
     } catch (e) {
@@ -338,3 +340,39 @@ export class RecordDialog extends EventTarget {
   }
 }
 
+// Locking (idle or by hand): the value and every password typed leave the dialog. Details
+// typed and not saved yet stay, and the dialog says so; a dialog with nothing unsaved
+// simply closes. Returns the names of what was kept.
+RecordDialog.prototype.lock = function lock(reason) {
+  if (!this.dialog.open) return [];
+  const kept = this.unsavedDetails();
+  if (kept.length === 0) {
+    this.dialog.close();
+    return [];
+  }
+  this.forgetValue();
+  for (const n of ['password', 'newPassword', 'newConfirm']) field(this.form, n).value = '';
+  clearErrors(this.form);
+  this.setLockNote(`${reason} Your unsaved ${kept.join(', ')} ${kept.length === 1 ? 'was' : 'were'} kept: save them with "Save details" (or set the expiry). The value and any password typed were cleared.`);
+  return kept;
+};
+
+// The non-secret fields that differ from the record as loaded.
+RecordDialog.prototype.unsavedDetails = function unsavedDetails() {
+  const r = this.record;
+  const d = this.details();
+  const changed = [
+    ['label', d.label !== (r.label || '')],
+    ['notes', d.notes !== (r.notes || '')],
+    ['tags', d.tags.join(',') !== r.tags.join(',')],
+    ...EXTRA_FIELDS.map((n) => [n, n in d.fields && d.fields[n] !== (r[n] || '')]),
+    ['expiry', field(this.form, 'renewPreset').value !== 'never'],
+  ];
+  return changed.filter(([, c]) => c).map(([n]) => n);
+};
+
+RecordDialog.prototype.setLockNote = function setLockNote(text) {
+  const note = this.form.querySelector('[data-role="lock-note"]');
+  note.textContent = text;
+  note.hidden = !text;
+};
