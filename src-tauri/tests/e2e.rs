@@ -1074,6 +1074,18 @@ async fn an_edit_outlives_the_reveal_timer(ui: &Ui) {
         !ui.dom_text().await.contains("alpha-secret"),
         "value hidden"
     );
+    // Closing asks before the edit is thrown away; "Cancel" keeps it.
+    ui.click("#record-dialog button[value=close]").await;
+    ui.until(
+        "the discard question",
+        "document.getElementById('confirm-dialog').open",
+    )
+    .await;
+    ui.click("#confirm-dialog button[value=cancel]").await;
+    let kept = ui
+        .js("return document.getElementById('record-dialog').open && document.querySelector('#record-dialog textarea[name=newValue]').value")
+        .await;
+    assert_eq!(kept, json!("edited-xxxx"), "closing asked first");
     ui.click("#record-dialog [data-action=save-value]").await;
     ui.until(
         "the value to be saved",

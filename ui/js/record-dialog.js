@@ -48,6 +48,7 @@ export class RecordDialog extends EventTarget {
     on('trash', (b) => this.trash(b));
     on('restore', (b) => this.restore(b));
     on('delete-forever', () => this.deleteForever());
+    on('close', () => this.closeAsking());
     field(this.form, 'renewPreset').addEventListener('change', () => {
       field(this.form, 'renewAt').hidden = field(this.form, 'renewPreset').value !== 'custom';
     });
@@ -58,7 +59,19 @@ export class RecordDialog extends EventTarget {
     field(this.form, 'newValue').addEventListener('input', () => {
       if (this.value !== null) this.armTimer();
     });
+    // Closing (Close or Esc) with a new value typed and not saved asks first.
+    dialog.addEventListener('cancel', (e) => {
+      if (!this.editing()) return;
+      e.preventDefault();
+      this.closeAsking();
+    });
     dialog.addEventListener('close', () => this.forgetValue());
+  }
+
+  async closeAsking() {
+    const ok = !this.editing() || await confirmAction('Discard the new value?',
+      'The value you typed has not been saved. Discard it and close?', 'Discard');
+    if (ok) this.dialog.close();
   }
 
   // Whether an answer about `token`, asked during opening `opening`, still belongs here.
