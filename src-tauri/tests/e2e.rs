@@ -1141,7 +1141,7 @@ async fn a_running_import_stays_in_sight(ui: &Ui, url: &str) {
         "document.querySelector('#import-dialog [data-role=progress]').getClientRects().length > 0",
     )
     .await;
-    ui.c.find(Locator::Css("#import-dialog select[name=onConflict]"))
+    ui.c.find(Locator::Css("#import-dialog [data-action=cancel]"))
         .await
         .unwrap()
         .send_keys("\u{e00c}")

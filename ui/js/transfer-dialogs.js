@@ -216,6 +216,7 @@ export class ImportDialog extends EventTarget {
     startProgress(bar);
     this.setStatus('Importing… Cancel stops it and imports nothing.');
     this.running = true;
+    this.setOptionsDisabled(true); // a change would start a preview while the import runs
     try {
       const r = await busy(button, () => api.runImport(this.choice(), (p) => showProgress(bar, p)));
       this.dialog.close();
@@ -226,7 +227,12 @@ export class ImportDialog extends EventTarget {
       this.form.querySelector('[data-for="form"]').textContent = describe(e);
     } finally {
       this.running = false;
+      this.setOptionsDisabled(false);
       this.setStatus('');
     }
+  }
+
+  setOptionsDisabled(disabled) {
+    for (const n of ['onConflict', 'restoreDeleted']) field(this.form, n).disabled = disabled;
   }
 }
