@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "change_password",
     "cancel_operation",
     "lock_vault",
+    "touch",
     "get_settings",
     "set_settings",
     "export_bundle",

@@ -49,6 +49,7 @@ pub use progress::{Cancel, Progress};
 pub use query::{Cursor, DeletedFilter, ExpiryFilter, Page, RecordQuery, SortField, SortOrder};
 pub use record::{Metadata, Record, RecordStatus};
 pub use secret::{Password, SecretValue};
+pub use store::MetadataPatch;
 pub use store::{
     CreateOptions, DEFAULT_MAX_VALUE_BYTES, DatabaseSource, Store, StoreOptions, Upserted,
 };

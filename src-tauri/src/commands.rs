@@ -11,8 +11,8 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 use vaultstore::{CreateOptions, Password, SecretValue};
 
 use crate::dto::{
-    CmdResult, ErrorDto, ListArgs, MetadataArgs, PageDto, ProgressDto, RecordDto, RevealedDto,
-    VaultInfoDto, progress,
+    CmdResult, CopiedDto, ErrorDto, ListArgs, MetadataArgs, MetadataEditArgs, PageDto, ProgressDto,
+    RecordDto, RevealedDto, VaultInfoDto, progress,
 };
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -119,12 +119,12 @@ pub async fn reveal_value(
 ) -> CmdResult<RevealedDto> {
     state.touch();
     let (value, _) = open(&state, &token, password).await?;
-    Ok(RevealedDto(value))
+    Ok(RevealedDto { token, value })
 }
 
 /// Copies a value to the clipboard from the backend (the value need not be shown), marked
 /// as secret for clipboard managers, and clears it after the configured time unless the
-/// user copied something else meanwhile. Returns the seconds until clearing.
+/// user copied something else meanwhile. Returns the token and the seconds until clearing.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn copy_value(
@@ -132,7 +132,7 @@ pub async fn copy_value(
     state: State<'_, AppState>,
     token: String,
     password: Option<Password>,
-) -> CmdResult<u32> {
+) -> CmdResult<CopiedDto> {
     state.touch();
     let (value, _) = open(&state, &token, password).await?;
     let clipboard_error = |e: tauri_plugin_clipboard_manager::Error| ErrorDto {
@@ -154,7 +154,7 @@ pub async fn copy_value(
             let _ = app.clipboard().clear();
         }
     });
-    Ok(seconds)
+    Ok(CopiedDto { token, seconds })
 }
 
 #[tauri::command]
@@ -172,17 +172,20 @@ pub async fn update_value(
     Ok(())
 }
 
+/// Changes the metadata parts the dialog shows; every other key is kept (merged in one
+/// transaction by the library).
 #[tauri::command]
 pub async fn update_metadata(
     state: State<'_, AppState>,
     id: String,
-    metadata: MetadataArgs,
+    metadata: MetadataEditArgs,
 ) -> CmdResult<()> {
     state.touch();
-    Ok(state
+    state
         .store
-        .record_update_metadata(&id, &metadata.into_metadata())
-        .await?)
+        .record_patch_metadata(&id, &metadata.into_patch())
+        .await?;
+    Ok(())
 }
 
 #[tauri::command]
@@ -239,13 +242,11 @@ pub async fn purge_expired(
     on_progress: Channel<ProgressDto>,
 ) -> CmdResult<u64> {
     state.touch();
-    let cancel = state.begin_operation()?;
-    let result = state
+    let operation = state.begin_operation()?;
+    Ok(state
         .store
-        .purge_expired_with(soft, progress(on_progress), &cancel)
-        .await;
-    state.end_operation();
-    Ok(result?)
+        .purge_expired_with(soft, progress(on_progress), operation.cancel())
+        .await?)
 }
 
 /// Re-encrypts every record of `old` under `new`, reporting progress on `on_progress`;
@@ -259,12 +260,12 @@ pub async fn change_password(
     on_progress: Channel<ProgressDto>,
 ) -> CmdResult<u64> {
     state.touch();
-    let cancel = state.begin_operation()?;
+    let operation = state.begin_operation()?;
     let result = state
         .store
-        .change_password(&old, &new, progress(on_progress), &cancel)
+        .change_password(&old, &new, progress(on_progress), operation.cancel())
         .await;
-    state.end_operation();
+    drop(operation);
     // Remembered passwords of moved records are stale now.
     if result.is_ok() {
         state.lock_vault();
@@ -275,6 +276,14 @@ pub async fn change_password(
 #[tauri::command]
 pub async fn cancel_operation(state: State<'_, AppState>) -> CmdResult<bool> {
     Ok(state.cancel_operation())
+}
+
+/// User activity in the window (keys, pointer) that calls no other command: typing a
+/// long note must not count as idle. The UI sends it at most every few seconds.
+#[tauri::command]
+pub async fn touch(state: State<'_, AppState>) -> CmdResult<()> {
+    state.touch();
+    Ok(())
 }
 
 #[tauri::command]

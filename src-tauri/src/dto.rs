@@ -2,11 +2,13 @@
 //! Field names are camelCase for JavaScript. Errors are `{code, message}` with codes
 //! mirrored in `ui/js/errors.js`.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use vaultstore::{
-    DeletedFilter, ExpiryFilter, Metadata, Record, RecordQuery, RecordStatus, SecretValue,
-    SortField, SortOrder,
+    DeletedFilter, ExpiryFilter, Metadata, MetadataPatch, Record, RecordQuery, RecordStatus,
+    SecretValue, SortField, SortOrder,
 };
 
 /// An error for the UI: a stable `code` to branch on and a `message` for people.
@@ -118,6 +120,9 @@ pub struct RecordDto {
     pub label: Option<String>,
     pub tags: Vec<String>,
     pub notes: Option<String>,
+    /// Kept by imports (KeePassXC, Bitwarden) in the metadata's extra fields.
+    pub url: Option<String>,
+    pub username: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
@@ -135,7 +140,16 @@ impl RecordDto {
             RecordStatus::Expired => "expired",
             RecordStatus::Deleted => "deleted",
         };
+        let text = |key: &str| {
+            r.metadata
+                .extra
+                .get(key)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
         Self {
+            url: text("url"),
+            username: text("username"),
             id: r.id,
             token: r.token,
             label: r.metadata.label,
@@ -158,7 +172,7 @@ pub struct PageDto {
     pub next: Option<String>,
 }
 
-/// Metadata as the UI edits it.
+/// Metadata of a new record, as the create dialog sends it.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct MetadataArgs {
@@ -167,33 +181,73 @@ pub struct MetadataArgs {
     pub tags: Vec<String>,
 }
 
+fn clean_tags(tags: Vec<String>) -> Vec<String> {
+    tags.into_iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
 impl MetadataArgs {
     pub fn into_metadata(self) -> Metadata {
         let blank = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
         Metadata {
             label: blank(self.label),
             notes: blank(self.notes),
-            tags: self
-                .tags
-                .into_iter()
-                .map(|t| t.trim().to_owned())
-                .filter(|t| !t.is_empty())
-                .collect(),
+            tags: clean_tags(self.tags),
             ..Metadata::default()
         }
     }
 }
 
-/// A revealed value on its way to the UI: serialized straight from the zeroizing buffer.
-pub struct RevealedDto(pub SecretValue);
+/// A metadata edit from the record dialog: the parts it shows and nothing else, so every
+/// other stored key (an import's URL, username, flags) survives. Absent parts are kept;
+/// blank text clears.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MetadataEditArgs {
+    pub label: Option<String>,
+    pub notes: Option<String>,
+    pub tags: Option<Vec<String>>,
+    /// Extra text fields the dialog shows (`url`, `username`).
+    pub fields: BTreeMap<String, String>,
+}
+
+impl MetadataEditArgs {
+    pub fn into_patch(self) -> MetadataPatch {
+        MetadataPatch {
+            label: self.label.map(Some),
+            notes: self.notes.map(Some),
+            tags: self.tags.map(clean_tags),
+            fields: self.fields.into_iter().map(|(k, v)| (k, Some(v))).collect(),
+        }
+    }
+}
+
+/// A revealed value on its way to the UI: serialized straight from the zeroizing buffer,
+/// with the token it belongs to (the UI drops an answer that arrives after its dialog
+/// moved on to another record).
+pub struct RevealedDto {
+    pub token: String,
+    pub value: SecretValue,
+}
 
 impl Serialize for RevealedDto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Revealed", 1)?;
-        st.serialize_field("value", self.0.expose())?;
+        let mut st = s.serialize_struct("Revealed", 2)?;
+        st.serialize_field("token", &self.token)?;
+        st.serialize_field("value", self.value.expose())?;
         st.end()
     }
+}
+
+/// A value copied to the clipboard: which record, and when the clipboard is cleared.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CopiedDto {
+    pub token: String,
+    pub seconds: u32,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -261,5 +315,18 @@ mod tests {
         .into_metadata();
         assert_eq!(m.label, None);
         assert_eq!(m.tags, vec!["a".to_owned()]);
+    }
+
+    #[test]
+    fn an_edit_names_only_what_the_dialog_sends() {
+        let edit: MetadataEditArgs =
+            serde_json::from_str(r#"{"label":"Mail","tags":[" a ",""],"fields":{"url":""}}"#)
+                .unwrap();
+        let patch = edit.into_patch();
+        assert_eq!(patch.label, Some(Some("Mail".to_owned())));
+        assert_eq!(patch.notes, None, "notes not sent: kept");
+        assert_eq!(patch.tags, Some(vec!["a".to_owned()]));
+        assert_eq!(patch.fields.get("url"), Some(&Some(String::new())));
+        assert!(!patch.fields.contains_key("username"), "username kept");
     }
 }

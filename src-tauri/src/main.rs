@@ -91,6 +91,7 @@ fn main() {
             commands::change_password,
             commands::cancel_operation,
             commands::lock_vault,
+            commands::touch,
             commands::get_settings,
             commands::set_settings,
             transfer_commands::export_bundle,

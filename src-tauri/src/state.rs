@@ -109,8 +109,9 @@ impl AppState {
         Ok(())
     }
 
-    /// Registers a long operation; only one runs at a time.
-    pub fn begin_operation(&self) -> Result<Cancel, ErrorDto> {
+    /// Registers a long operation; only one runs at a time. The operation ends when the
+    /// returned guard is dropped, on every path out of the command (`?` included).
+    pub fn begin_operation(&self) -> Result<Operation<'_>, ErrorDto> {
         let mut op = lock(&self.operation);
         if op.is_some() {
             return Err(ErrorDto {
@@ -120,7 +121,10 @@ impl AppState {
         }
         let cancel = Cancel::new();
         *op = Some(cancel.clone());
-        Ok(cancel)
+        Ok(Operation {
+            slot: &self.operation,
+            cancel,
+        })
     }
 
     pub fn set_pending_import(&self, bytes: Option<Vec<u8>>) {
@@ -133,10 +137,6 @@ impl AppState {
             .ok_or_else(|| ErrorDto::invalid("choose a bundle to import first"))
     }
 
-    pub fn end_operation(&self) {
-        *lock(&self.operation) = None;
-    }
-
     pub fn cancel_operation(&self) -> bool {
         match &*lock(&self.operation) {
             Some(c) => {
@@ -145,5 +145,24 @@ impl AppState {
             }
             None => false,
         }
+    }
+}
+
+/// The running long operation: `cancel_operation` reaches it through [`Operation::cancel`];
+/// dropping it ends the operation, so an early return can never leave the app "busy".
+pub struct Operation<'a> {
+    slot: &'a Mutex<Option<Cancel>>,
+    cancel: Cancel,
+}
+
+impl Operation<'_> {
+    pub fn cancel(&self) -> &Cancel {
+        &self.cancel
+    }
+}
+
+impl Drop for Operation<'_> {
+    fn drop(&mut self) {
+        *lock(self.slot) = None;
     }
 }

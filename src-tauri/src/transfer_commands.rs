@@ -40,14 +40,13 @@ pub async fn export_bundle(
             count: 0,
         });
     };
-    let cancel = state.begin_operation()?;
-    let result = state
+    let operation = state.begin_operation()?;
+    let report = state
         .store
-        .export_bundle(&query, &path, progress(on_progress), &cancel)
-        .await;
-    state.end_operation();
+        .export_bundle(&query, &path, progress(on_progress), operation.cancel())
+        .await?;
     Ok(ExportDone {
-        count: result?.count,
+        count: report.count,
         path: Some(path.display().to_string()),
     })
 }
@@ -103,14 +102,19 @@ pub async fn export_plaintext(
             unopened: Vec::new(),
         });
     };
-    let cancel = state.begin_operation()?;
-    let result = state
+    let operation = state.begin_operation()?;
+    let export = state
         .store
-        .export_plaintext(&query, &passwords, format, progress(on_progress), &cancel)
-        .await;
-    state.end_operation();
-    let export = result?;
+        .export_plaintext(
+            &query,
+            &passwords,
+            format,
+            progress(on_progress),
+            operation.cancel(),
+        )
+        .await?;
     vaultstore::transfer::write_plain(&path, &export)?;
+    drop(operation);
     Ok(PlainDone {
         path: Some(path.display().to_string()),
         exported: export.exported,
@@ -187,21 +191,59 @@ pub async fn run_import(
     choice: ImportChoice,
     on_progress: Channel<ProgressDto>,
 ) -> CmdResult<ImportReport> {
+    import(&state, &choice, progress(on_progress)).await
+}
+
+async fn import(
+    state: &AppState,
+    choice: &ImportChoice,
+    on_progress: impl Fn(vaultstore::Progress) + Send + Sync,
+) -> CmdResult<ImportReport> {
     state.touch();
     let bytes = state.pending_import()?;
-    let cancel = state.begin_operation()?;
-    let result = state
+    let operation = state.begin_operation()?;
+    let report = state
         .store
         .import_bundle(
             &bytes,
             choice.options(false)?,
-            progress(on_progress),
-            &cancel,
+            on_progress,
+            operation.cancel(),
         )
-        .await;
-    state.end_operation();
-    if result.is_ok() {
-        state.set_pending_import(None);
+        .await?;
+    drop(operation);
+    state.set_pending_import(None);
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn app_state(dir: &tempfile::TempDir) -> AppState {
+        let url = format!("sqlite://{}", dir.path().join("vault.db").display());
+        let store = vaultstore::Store::new(vaultstore::StoreOptions::new(&url))
+            .await
+            .unwrap();
+        AppState::new(store, url, dir.path().join("settings.json"))
     }
-    Ok(result?)
+
+    #[tokio::test]
+    async fn an_import_refused_early_leaves_the_app_able_to_start_the_next_operation() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = app_state(&dir).await;
+        state.set_pending_import(Some(b"{}".to_vec()));
+        let bad = ImportChoice {
+            on_conflict: "sideways".into(),
+            restore_deleted: false,
+        };
+        let err = import(&state, &bad, |_| {}).await.unwrap_err();
+        assert_eq!(err.code, "invalid_input", "{}", err.message);
+        let next = state.begin_operation();
+        assert!(
+            next.is_ok(),
+            "the refused import left the app busy: {:?}",
+            next.err()
+        );
+    }
 }

@@ -9,6 +9,7 @@
 )]
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -55,6 +56,12 @@ struct Desktop {
 
 impl Drop for Desktop {
     fn drop(&mut self) {
+        // tauri-driver leads its own process group: WebKitWebDriver and the app go with
+        // it. Killing tauri-driver alone left WebKitWebDriver running, holding the
+        // test's output and any lock file descriptor cargo's caller had open.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         let _ = self.xvfb.kill();
@@ -104,6 +111,7 @@ impl Desktop {
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("tauri-driver.log")).unwrap();
         let driver = Command::new(driver)
+            .process_group(0)
             .args([
                 "--port",
                 &port.to_string(),
@@ -189,7 +197,11 @@ impl Ui {
 
     /// Polls a JavaScript expression until it is truthy.
     async fn until(&self, what: &str, expr: &str) {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        self.until_within(what, expr, Duration::from_secs(15)).await;
+    }
+
+    async fn until_within(&self, what: &str, expr: &str, limit: Duration) {
+        let deadline = Instant::now() + limit;
         loop {
             let v = self.js(&format!("return !!({expr});")).await;
             if v == json!(true) {
@@ -768,4 +780,516 @@ async fn the_window_stays_usable_with_100000_records() {
     );
     ui.screenshot("large-vault.png").await;
     ui.c.close().await.unwrap();
+}
+
+// ---- Losses in the app (issue 9): one launch, one step per loss ----
+
+const MAIL_URL: &str = "https://mail.example/login";
+
+/// Records the safety scenario needs, written by the library before the app starts: an
+/// import-like record with URL, username and a flag; two records to mix up; an expired
+/// one to purge. Returns the path of a bundle of them (the import step reads it).
+async fn seed_safety_vault(desktop: &Desktop) -> PathBuf {
+    let store = vaultstore::Store::new(vaultstore::StoreOptions::new(desktop.db_url()))
+        .await
+        .unwrap();
+    let pw = vaultstore::Password::new(PASSWORD);
+    let mut mail = vaultstore::Metadata::labelled("Imported mail");
+    for (k, v) in [
+        ("url", MAIL_URL),
+        ("username", "ann"),
+        ("unreadable", "legacy flag"),
+    ] {
+        mail.extra.insert(k.into(), v.into());
+    }
+    let past = chrono::Utc::now() - chrono::Duration::days(1);
+    for (value, metadata, expires_at) in [
+        ("mail-secret", mail, None),
+        (
+            "alpha-secret",
+            vaultstore::Metadata::labelled("Alpha"),
+            None,
+        ),
+        ("beta-secret", vaultstore::Metadata::labelled("Beta"), None),
+        ("stale", vaultstore::Metadata::labelled("Stale"), Some(past)),
+    ] {
+        let options = vaultstore::CreateOptions {
+            metadata,
+            expires_at,
+            ..vaultstore::CreateOptions::default()
+        };
+        store
+            .token_create(&vaultstore::SecretValue::new(value), &pw, options)
+            .await
+            .unwrap();
+    }
+    let bundle = desktop.dir.path().join("export.json");
+    let all = vaultstore::RecordQuery::new().deleted(vaultstore::DeletedFilter::Include);
+    store
+        .export_bundle(&all, &bundle, |_| {}, &vaultstore::Cancel::new())
+        .await
+        .unwrap();
+    store.close().await;
+    bundle
+}
+
+/// Another writer holding the SQLite write lock (as a second app or the CLI would), so
+/// the app's next long operation waits for it: it runs as long as the test wants.
+struct WriteLock {
+    release: std::sync::mpsc::Sender<()>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+impl WriteLock {
+    async fn take(url: &str) -> Self {
+        let store = vaultstore::Store::new(vaultstore::StoreOptions::new(url))
+            .await
+            .unwrap();
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let wait = std::sync::Mutex::new(Some(wait));
+        let (held_tx, held) = tokio::sync::oneshot::channel::<()>();
+        let held_tx = std::sync::Mutex::new(Some(held_tx));
+        let rt = tokio::runtime::Handle::current();
+        // A purge paused inside its write transaction by its progress report, then
+        // rolled back (it is cancelled from the start): it changes nothing.
+        let cancelled = vaultstore::Cancel::new();
+        cancelled.cancel();
+        let done = tokio::task::spawn_blocking(move || {
+            let pause = |_| {
+                if let Some(tx) = held_tx.lock().unwrap().take() {
+                    let _ = tx.send(());
+                    if let Some(rx) = wait.lock().unwrap().take() {
+                        let _ = rx.recv();
+                    }
+                }
+            };
+            rt.block_on(async {
+                let r = store.purge_expired_with(true, pause, &cancelled).await;
+                assert!(matches!(r, Err(vaultstore::Error::Cancelled)), "{r:?}");
+                store.close().await;
+            });
+        });
+        held.await.unwrap();
+        Self { release, done }
+    }
+
+    async fn release(self) {
+        let _ = self.release.send(());
+        self.done.await.unwrap();
+    }
+}
+
+impl Ui {
+    async fn metadata_of(&self, url: &str, label: &str) -> vaultstore::Metadata {
+        let store = vaultstore::Store::new(vaultstore::StoreOptions::new(url))
+            .await
+            .unwrap();
+        let page = store
+            .records_list(&vaultstore::RecordQuery::new().search(label))
+            .await
+            .unwrap();
+        store.close().await;
+        page.records
+            .into_iter()
+            .find(|r| r.metadata.label.as_deref() == Some(label))
+            .unwrap_or_else(|| panic!("no record labelled {label}"))
+            .metadata
+    }
+
+    async fn press_enter_in(&self, css: &str) {
+        let el = self.c.find(Locator::Css(css)).await.unwrap();
+        el.send_keys("\u{e007}").await.unwrap();
+    }
+
+    async fn visible(&self, css: &str) -> bool {
+        self.js(&format!(
+            "const e = document.querySelector({}); return !!e && e.getClientRects().length > 0;",
+            json!(css)
+        ))
+        .await
+            == json!(true)
+    }
+
+    /// Opens "Details, password and expiry" (it stays open from an earlier record).
+    async fn open_details(&self) {
+        let open = self
+            .js("return document.querySelector('#record-dialog details[data-role=more]').open")
+            .await;
+        if open != json!(true) {
+            self.click("#record-dialog details[data-role=more] summary")
+                .await;
+        }
+    }
+
+    async fn open_settings(&self) {
+        self.click("details.menu summary").await;
+        self.click("#btn-settings").await;
+        self.until(
+            "the settings",
+            "document.getElementById('settings-dialog').open",
+        )
+        .await;
+    }
+}
+
+/// Enter in a text field does the dialog's main action (it used to press Cancel).
+async fn enter_creates_and_saves(ui: &Ui) {
+    ui.click("#btn-new").await;
+    ui.until(
+        "the create dialog",
+        "document.getElementById('create-dialog').open",
+    )
+    .await;
+    ui.type_into("#create-dialog textarea[name=value]", "made-with-enter")
+        .await;
+    ui.type_into("#create-dialog input[name=password]", PASSWORD)
+        .await;
+    ui.type_into("#create-dialog input[name=confirm]", PASSWORD)
+        .await;
+    ui.type_into("#create-dialog input[name=label]", "Entered")
+        .await;
+    ui.press_enter_in("#create-dialog input[name=label]").await;
+    ui.until_rows(&["Imported mail", "Alpha", "Beta", "Stale", "Entered"])
+        .await;
+    // Settings too: reveal for 5 s and lock after 1 idle minute, saved with Enter.
+    ui.open_settings().await;
+    ui.type_into("#settings-dialog input[name=revealSeconds]", "5")
+        .await;
+    ui.type_into("#settings-dialog input[name=idleLockMinutes]", "1")
+        .await;
+    ui.press_enter_in("#settings-dialog input[name=idleLockMinutes]")
+        .await;
+    ui.until(
+        "the settings to be saved",
+        "document.getElementById('toasts').textContent.includes('Settings saved')",
+    )
+    .await;
+}
+
+/// Saving details changes what the dialog shows and keeps every other key.
+async fn saving_details_keeps_other_metadata(ui: &Ui, url: &str) {
+    ui.open_row("Imported mail").await;
+    ui.open_details().await;
+    ui.type_into("#record-dialog input[name=label]", "Imported mail (work)")
+        .await;
+    ui.click("#record-dialog [data-action=save-details]").await;
+    ui.until(
+        "the details to be saved",
+        "document.getElementById('toasts').textContent.includes('Details saved')",
+    )
+    .await;
+    let m = ui.metadata_of(url, "Imported mail (work)").await;
+    for key in ["url", "username", "unreadable"] {
+        assert!(m.extra.contains_key(key), "{key} lost on save: {m:?}");
+    }
+    // URL and username are shown and editable.
+    let shown = ui
+        .js("return document.querySelector('#record-dialog input[name=url]')?.value")
+        .await;
+    assert_eq!(shown, json!(MAIL_URL), "the URL is shown");
+    ui.type_into("#record-dialog input[name=username]", "ann.work")
+        .await;
+    ui.js("document.getElementById('toasts').replaceChildren()")
+        .await;
+    ui.press_enter_in("#record-dialog input[name=username]")
+        .await;
+    ui.until(
+        "the username to be saved",
+        "document.getElementById('toasts').textContent.includes('Details saved')",
+    )
+    .await;
+    let m = ui.metadata_of(url, "Imported mail (work)").await;
+    assert_eq!(m.extra.get("username"), Some(&json!("ann.work")));
+    assert_eq!(m.extra.get("url"), Some(&json!(MAIL_URL)));
+    assert_eq!(m.extra.get("unreadable"), Some(&json!("legacy flag")));
+    ui.click("#record-dialog button[value=close]").await;
+}
+
+/// A reveal answered after the dialog moved on to another record is dropped.
+async fn a_late_reveal_stays_with_its_record(ui: &Ui) {
+    ui.open_row("Alpha").await;
+    ui.type_into("#record-dialog input[name=password]", PASSWORD)
+        .await;
+    // Reveal, then at once close and open Beta: the answer arrives after Beta is shown.
+    ui.js("document.querySelector('#record-dialog [data-action=open]').click();
+           document.querySelector('#record-dialog button[value=close]').click();
+           [...document.querySelectorAll('#records tbody tr')].find(r => r.cells[1].textContent === 'Beta').cells[0].click();")
+        .await;
+    ui.until(
+        "Alpha's reveal to be answered",
+        "[...document.querySelectorAll('#records tbody tr')].some(r => r.cells[1].textContent === 'Alpha' && r.querySelector('td.status').textContent.includes('open'))",
+    )
+    .await;
+    let title = ui
+        .js("return document.getElementById('record-title').textContent")
+        .await;
+    assert_eq!(title, json!("Beta"));
+    assert!(
+        ui.visible("#record-dialog [data-role=unlock]").await,
+        "Beta still asks for its password"
+    );
+    assert!(
+        !ui.visible("#record-dialog [data-role=value]").await,
+        "Alpha's value landed in Beta's dialog"
+    );
+    assert!(!ui.dom_text().await.contains("alpha-secret"));
+    ui.click("#record-dialog button[value=close]").await;
+}
+
+/// Typing in an open edit restarts the reveal timer; when it fires, the edit stays.
+async fn an_edit_outlives_the_reveal_timer(ui: &Ui) {
+    ui.open_row("Alpha").await;
+    ui.until(
+        "Alpha's value (remembered)",
+        "!document.querySelector('#record-dialog [data-role=value]').hidden",
+    )
+    .await;
+    ui.click("#record-dialog [data-action=edit-value]").await;
+    ui.type_into("#record-dialog textarea[name=newValue]", "edited-")
+        .await;
+    // Reveal time is 5 s: keep typing for 8 s.
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(
+            ui.visible("#record-dialog textarea[name=newValue]").await,
+            "the reveal timer erased the edit being typed"
+        );
+        let el =
+            ui.c.find(Locator::Css("#record-dialog textarea[name=newValue]"))
+                .await
+                .unwrap();
+        el.send_keys("x").await.unwrap();
+    }
+    // Then stop: the value is hidden, the edit is kept until saved or discarded.
+    ui.until(
+        "the timer to hide the value",
+        "document.querySelector('#record-dialog [data-role=value-hint]').textContent.includes('edit is kept')",
+    )
+    .await;
+    let kept = ui
+        .js("return document.querySelector('#record-dialog textarea[name=newValue]').value")
+        .await;
+    assert_eq!(kept, json!("edited-xxxx"));
+    assert!(
+        !ui.dom_text().await.contains("alpha-secret"),
+        "value hidden"
+    );
+    // Closing asks before the edit is thrown away; "Cancel" keeps it.
+    ui.click("#record-dialog button[value=close]").await;
+    ui.until(
+        "the discard question",
+        "document.getElementById('confirm-dialog').open",
+    )
+    .await;
+    ui.click("#confirm-dialog button[value=cancel]").await;
+    let kept = ui
+        .js("return document.getElementById('record-dialog').open && document.querySelector('#record-dialog textarea[name=newValue]').value")
+        .await;
+    assert_eq!(kept, json!("edited-xxxx"), "closing asked first");
+    ui.click("#record-dialog [data-action=save-value]").await;
+    ui.until(
+        "the value to be saved",
+        "document.getElementById('toasts').textContent.includes('Value saved')",
+    )
+    .await;
+    ui.click("#record-dialog button[value=close]").await;
+}
+
+/// A purge keeps its progress and Cancel in sight until it ends.
+async fn a_purge_keeps_its_cancel_in_sight(ui: &Ui, url: &str) {
+    let lock = WriteLock::take(url).await;
+    ui.click("details.menu summary").await;
+    ui.click("#btn-purge").await;
+    ui.until(
+        "the purge question",
+        "document.getElementById('confirm-dialog').open",
+    )
+    .await;
+    ui.click("#confirm-dialog [data-role=ok]").await;
+    let cancel = "[...document.querySelectorAll('#toasts button')].find(b => b.textContent === 'Cancel' && b.getClientRects().length > 0)";
+    ui.until("the purge's Cancel", cancel).await;
+    tokio::time::sleep(Duration::from_secs(7)).await; // longer than a toast lives
+    assert_eq!(
+        ui.js(&format!("return !!{cancel};")).await,
+        json!(true),
+        "the purge's Cancel vanished while it ran"
+    );
+    ui.js(&format!("{cancel}.click();")).await;
+    lock.release().await;
+    ui.until(
+        "the cancelled purge",
+        "document.getElementById('toasts').textContent.includes('Cancelled')",
+    )
+    .await;
+    ui.until_rows(&["Imported mail (work)", "Alpha", "Beta", "Stale", "Entered"])
+        .await;
+}
+
+/// Esc does not hide a running import.
+async fn a_running_import_stays_in_sight(ui: &Ui, url: &str) {
+    ui.click("details.menu summary").await;
+    ui.click("#btn-import").await;
+    ui.until(
+        "the import preview",
+        "document.querySelector('#import-dialog [data-count=\"Skipped\"]')",
+    )
+    .await;
+    let lock = WriteLock::take(url).await;
+    ui.click("#import-dialog [data-action=import]").await;
+    ui.until(
+        "the import's progress",
+        "document.querySelector('#import-dialog [data-role=progress]').getClientRects().length > 0",
+    )
+    .await;
+    ui.c.find(Locator::Css("#import-dialog [data-action=cancel]"))
+        .await
+        .unwrap()
+        .send_keys("\u{e00c}")
+        .await
+        .unwrap();
+    let open = ui
+        .js("return document.getElementById('import-dialog').open")
+        .await;
+    assert_eq!(open, json!(true), "Esc hid the running import");
+    assert!(ui.visible("#import-dialog [data-action=cancel]").await);
+    lock.release().await;
+    ui.until(
+        "the import to finish",
+        "document.getElementById('toasts').textContent.includes('Imported:')",
+    )
+    .await;
+}
+
+/// A plaintext export keeps its dialog (and so its progress) until it ends.
+async fn a_plaintext_export_keeps_its_dialog(ui: &Ui) {
+    ui.click("details.menu summary").await;
+    ui.click("#btn-export").await;
+    ui.choose("#export-dialog select[name=format]", "csv").await;
+    ui.type_into("#export-dialog input[name=plainPassword]", PASSWORD)
+        .await;
+    ui.click("#export-dialog input[name=understand]").await;
+    ui.click("#export-dialog [data-action=export]").await;
+    ui.until(
+        "the second question",
+        "document.getElementById('confirm-dialog').open",
+    )
+    .await;
+    let open = ui
+        .js("return document.getElementById('export-dialog').open")
+        .await;
+    assert_eq!(
+        open,
+        json!(true),
+        "the export dialog closed before the export"
+    );
+    ui.click("#confirm-dialog [data-role=ok]").await;
+    ui.until(
+        "the plaintext export",
+        "document.getElementById('toasts').textContent.includes('in plain text')",
+    )
+    .await;
+    assert!(
+        !ui.visible("#export-dialog").await,
+        "the export dialog closes when the export ends"
+    );
+}
+
+/// Keys count as activity; when the idle lock comes anyway, unsaved details stay.
+async fn the_idle_lock_keeps_unsaved_details(ui: &Ui) {
+    ui.open_row("Beta").await;
+    ui.type_into("#record-dialog input[name=password]", PASSWORD)
+        .await;
+    ui.click("#record-dialog [data-action=open]").await;
+    ui.until(
+        "Beta's value",
+        "!document.querySelector('#record-dialog [data-role=value]').hidden",
+    )
+    .await;
+    ui.open_details().await;
+    ui.type_into("#record-dialog input[name=label]", "Beta (unsaved)")
+        .await;
+    ui.type_into("#record-dialog textarea[name=notes]", "keep me")
+        .await;
+    let locked = "document.querySelector('#record-dialog [data-role=lock-note]')?.textContent.includes('Locked')";
+    // The idle limit is one minute: type a key every 10 s for 75 s, no command.
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(75) {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        let open = ui
+            .js(&format!(
+                "return document.getElementById('record-dialog').open && !({locked});"
+            ))
+            .await;
+        assert_eq!(open, json!(true), "locked while the user was typing");
+        ui.c.find(Locator::Css("#record-dialog textarea[name=notes]"))
+            .await
+            .unwrap()
+            .send_keys(".")
+            .await
+            .unwrap();
+    }
+    // Then idle: the lock comes and says what it kept.
+    ui.until_within("the idle lock", locked, Duration::from_secs(100))
+        .await;
+    let form = ui
+        .js("const f = document.querySelector('#record-dialog form'); return [f.label.value, f.notes.value, f.password.value, document.querySelector('#record-dialog [data-role=lock-note]').textContent];")
+        .await;
+    assert_eq!(form[0], json!("Beta (unsaved)"));
+    assert!(form[1].as_str().unwrap().starts_with("keep me"), "{form}");
+    assert_eq!(form[2], json!(""), "no password kept");
+    let note = form[3].as_str().unwrap();
+    assert!(note.contains("label") && note.contains("notes"), "{note}");
+    assert!(!ui.visible("#record-dialog [data-role=value]").await);
+    assert!(!ui.dom_text().await.contains("beta-secret"));
+}
+
+/// Runs one step; a failed step is reported and the window reset (dialogs closed), so
+/// the next step still runs and one run shows every loss.
+async fn step<F>(ui: &std::sync::Arc<Ui>, failures: &mut Vec<String>, name: &str, body: F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    eprintln!("step: {name}");
+    if let Err(e) = tokio::spawn(body).await {
+        eprintln!("step FAILED: {name}: {e}");
+        failures.push(name.to_owned());
+        ui.js("document.querySelectorAll('dialog[open]').forEach(d => d.close()); document.getElementById('toasts').replaceChildren();")
+            .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_and_operations_are_not_lost_in_the_real_window() {
+    let _one = ONE_DESKTOP.lock().await;
+    let Some(desktop) = Desktop::start() else {
+        return;
+    };
+    let url = desktop.db_url();
+    seed_safety_vault(&desktop).await;
+    let ui = std::sync::Arc::new(Ui {
+        c: desktop.connect().await,
+    });
+    ui.until("the app to load", "document.body.dataset.ready === 'true'")
+        .await;
+    let mut failed = Vec::new();
+    macro_rules! step {
+        ($name:ident $(, $arg:ident)*) => {{
+            let ui2 = ui.clone();
+            $(let $arg = $arg.clone();)*
+            step(&ui, &mut failed, stringify!($name), async move {
+                $name(&ui2 $(, &$arg)*).await
+            })
+            .await;
+        }};
+    }
+    step!(enter_creates_and_saves);
+    step!(saving_details_keeps_other_metadata, url);
+    step!(a_late_reveal_stays_with_its_record);
+    step!(an_edit_outlives_the_reveal_timer);
+    step!(a_purge_keeps_its_cancel_in_sight, url);
+    step!(a_running_import_stays_in_sight, url);
+    step!(a_plaintext_export_keeps_its_dialog);
+    step!(the_idle_lock_keeps_unsaved_details);
+    ui.c.clone().close().await.unwrap();
+    assert!(failed.is_empty(), "failed steps: {failed:?}");
 }

@@ -4,6 +4,7 @@
 //! the plumbing they share (the clock, row lookups, compare-and-swap writes).
 
 mod bulk;
+mod metadata_edit;
 mod password_change;
 mod purge;
 mod records;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+pub use metadata_edit::MetadataPatch;
 pub(crate) use tokens::new_id;
 pub use tokens::{CreateOptions, Upserted};
 

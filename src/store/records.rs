@@ -11,7 +11,7 @@ use crate::timestamp;
 /// Longest accepted record id.
 const MAX_ID_LEN: usize = 64;
 
-fn check_id(id: &str) -> Result<()> {
+pub(super) fn check_id(id: &str) -> Result<()> {
     if id.is_empty() || id.len() > MAX_ID_LEN || !id.chars().all(|c| c.is_ascii_graphic()) {
         return Err(Error::invalid(
             "id",

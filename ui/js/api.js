@@ -61,6 +61,8 @@ export const api = {
   },
   cancelOperation: () => call('cancel_operation'),
   lockVault: () => call('lock_vault'),
+  // User activity that calls no other command, so the idle lock waits.
+  touch: () => call('touch'),
   getSettings: () => call('get_settings'),
   setSettings: (settings) => call('set_settings', { settings }),
   onLocked: (handler) => tauri.event.listen('vault-locked', handler),

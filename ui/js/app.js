@@ -17,6 +17,45 @@ function applyTheme(theme) {
   if (theme) document.documentElement.dataset.theme = theme;
 }
 
+// Keys and pointer in the window are activity: the backend's idle lock is told, at most
+// every ACTIVITY_MS (its check runs every few seconds against a limit of minutes).
+const ACTIVITY_MS = 10000;
+function reportActivity() {
+  let last = 0;
+  const seen = () => {
+    const now = Date.now();
+    if (now - last < ACTIVITY_MS) return;
+    last = now;
+    api.touch().catch(() => {}); // a lost report only means an earlier lock
+  };
+  for (const type of ['keydown', 'pointerdown', 'pointermove', 'wheel']) {
+    document.addEventListener(type, seen, { capture: true, passive: true });
+  }
+}
+
+// A purge runs without a dialog: its progress and Cancel stay in a toast until it ends.
+async function purge(count) {
+  let cancelling = false;
+  const running = toast(`Purging ${count} expired record${count === 1 ? '' : 's'}…`, {
+    seconds: 0,
+    action: 'Cancel',
+    keep: true,
+    onAction: (button) => {
+      button.disabled = true;
+      cancelling = true;
+      running.setMessage('Cancelling the purge…');
+      api.cancelOperation().catch((e) => toast(describe(e), { error: true }));
+    },
+  });
+  try {
+    return await api.purgeExpired(false, ({ done, total }) => {
+      if (!cancelling && done < total) running.setMessage(`Purging ${total} expired records…`);
+    });
+  } finally {
+    running.remove();
+  }
+}
+
 function debounce(fn, ms) {
   let t;
   return (...args) => {
@@ -64,11 +103,18 @@ async function main() {
 
   // Header actions
   const closeMenu = () => document.querySelector('details.menu').removeAttribute('open');
+  // Secrets leave every open form; details typed and not saved stay, and are named.
+  const onLocked = (reason) => {
+    const kept = [...record.lock(reason), ...create.lock(reason)];
+    exporter.lock();
+    passwords.lock();
+    const note = kept.length ? ` Your unsaved ${[...new Set(kept)].join(', ')} ${kept.length === 1 ? 'was' : 'were'} kept.` : '';
+    toast(`${reason}${note}`);
+    refresh();
+  };
   const lock = async () => {
     await api.lockVault();
-    if ($('record-dialog').open) $('record-dialog').close();
-    toast('Locked: every opened password was forgotten.');
-    refresh();
+    onLocked('Locked: every opened password was forgotten.');
   };
   $('btn-new').addEventListener('click', () => create.open());
   $('btn-lock').addEventListener('click', lock);
@@ -96,11 +142,7 @@ async function main() {
         `${count} expired record${count === 1 ? '' : 's'} (including any in the Trash) will be deleted for good.`,
         `Delete ${count}`);
       if (!ok) return;
-      let shown = null;
-      const removed = await api.purgeExpired(false, ({ done, total }) => {
-        if (!shown && done < total) shown = toast(`Purging ${total} expired records…`, { action: 'Cancel', onAction: () => api.cancelOperation() });
-      });
-      shown?.remove();
+      const removed = await purge(count);
       toast(`Deleted ${removed} expired record${removed === 1 ? '' : 's'}.`);
       refresh();
     } catch (e) {
@@ -117,11 +159,8 @@ async function main() {
     if (key === 'l') { e.preventDefault(); lock(); }
   });
 
-  api.onLocked(() => {
-    if ($('record-dialog').open) $('record-dialog').close();
-    toast('Locked after inactivity.');
-    refresh();
-  });
+  api.onLocked(() => onLocked('Locked after inactivity.'));
+  reportActivity();
 
   try {
     const info = await api.vaultInfo();

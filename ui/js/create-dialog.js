@@ -2,7 +2,7 @@
 // error is shown next to the field that caused it.
 import { api } from './api.js';
 import { Code } from './errors.js';
-import { busy, clearErrors, expiryFrom, field, passwordErrors, showError, tagsFrom } from './dialog-form.js';
+import { busy, clearErrors, enterRunsAction, expiryFrom, field, passwordErrors, showError, tagsFrom } from './dialog-form.js';
 import { generatePassword, strength } from './password-tools.js';
 
 export class CreateDialog extends EventTarget {
@@ -11,6 +11,7 @@ export class CreateDialog extends EventTarget {
     this.dialog = dialog;
     this.form = dialog.querySelector('form');
     const f = (n) => field(this.form, n);
+    enterRunsAction(this.form);
     f('password').addEventListener('input', () => this.updateStrength());
     f('expiryPreset').addEventListener('change', () => {
       this.form.querySelector('[data-role="custom-expiry"]').hidden = f('expiryPreset').value !== 'custom';
@@ -33,6 +34,7 @@ export class CreateDialog extends EventTarget {
 
   open() {
     clearErrors(this.form);
+    this.setLockNote('');
     this.dialog.showModal();
     field(this.form, 'value').focus();
   }
@@ -41,6 +43,28 @@ export class CreateDialog extends EventTarget {
     this.form.reset();
     this.form.querySelector('[data-role="custom-expiry"]').hidden = true;
     this.updateStrength();
+  }
+
+  // Locking: the value and passwords leave the form; label, tags, notes, token and expiry
+  // stay for the user to finish. Returns the names of what was kept.
+  lock(reason) {
+    if (!this.dialog.open) return [];
+    for (const n of ['value', 'password', 'confirm']) field(this.form, n).value = '';
+    this.updateStrength();
+    const f = (n) => field(this.form, n).value.trim();
+    const kept = [
+      ['label', f('label')], ['tags', f('tags')], ['notes', f('notes')], ['token', f('token')],
+      ['expiry', f('expiryPreset') !== 'never'],
+    ].filter(([, v]) => v).map(([n]) => n);
+    const what = kept.length ? `Your ${kept.join(', ')} ${kept.length === 1 ? 'was' : 'were'} kept; t` : 'T';
+    this.setLockNote(`${reason} ${what}he value and passwords were cleared: type them again to create the record.`);
+    return kept;
+  }
+
+  setLockNote(text) {
+    const note = this.form.querySelector('[data-role="lock-note"]');
+    note.textContent = text;
+    note.hidden = !text;
   }
 
   setShown(shown) {
@@ -80,6 +104,7 @@ export class CreateDialog extends EventTarget {
       const token = await busy(button, () => api.createRecord(args));
       this.dialog.close();
       this.reset();
+      this.setLockNote('');
       this.dispatchEvent(new CustomEvent('created', { detail: token }));
     } catch (e) {
       showError(this.form, e, {

@@ -48,3 +48,37 @@ export function expiryFrom(preset, custom) {
 export function tagsFrom(text) {
   return text.split(',').map((t) => t.trim()).filter(Boolean);
 }
+
+// Input types where Enter would submit the form (implicit submission).
+const NOT_TEXT = new Set(['button', 'submit', 'reset', 'file', 'image']);
+
+// Enter in a field runs the action of the part of the form it is in: the `data-enter`
+// of the nearest enclosing element names a `data-action` button. The browser's own
+// implicit submission would press the first submit button in the markup instead (Cancel,
+// or a hidden one). Enter in a textarea types a new line; in a part without an action it
+// does nothing.
+export function enterRunsAction(form) {
+  form.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || e.isComposing || e.shiftKey || e.ctrlKey || e.altKey || e.metaKey) return;
+    const t = e.target;
+    if (!(t instanceof HTMLInputElement) || NOT_TEXT.has(t.type)) return;
+    e.preventDefault();
+    const action = t.closest('[data-enter]')?.dataset.enter;
+    const button = action ? form.querySelector(`[data-action="${action}"]`) : null;
+    if (button && !button.disabled && button.getClientRects().length > 0) button.click();
+  });
+}
+
+// While `isRunning()`, Esc does not close the dialog: a running operation keeps its
+// progress and Cancel in sight until it ends, and only that Cancel stops it.
+export function keepOpenWhile(dialog, isRunning) {
+  dialog.addEventListener('cancel', (e) => {
+    if (isRunning()) e.preventDefault();
+  });
+}
+
+// Shows a long operation's progress bar at once, indeterminate until the first report.
+export function startProgress(bar) {
+  bar.hidden = false;
+  bar.removeAttribute('value');
+}

@@ -1,7 +1,7 @@
 // "Change a password everywhere": progress from the backend channel, Cancel rolls back.
 import { api } from './api.js';
 import { describe } from './errors.js';
-import { busy, clearErrors, field } from './dialog-form.js';
+import { busy, clearErrors, enterRunsAction, field, keepOpenWhile } from './dialog-form.js';
 import { toast } from './toast.js';
 
 export class PasswordDialog extends EventTarget {
@@ -10,14 +10,21 @@ export class PasswordDialog extends EventTarget {
     this.dialog = dialog;
     this.form = dialog.querySelector('form');
     this.running = false;
+    enterRunsAction(this.form);
     this.form.querySelector('[data-action="start"]').addEventListener('click', (e) => this.start(e.currentTarget));
     this.form.querySelector('[data-action="cancel"]').addEventListener('click', () => this.cancel());
-    dialog.addEventListener('cancel', (e) => {
-      if (this.running) {
-        e.preventDefault(); // Esc cancels the operation first
-        this.cancel();
-      }
-    });
+    // Esc does not hide a running change; its Cancel button stops it.
+    keepOpenWhile(dialog, () => this.running);
+    dialog.addEventListener('close', () => this.forgetPasswords());
+  }
+
+  // Locking clears the passwords typed here (unless the change is using them).
+  lock() {
+    if (!this.running) this.forgetPasswords();
+  }
+
+  forgetPasswords() {
+    for (const n of ['old', 'new', 'confirm']) field(this.form, n).value = '';
   }
 
   open() {

@@ -2,16 +2,23 @@
 // details, rekey, renew, trash / restore / delete forever.
 //
 // The plaintext lives only in `this.value` while revealed; it enters the DOM only while
-// "Show" is on, and both are wiped on hide timeout, lock and close.
+// "Show" is on, and both are wiped on hide timeout, lock and close. An edit being typed
+// survives the hide timeout (typing restarts it) until it is saved or discarded.
+//
+// Answers of the backend carry the token they belong to; one that arrives after the
+// dialog moved on (closed, or opened another record) is dropped.
 import { api } from './api.js';
 import { Code, describe } from './errors.js';
-import { busy, clearErrors, expiryFrom, field, passwordErrors, showError, tagsFrom } from './dialog-form.js';
+import { busy, clearErrors, enterRunsAction, expiryFrom, field, passwordErrors, showError, tagsFrom } from './dialog-form.js';
 import { confirmAction } from './confirm-dialog.js';
 import { el, expiryBadge, formatDate } from './format.js';
 import { strength } from './password-tools.js';
 import { toast } from './toast.js';
 
 const MASK = '••••••••••••';
+
+// Extra metadata fields shown (and editable) when a record has them.
+const EXTRA_FIELDS = ['url', 'username'];
 
 export class RecordDialog extends EventTarget {
   constructor(dialog, settings) {
@@ -21,6 +28,8 @@ export class RecordDialog extends EventTarget {
     this.settings = settings;
     this.value = null;
     this.timer = null;
+    this.opening = 0; // which opening of the dialog an answer belongs to
+    enterRunsAction(this.form);
     const on = (action, fn) =>
       this.form.querySelector(`[data-action="${action}"]`).addEventListener('click', (e) => {
         e.preventDefault();
@@ -32,12 +41,14 @@ export class RecordDialog extends EventTarget {
     on('copy', (b) => this.copy(b, false));
     on('edit-value', () => this.startEdit());
     on('save-value', (b) => this.saveValue(b));
+    on('discard-value', () => this.forgetValue());
     on('save-details', (b) => this.saveDetails(b));
     on('rekey', (b) => this.rekey(b));
     on('renew', (b) => this.renew(b));
     on('trash', (b) => this.trash(b));
     on('restore', (b) => this.restore(b));
     on('delete-forever', () => this.deleteForever());
+    on('close', () => this.closeAsking());
     field(this.form, 'renewPreset').addEventListener('change', () => {
       field(this.form, 'renewAt').hidden = field(this.form, 'renewPreset').value !== 'custom';
     });
@@ -45,14 +56,36 @@ export class RecordDialog extends EventTarget {
       this.form.querySelector('[data-role="rekey-strength"]').textContent =
         strength(field(this.form, 'newPassword').value).label;
     });
+    field(this.form, 'newValue').addEventListener('input', () => {
+      if (this.value !== null) this.armTimer();
+    });
+    // Closing (Close or Esc) with a new value typed and not saved asks first.
+    dialog.addEventListener('cancel', (e) => {
+      if (!this.editing()) return;
+      e.preventDefault();
+      this.closeAsking();
+    });
     dialog.addEventListener('close', () => this.forgetValue());
+  }
+
+  async closeAsking() {
+    const ok = !this.editing() || await confirmAction('Discard the new value?',
+      'The value you typed has not been saved. Discard it and close?', 'Discard');
+    if (ok) this.dialog.close();
+  }
+
+  // Whether an answer about `token`, asked during opening `opening`, still belongs here.
+  current(opening, token) {
+    return this.dialog.open && opening === this.opening && this.record?.token === token;
   }
 
   open(record) {
     this.record = record;
+    this.opening += 1;
     this.forgetValue();
     this.form.reset();
     clearErrors(this.form);
+    this.setLockNote('');
     const trashed = record.status === 'deleted';
     this.dialog.querySelector('#record-title').textContent = record.label || record.token;
     const badge = expiryBadge(record);
@@ -71,6 +104,10 @@ export class RecordDialog extends EventTarget {
     field(this.form, 'label').value = record.label || '';
     field(this.form, 'tags').value = record.tags.join(', ');
     field(this.form, 'notes').value = record.notes || '';
+    for (const name of EXTRA_FIELDS) {
+      field(this.form, name).value = record[name] || '';
+      this.form.querySelector(`[data-role="${name}-field"]`).hidden = !record[name];
+    }
     field(this.form, 'renewAt').hidden = true;
     this.form.querySelector('[data-role="unlock"]').hidden = trashed;
     this.form.querySelector('[data-role="more"]').hidden = trashed;
@@ -90,16 +127,21 @@ export class RecordDialog extends EventTarget {
 
   async reveal(button, remembered = false) {
     clearErrors(this.form);
+    const { opening } = this;
+    const { token } = this.record;
     try {
-      const { value } = await busy(button, () => api.revealValue(this.record.token, remembered ? null : this.password()));
-      this.value = value;
+      const answer = await busy(button, () => api.revealValue(token, remembered ? null : this.password()));
+      // The row's "open" state changed either way; the value goes only to its own record.
+      this.dispatchEvent(new Event('changed'));
+      if (!this.current(opening, answer.token)) return;
+      this.value = answer.value;
       field(this.form, 'password').value = '';
       this.form.querySelector('[data-role="unlock"]').hidden = true;
       this.form.querySelector('[data-role="value"]').hidden = false;
       this.setShown(false);
       this.armTimer();
-      this.dispatchEvent(new Event('changed'));
     } catch (e) {
+      if (!this.current(opening, token)) return;
       if (remembered && e.code === Code.PASSWORD_REQUIRED) {
         field(this.form, 'password').focus();
         return;
@@ -126,16 +168,36 @@ export class RecordDialog extends EventTarget {
     clearTimeout(this.timer);
     const seconds = this.settings().revealSeconds || 30;
     this.form.querySelector('[data-role="value-hint"]').textContent = `hidden again in ${seconds} s`;
-    this.timer = setTimeout(() => this.forgetValue(), seconds * 1000);
+    this.timer = setTimeout(() => this.timeUp(), seconds * 1000);
   }
 
-  // Removes the plaintext from the DOM and from memory, back to the password prompt.
+  editing() {
+    return !this.form.querySelector('[data-role="edit-value"]').hidden && field(this.form, 'newValue').value !== '';
+  }
+
+  // The reveal time is up: the value goes; an edit being typed stays until the user
+  // saves or discards it (it is theirs, not the stored secret).
+  timeUp() {
+    if (!this.editing()) {
+      this.forgetValue();
+      return;
+    }
+    this.value = null;
+    this.setShown(false);
+    for (const b of this.form.querySelectorAll('[data-needs-value]')) b.hidden = true;
+    this.form.querySelector('[data-role="value-hint"]').textContent =
+      'The value is hidden again; your edit is kept. Save it or discard it.';
+  }
+
+  // Removes the plaintext (and any edit of it) from the DOM and from memory, back to the
+  // password prompt.
   forgetValue() {
     clearTimeout(this.timer);
     this.value = null;
     const pre = this.form.querySelector('[data-role="value-text"]');
     pre.textContent = '';
     field(this.form, 'newValue').value = '';
+    for (const b of this.form.querySelectorAll('[data-needs-value]')) b.hidden = false;
     this.form.querySelector('[data-role="edit-value"]').hidden = true;
     this.form.querySelector('[data-role="value"]').hidden = true;
     if (this.record && this.record.status !== 'deleted') {
@@ -145,13 +207,19 @@ export class RecordDialog extends EventTarget {
 
   async copy(button, withPassword) {
     clearErrors(this.form);
+    const { opening } = this;
+    const { token } = this.record;
     try {
-      const seconds = await busy(button, () => api.copyValue(this.record.token, withPassword ? this.password() : null));
-      if (withPassword) field(this.form, 'password').value = '';
-      toast(`Copied. The clipboard is cleared in ${seconds} s.`);
+      const answer = await busy(button, () => api.copyValue(token, withPassword ? this.password() : null));
       this.dispatchEvent(new Event('changed'));
+      if (!this.current(opening, answer.token)) {
+        toast(`Copied ${answer.token}. The clipboard is cleared in ${answer.seconds} s.`);
+        return;
+      }
+      if (withPassword) field(this.form, 'password').value = '';
+      toast(`Copied. The clipboard is cleared in ${answer.seconds} s.`);
     } catch (e) {
-      showError(this.form, e, passwordErrors);
+      if (this.current(opening, token)) showError(this.form, e, passwordErrors);
     }
   }
 
@@ -173,15 +241,28 @@ export class RecordDialog extends EventTarget {
     }
   }
 
+  // The details as shown: only these are sent, so every other stored key is kept.
+  details() {
+    const shown = Object.fromEntries(EXTRA_FIELDS
+      .filter((n) => !this.form.querySelector(`[data-role="${n}-field"]`).hidden)
+      .map((n) => [n, field(this.form, n).value.trim()]));
+    return {
+      label: field(this.form, 'label').value.trim(),
+      notes: field(this.form, 'notes').value.trim(),
+      tags: tagsFrom(field(this.form, 'tags').value),
+      fields: shown,
+    };
+  }
+
   async saveDetails(button) {
     clearErrors(this.form);
-    const metadata = {
-      label: field(this.form, 'label').value,
-      notes: field(this.form, 'notes').value,
-      tags: tagsFrom(field(this.form, 'tags').value),
-    };
+    const metadata = this.details();
     try {
       await busy(button, () => api.updateMetadata(this.record.id, metadata));
+      Object.assign(this.record, metadata.fields, {
+        label: metadata.label || null, notes: metadata.notes || null, tags: metadata.tags,
+      });
+      this.setLockNote('');
       toast('Details saved.');
       this.dispatchEvent(new Event('changed'));
     } catch (e) {
@@ -271,3 +352,40 @@ export class RecordDialog extends EventTarget {
     }
   }
 }
+
+// Locking (idle or by hand): the value and every password typed leave the dialog. Details
+// typed and not saved yet stay, and the dialog says so; a dialog with nothing unsaved
+// simply closes. Returns the names of what was kept.
+RecordDialog.prototype.lock = function lock(reason) {
+  if (!this.dialog.open) return [];
+  const kept = this.unsavedDetails();
+  if (kept.length === 0) {
+    this.dialog.close();
+    return [];
+  }
+  this.forgetValue();
+  for (const n of ['password', 'newPassword', 'newConfirm']) field(this.form, n).value = '';
+  clearErrors(this.form);
+  this.setLockNote(`${reason} Your unsaved ${kept.join(', ')} ${kept.length === 1 ? 'was' : 'were'} kept: save them with "Save details" (or set the expiry). The value and any password typed were cleared.`);
+  return kept;
+};
+
+// The non-secret fields that differ from the record as loaded.
+RecordDialog.prototype.unsavedDetails = function unsavedDetails() {
+  const r = this.record;
+  const d = this.details();
+  const changed = [
+    ['label', d.label !== (r.label || '')],
+    ['notes', d.notes !== (r.notes || '')],
+    ['tags', d.tags.join(',') !== r.tags.join(',')],
+    ...EXTRA_FIELDS.map((n) => [n, n in d.fields && d.fields[n] !== (r[n] || '')]),
+    ['expiry', field(this.form, 'renewPreset').value !== 'never'],
+  ];
+  return changed.filter(([, c]) => c).map(([n]) => n);
+};
+
+RecordDialog.prototype.setLockNote = function setLockNote(text) {
+  const note = this.form.querySelector('[data-role="lock-note"]');
+  note.textContent = text;
+  note.hidden = !text;
+};

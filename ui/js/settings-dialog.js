@@ -1,6 +1,6 @@
 // Settings: idle lock, clipboard clearing and reveal timeouts.
 import { api } from './api.js';
-import { busy, clearErrors, field, showError } from './dialog-form.js';
+import { busy, clearErrors, enterRunsAction, field, showError } from './dialog-form.js';
 import { toast } from './toast.js';
 
 const NAMES = ['idleLockMinutes', 'clipboardClearSeconds', 'revealSeconds'];
@@ -10,6 +10,7 @@ export class SettingsDialog extends EventTarget {
     super();
     this.dialog = dialog;
     this.form = dialog.querySelector('form');
+    enterRunsAction(this.form);
     this.current = { idleLockMinutes: 5, clipboardClearSeconds: 30, revealSeconds: 30 };
     this.form.querySelector('[data-action="save"]').addEventListener('click', (e) => this.save(e.currentTarget));
   }

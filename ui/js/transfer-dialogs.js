@@ -3,7 +3,7 @@
 import { api } from './api.js';
 import { describe } from './errors.js';
 import { confirmAction } from './confirm-dialog.js';
-import { busy, clearErrors, field } from './dialog-form.js';
+import { busy, clearErrors, enterRunsAction, field, keepOpenWhile, startProgress } from './dialog-form.js';
 import { el } from './format.js';
 import { toast } from './toast.js';
 
@@ -13,12 +13,22 @@ function showProgress(bar, { done, total }) {
   bar.value = done;
 }
 
+const PLAIN_PASSWORDS = ['plainPassword', 'plainPassword2'];
+
+// An export runs inside its dialog: progress and Cancel stay in sight until it ends, and
+// Esc does not hide it. A plaintext export asks twice (the checkbox, then a question
+// on top of this dialog) before it starts.
 export class ExportDialog {
   constructor(dialog) {
     this.dialog = dialog;
     this.form = dialog.querySelector('form');
+    this.running = false;
+    enterRunsAction(this.form);
+    keepOpenWhile(dialog, () => this.running);
     this.form.querySelector('[data-action="export"]').addEventListener('click', (e) => this.run(e.currentTarget));
+    this.form.querySelector('[data-action="cancel"]').addEventListener('click', () => this.cancel());
     field(this.form, 'format').addEventListener('change', () => this.showFormat());
+    dialog.addEventListener('close', () => this.forgetPasswords());
   }
 
   open() {
@@ -26,7 +36,21 @@ export class ExportDialog {
     clearErrors(this.form);
     this.showFormat();
     this.form.querySelector('[data-role="progress"]').hidden = true;
+    this.setStatus('');
     this.dialog.showModal();
+  }
+
+  // Locking clears the passwords typed here (unless an export is using them).
+  lock() {
+    if (!this.running) this.forgetPasswords();
+  }
+
+  forgetPasswords() {
+    for (const n of PLAIN_PASSWORDS) field(this.form, n).value = '';
+  }
+
+  setStatus(text) {
+    this.form.querySelector('[data-role="status"]').textContent = text;
   }
 
   showFormat() {
@@ -35,55 +59,80 @@ export class ExportDialog {
     this.form.querySelector('[data-role="bundle-hint"]').hidden = plain;
   }
 
-  async run(button) {
-    clearErrors(this.form);
-    const scope = this.form.querySelector('input[name="scope"]:checked').value;
-    const bar = this.form.querySelector('[data-role="progress"]');
-    const format = field(this.form, 'format').value;
-    if (format !== 'bundle') {
-      await this.runPlaintext(button, scope, format, bar);
+  async cancel() {
+    if (!this.running) {
+      this.dialog.close();
       return;
     }
+    this.setStatus('Cancelling…');
     try {
-      const done = await busy(button, () => api.exportBundle(scope, (p) => showProgress(bar, p)));
-      if (!done.path) return; // the file dialog was cancelled
-      this.dialog.close();
-      toast(`Exported ${done.count} record${done.count === 1 ? '' : 's'} to ${done.path}.`);
+      await api.cancelOperation();
     } catch (e) {
-      bar.hidden = true;
       this.form.querySelector('[data-for="form"]').textContent = describe(e);
     }
   }
-}
 
-// Plain text asks twice: the checkbox in the dialog, then a confirmation.
-ExportDialog.prototype.runPlaintext = async function runPlaintext(button, scope, format, bar) {
-  const error = this.form.querySelector('[data-for="form"]');
-  const passwords = ['plainPassword', 'plainPassword2'].map((n) => field(this.form, n).value).filter(Boolean);
-  if (passwords.length === 0) {
-    error.textContent = 'Enter the password of the records to export.';
-    field(this.form, 'plainPassword').focus();
-    return;
-  }
-  if (!field(this.form, 'understand').checked) {
-    error.textContent = 'Tick the box to confirm you understand the file will not be encrypted.';
-    return;
-  }
-  this.dialog.close();
-  const ok = await confirmAction('Write your secrets in plain text?',
-    'Every value that opens with the given password will be written unencrypted to the file you choose next.',
-    'Write plain text');
-  if (!ok) return;
-  try {
-    const done = await busy(button, () => api.exportPlaintext(scope, format, passwords, (p) => showProgress(bar, p)));
-    if (!done.path) return;
+  async run(button) {
+    clearErrors(this.form);
+    const scope = this.form.querySelector('input[name="scope"]:checked').value;
+    const format = field(this.form, 'format').value;
+    let work = (onProgress) => api.exportBundle(scope, onProgress);
+    if (format !== 'bundle') {
+      const passwords = await this.plaintextPasswords();
+      if (!passwords) return;
+      work = (onProgress) => api.exportPlaintext(scope, format, passwords, onProgress);
+    }
+    const done = await this.track(button, work);
+    if (!done?.path) return; // failed (the error is shown) or the file dialog was cancelled
+    this.dialog.close();
+    if (format === 'bundle') {
+      toast(`Exported ${done.count} record${done.count === 1 ? '' : 's'} to ${done.path}.`);
+      return;
+    }
     const left = done.unopened.length
       ? ` ${done.unopened.length} did not open with the password and were left out: ${done.unopened.join(', ')}.`
       : '';
     toast(`Exported ${done.exported} value${done.exported === 1 ? '' : 's'} in plain text to ${done.path}.${left}`, { seconds: 12 });
-  } catch (e) {
-    toast(describe(e), { error: true });
   }
+
+  // Runs `work` with its progress in this dialog; resolves to its answer, or null after
+  // showing its error.
+  async track(button, work) {
+    const bar = this.form.querySelector('[data-role="progress"]');
+    startProgress(bar);
+    this.setStatus('Exporting… Cancel stops it and removes nothing.');
+    this.running = true;
+    try {
+      return await busy(button, () => work((p) => showProgress(bar, p)));
+    } catch (e) {
+      this.form.querySelector('[data-for="form"]').textContent = describe(e);
+      return null;
+    } finally {
+      this.running = false;
+      this.forgetPasswords();
+      bar.hidden = true;
+      this.setStatus('');
+    }
+  }
+}
+
+// The passwords for a plaintext export once both questions are answered yes, else null.
+ExportDialog.prototype.plaintextPasswords = async function plaintextPasswords() {
+  const error = this.form.querySelector('[data-for="form"]');
+  const passwords = PLAIN_PASSWORDS.map((n) => field(this.form, n).value).filter(Boolean);
+  if (passwords.length === 0) {
+    error.textContent = 'Enter the password of the records to export.';
+    field(this.form, 'plainPassword').focus();
+    return null;
+  }
+  if (!field(this.form, 'understand').checked) {
+    error.textContent = 'Tick the box to confirm you understand the file will not be encrypted.';
+    return null;
+  }
+  const ok = await confirmAction('Write your secrets in plain text?',
+    'Every value that opens with the given password will be written unencrypted to the file you choose next.',
+    'Write plain text');
+  return ok ? passwords : null;
 };
 
 export class ImportDialog extends EventTarget {
@@ -92,14 +141,13 @@ export class ImportDialog extends EventTarget {
     this.dialog = dialog;
     this.form = dialog.querySelector('form');
     this.running = false;
+    enterRunsAction(this.form);
+    keepOpenWhile(dialog, () => this.running);
     for (const n of ['onConflict', 'restoreDeleted']) {
       field(this.form, n).addEventListener('change', () => this.preview());
     }
     this.form.querySelector('[data-action="import"]').addEventListener('click', (e) => this.run(e.currentTarget));
-    this.form.querySelector('[data-action="cancel"]').addEventListener('click', async () => {
-      if (this.running) await api.cancelOperation();
-      else this.dialog.close();
-    });
+    this.form.querySelector('[data-action="cancel"]').addEventListener('click', () => this.cancel());
   }
 
   // Picks the file first (native dialog), then opens this dialog with its preview.
@@ -111,6 +159,7 @@ export class ImportDialog extends EventTarget {
       clearErrors(this.form);
       this.form.querySelector('[data-role="file"]').textContent = chosen.file;
       this.form.querySelector('[data-role="progress"]').hidden = true;
+      this.setStatus('');
       this.dialog.showModal();
       await this.preview();
     } catch (e) {
@@ -143,10 +192,31 @@ export class ImportDialog extends EventTarget {
     }
   }
 
+  setStatus(text) {
+    this.form.querySelector('[data-role="status"]').textContent = text;
+  }
+
+  async cancel() {
+    if (!this.running) {
+      this.dialog.close();
+      return;
+    }
+    this.setStatus('Cancelling…');
+    try {
+      await api.cancelOperation();
+    } catch (e) {
+      this.form.querySelector('[data-for="form"]').textContent = describe(e);
+    }
+  }
+
+  // Progress and Cancel stay in sight until the import ends; Esc does not hide it.
   async run(button) {
     clearErrors(this.form);
     const bar = this.form.querySelector('[data-role="progress"]');
+    startProgress(bar);
+    this.setStatus('Importing… Cancel stops it and imports nothing.');
     this.running = true;
+    this.setOptionsDisabled(true); // a change would start a preview while the import runs
     try {
       const r = await busy(button, () => api.runImport(this.choice(), (p) => showProgress(bar, p)));
       this.dialog.close();
@@ -157,6 +227,12 @@ export class ImportDialog extends EventTarget {
       this.form.querySelector('[data-for="form"]').textContent = describe(e);
     } finally {
       this.running = false;
+      this.setOptionsDisabled(false);
+      this.setStatus('');
     }
+  }
+
+  setOptionsDisabled(disabled) {
+    for (const n of ['onConflict', 'restoreDeleted']) field(this.form, n).disabled = disabled;
   }
 }
