@@ -13,7 +13,6 @@ use crate::file_dialog;
 use crate::state::AppState;
 
 /// Largest file an import reads.
-const MAX_IMPORT_BYTES: u64 = vaultstore::transfer::bundle::MAX_BUNDLE_BYTES;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -153,18 +152,11 @@ pub async fn choose_import(app: AppHandle, state: State<'_, AppState>) -> CmdRes
     let Some(path) = file_dialog::open(&app, "Import a VaultStore bundle").await else {
         return Ok(ImportChosen { file: None });
     };
-    let unreadable = |e: std::io::Error| ErrorDto {
-        code: "io",
-        message: format!("could not read {}: {e}", path.display()),
-    };
-    let size = std::fs::metadata(&path).map_err(unreadable)?.len();
-    if size > MAX_IMPORT_BYTES {
-        return Err(ErrorDto::invalid(format!(
-            "{} is {size} bytes; the largest bundle accepted is {MAX_IMPORT_BYTES}",
-            path.display()
-        )));
-    }
-    let bytes = std::fs::read(&path).map_err(unreadable)?;
+    // Read with a hard cap (a FIFO or a device reports size 0), off the async threads.
+    let file = path.clone();
+    let bytes = tokio::task::spawn_blocking(move || vaultstore::transfer::read_input(&file))
+        .await
+        .map_err(|e| ErrorDto::invalid(format!("reading {} stopped: {e}", path.display())))??;
     state.set_pending_import(Some(bytes));
     Ok(ImportChosen {
         file: Some(path.display().to_string()),
