@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 
 use super::Store;
-use crate::db::Dialect;
 use crate::error::{Error, Result};
 use crate::record::{Metadata, Record};
 use crate::timestamp;
@@ -101,10 +100,10 @@ impl Store {
         super::records::check_id(id)?;
         let mut tx = self.inner.pool.begin_write(CTX).await?;
         let mut select = self.select_records();
-        select.push(" WHERE id = ").bind(id);
-        if self.inner.dialect != Dialect::Sqlite {
-            select.push(" FOR UPDATE");
-        }
+        select
+            .push(" WHERE id = ")
+            .bind(id)
+            .push(self.inner.dialect.lock_rows());
         let current = tx
             .target()
             .fetch_records(select, CTX)
