@@ -6,10 +6,11 @@ SHELL := /bin/bash
 
 help:
 	@echo "make run    install what is missing, build, open VaultStore on the default SQLite vault"
-	@echo "make test   install what is missing, then fmt check, clippy and every test"
+	@echo "make test   install what is missing, then fmt check, clippy, docs and every test"
 	@echo "make bench  the full benchmark (release build, 1M rows)"
 	@echo "make stress crash safety at full size: the CLI SIGKILLed 200 times per operation and"
-	@echo "            backend (VAULTSTORE_STRESS_SEED=N replays a printed schedule)"
+	@echo "            backend (VAULTSTORE_STRESS_SEED=N replays a printed schedule), and 200"
+	@echo "            random vaults exported and imported through every backend"
 	@echo "make fuzz   the parser fuzz targets at PROPTEST_CASES cases each (default 100000; hours)"
 
 deps:
@@ -22,6 +23,7 @@ run: deps
 lint: deps
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace
 
 test: lint
 	@scripts/start-services.sh
@@ -42,6 +44,7 @@ stress:
 	@scripts/install-deps.sh
 	@scripts/start-services.sh
 	VAULTSTORE_STRESS=1 cargo test --test crash_safety -- --nocapture
+	VAULTSTORE_ROUND_TRIP_CASES=200 cargo test --test round_trip -- --nocapture
 
 # The parser fuzz targets with many cases; findings land in proptest-regressions/ (commit
 # them). Debug build on purpose: overflow checks stay on. `make test` runs 256 cases each.
