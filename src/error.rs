@@ -121,6 +121,17 @@ pub enum Error {
         detail: String,
     },
 
+    /// A write collided with a unique key (token or id) the store did not expect to
+    /// exist; the operations that expect it (create, import) turn it into
+    /// [`Error::AlreadyExists`] or retry.
+    #[error(
+        "database error while {context}: unique constraint violated; another client wrote the same token or id, try again"
+    )]
+    UniqueViolation {
+        /// What the store was doing.
+        context: &'static str,
+    },
+
     /// A stored envelope is damaged or of an unknown format, or the OS RNG failed.
     #[error("crypto error: {0}")]
     Crypto(String),
@@ -141,7 +152,7 @@ impl Error {
             Self::Deleted { .. } => ErrorCode::Deleted,
             Self::InvalidInput { .. } => ErrorCode::InvalidInput,
             Self::Policy { .. } => ErrorCode::Policy,
-            Self::Database { .. } => ErrorCode::Database,
+            Self::Database { .. } | Self::UniqueViolation { .. } => ErrorCode::Database,
             Self::Crypto(_) => ErrorCode::Crypto,
             Self::Cancelled => ErrorCode::Cancelled,
         }

@@ -8,6 +8,10 @@ use std::fmt;
 use zeroize::Zeroizing;
 
 /// A password. Zeroized on drop; `Debug` prints `Password(***)`.
+///
+/// `Clone` because the desktop app keeps each opened record's password for the session
+/// (its `AppState`); every copy is zeroized on drop. DESIGN says the session should keep
+/// derived keys instead: when it does, `Clone` goes.
 #[derive(Clone)]
 pub struct Password(Zeroizing<String>);
 
@@ -56,6 +60,8 @@ impl fmt::Debug for Password {
 
 /// A plaintext secret value, revealed by opening an envelope with its password.
 /// Zeroized on drop; `Debug` prints `SecretValue(***)`; equality is constant-time.
+/// `Clone` because one value can be resolved under several names (a resolved map); every
+/// copy is zeroized on drop.
 #[derive(Clone)]
 pub struct SecretValue(Zeroizing<String>);
 

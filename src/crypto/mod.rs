@@ -11,6 +11,7 @@
 mod envelope;
 mod kdf;
 mod key_cache;
+mod reseal;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};

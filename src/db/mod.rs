@@ -351,18 +351,18 @@ impl Tx {
     }
 }
 
-/// Whether the error is a unique-constraint violation (a duplicate token).
+/// Whether the error is a unique-constraint violation (a duplicate token or id).
 pub(crate) fn is_unique_violation(e: &Error) -> bool {
-    matches!(e, Error::Database { detail, .. } if detail.starts_with(UNIQUE_MARK))
+    matches!(e, Error::UniqueViolation { .. })
 }
-
-const UNIQUE_MARK: &str = "unique constraint violated";
 
 /// The one translation of driver errors. The message keeps the driver's description
 /// (never the SQL text: sqlx does not put it in errors) and says what the store was doing.
 pub(crate) fn translate(e: sqlx::Error, context: &'static str) -> Error {
     let detail = match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => UNIQUE_MARK.to_owned(),
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            return Error::UniqueViolation { context };
+        }
         sqlx::Error::Database(db) => db.message().to_owned(),
         sqlx::Error::PoolTimedOut => "timed out waiting for a database connection".to_owned(),
         sqlx::Error::Io(io) => format!("connection failed: {io}"),

@@ -5,19 +5,12 @@
 //! error or cancellation, nothing changed. Argon2 runs once for the new password and
 //! once per distinct salt for the old one, however many records there are.
 
-use std::collections::HashMap;
-
-use rayon::prelude::*;
-
 use super::Store;
-use crate::crypto::{self, KdfParams, Key, SALT_LEN};
 use crate::db::Sql;
 use crate::error::{Error, Result};
 use crate::progress::{Cancel, Progress};
 use crate::secret::Password;
 use crate::timestamp;
-
-type KeySlot = ([u8; SALT_LEN], KdfParams);
 
 /// Records fetched per batch.
 const BATCH: i64 = 500;
@@ -58,11 +51,10 @@ impl Store {
     ) -> Result<u64> {
         const CTX: &str = "changing the password";
         self.inner.policy.check(new)?;
-        let crypto_state = &self.inner.crypto;
-        let vault = self.inner.vault_kdf;
-        let old_pw = crypto_state.prepare(old);
-        let new_key = crypto_state
-            .master_key(&crypto_state.prepare(new), vault.salt, vault.params)
+        let mut resealer = self
+            .inner
+            .crypto
+            .resealer(old, new, self.inner.vault_kdf)
             .await?;
         let table = &self.inner.vault_table;
         let mut tx = self.inner.pool.begin_write(CTX).await?;
@@ -73,7 +65,6 @@ impl Store {
         let total = u64::try_from(total).unwrap_or(0);
         let now = timestamp::to_db(self.now());
         let (mut done, mut changed) = (0u64, 0u64);
-        let mut keys: HashMap<KeySlot, Key> = HashMap::new();
         let mut last_id = String::new();
         loop {
             if cancel.is_cancelled() {
@@ -91,37 +82,17 @@ impl Store {
             let Some(last) = batch.last() else { break };
             last_id = last.id.clone();
             done += batch.len() as u64;
-            // Derive the old password's key for every salt in the batch (normally the
-            // vault's one, cached after the first batch)...
-            for raw in &batch {
-                if let Ok(slot) = crypto::envelope_key_slot(&raw.value)
-                    && !keys.contains_key(&slot)
-                {
-                    let key = crypto_state.master_key(&old_pw, slot.0, slot.1).await?;
-                    keys.insert(slot, key);
-                }
-            }
-            // ...then open and re-seal the batch on all cores.
-            let resealed: Vec<(String, String)> = batch
-                .par_iter()
-                .map(|raw| {
-                    let Ok(slot) = crypto::envelope_key_slot(&raw.value) else {
-                        return Ok(None); // unreadable: not ours to change
-                    };
-                    let Some(key) = keys.get(&slot) else {
-                        return Ok(None);
-                    };
-                    match crypto::open_with(key, &raw.value, &raw.token) {
-                        Ok(value) => crypto_state
-                            .seal_with(&new_key, &value, &raw.token, vault)
-                            .map(|env| Some((raw.id.clone(), env))),
-                        // Sealed under another password: left untouched.
-                        Err(Error::InvalidPassword | Error::Crypto(_)) => Ok(None),
-                        Err(e) => Err(e),
-                    }
-                })
-                .filter_map(Result::transpose)
-                .collect::<Result<_>>()?;
+            let sealed: Vec<(&str, &str)> = batch
+                .iter()
+                .map(|r| (r.token.as_str(), r.value.as_str()))
+                .collect();
+            let resealed: Vec<(String, String)> = resealer
+                .reseal(&sealed)
+                .await?
+                .into_iter()
+                .zip(&batch)
+                .filter_map(|(envelope, raw)| envelope.map(|e| (raw.id.clone(), e)))
+                .collect();
             // Reported before the write: the batch's work (Argon2, AES) is done, and a
             // hook here sits between the batch's read and its write, where a concurrent
             // writer would race us (the tests use it to prove the rows are locked).

@@ -218,10 +218,10 @@ impl Store {
             ForeignFormat::BitwardenJson => parse_bitwarden(bytes)?,
         };
         self.inner.policy.check(password)?;
-        let crypto = &self.inner.crypto;
-        let vault = self.inner.vault_kdf;
-        let key = crypto
-            .master_key(&crypto.prepare(password), vault.salt, vault.params)
+        let sealer = self
+            .inner
+            .crypto
+            .batch_sealer(password, self.inner.vault_kdf)
             .await?;
         let now = self.now();
         let stamp = timestamp::to_db(now);
@@ -266,7 +266,7 @@ impl Store {
             let token = token::generate(token::DEFAULT_GENERATED_LEN)?;
             records.push(BundleRecord {
                 id: new_id(now)?,
-                value: crypto.seal_with(&key, &value, &token, vault)?,
+                value: sealer.seal(&value, &token)?,
                 token,
                 created_at: stamp.clone(),
                 updated_at: stamp.clone(),

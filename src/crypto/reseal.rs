@@ -1,0 +1,111 @@
+//! Sealing many values under one password (an import) and re-sealing many envelopes from
+//! one password to another (a password change): the store hands over values or sealed
+//! values and gets sealed values back, never holding a derived key.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::{Crypto, KdfParams, Key, PreparedPassword, SALT_LEN, VaultKdf};
+use crate::error::{Error, Result};
+use crate::secret::{Password, SecretValue};
+
+type KeySlot = ([u8; SALT_LEN], KdfParams);
+
+/// Re-seals batches of envelopes that open with an old password under a new one. Argon2
+/// runs once for the new password and once per distinct salt of the old one.
+pub(crate) struct Resealer<'p> {
+    crypto: &'p Crypto,
+    old: PreparedPassword<'p>,
+    new_key: Key,
+    vault: VaultKdf,
+    old_keys: HashMap<KeySlot, Key>,
+}
+
+/// Seals many values under one password with one key derivation.
+pub(crate) struct BatchSealer<'p> {
+    crypto: &'p Crypto,
+    key: Key,
+    vault: VaultKdf,
+}
+
+impl BatchSealer<'_> {
+    /// Seals `value` for the record `token` (no await: for tight loops).
+    pub(crate) fn seal(&self, value: &SecretValue, token: &str) -> Result<String> {
+        self.crypto.seal_with(&self.key, value, token, self.vault)
+    }
+}
+
+impl Crypto {
+    /// A sealer for many values under `password` and the vault's current settings.
+    pub(crate) async fn batch_sealer(
+        &self,
+        password: &Password,
+        vault: VaultKdf,
+    ) -> Result<BatchSealer<'_>> {
+        let key = self
+            .master_key(&self.prepare(password), vault.salt, vault.params)
+            .await?;
+        Ok(BatchSealer {
+            crypto: self,
+            key,
+            vault,
+        })
+    }
+
+    /// A resealer from `old` to `new`, sealing under the vault's current settings.
+    pub(crate) async fn resealer<'p>(
+        &'p self,
+        old: &'p Password,
+        new: &Password,
+        vault: VaultKdf,
+    ) -> Result<Resealer<'p>> {
+        let new_key = self
+            .master_key(&self.prepare(new), vault.salt, vault.params)
+            .await?;
+        Ok(Resealer {
+            crypto: self,
+            old: self.prepare(old),
+            new_key,
+            vault,
+            old_keys: HashMap::new(),
+        })
+    }
+}
+
+impl Resealer<'_> {
+    /// For each `(token, envelope)`: the envelope re-sealed under the new password, or
+    /// `None` when it does not open with the old one (another password's record, or a
+    /// value nothing can open), which a password change leaves as it is.
+    pub(crate) async fn reseal(&mut self, batch: &[(&str, &str)]) -> Result<Vec<Option<String>>> {
+        // Derive the old password's key for every salt in the batch (normally the
+        // vault's one, cached after the first batch)...
+        for (_, envelope) in batch {
+            if let Ok(slot) = super::envelope_key_slot(envelope)
+                && !self.old_keys.contains_key(&slot)
+            {
+                let key = self.crypto.master_key(&self.old, slot.0, slot.1).await?;
+                self.old_keys.insert(slot, key);
+            }
+        }
+        // ...then open and re-seal the batch on all cores.
+        let (crypto, keys, new_key, vault) =
+            (self.crypto, &self.old_keys, &self.new_key, self.vault);
+        batch
+            .par_iter()
+            .map(|(token, envelope)| {
+                let Some(key) = super::envelope_key_slot(envelope)
+                    .ok()
+                    .and_then(|slot| keys.get(&slot))
+                else {
+                    return Ok(None);
+                };
+                match super::open_with(key, envelope, token) {
+                    Ok(value) => crypto.seal_with(new_key, &value, token, vault).map(Some),
+                    Err(Error::InvalidPassword | Error::Crypto(_)) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .collect()
+    }
+}
