@@ -341,6 +341,10 @@ async fn secrets_never_appear_in_process_arguments(ctx: &Ctx) {
     // Until exec, /proc shows the test binary's own arguments: wait for ours.
     let mut cmdline = String::new();
     for _ in 0..200 {
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "a /proc file of a child this test started"
+        )]
         let raw = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
         cmdline = String::from_utf8_lossy(&raw).into_owned();
         if cmdline.contains("create") {

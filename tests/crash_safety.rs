@@ -475,6 +475,7 @@ async fn import_survives_sigkill(backend: Backend, test: &str) {
         assert_eq!(out, n.to_string());
         bundles.push(file);
     }
+    #[allow(clippy::disallowed_methods, reason = "a file this test wrote")]
     let before_bundle = std::fs::read(&bundles[0]).unwrap();
     let incoming = bundles[1].to_str().unwrap();
 

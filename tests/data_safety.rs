@@ -14,33 +14,13 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Backend, Ctx, pw, val};
+use common::{Backend, Ctx, all_records, export_all as export, pw, val};
 use vaultstore::transfer::ImportOptions;
 use vaultstore::transfer::bundle::{self, BundleRecord};
 use vaultstore::{
-    Cancel, CreateOptions, DeletedFilter, ErrorCode, Metadata, Password, Progress, Record,
-    RecordQuery, SortField, SortOrder, Store,
+    Cancel, CreateOptions, DeletedFilter, ErrorCode, Metadata, Password, Progress, RecordQuery,
+    SortField, Store,
 };
-
-fn everything() -> RecordQuery {
-    RecordQuery::new()
-        .deleted(DeletedFilter::Include)
-        .sort(SortField::Token)
-        .order(SortOrder::Asc)
-        .limit(1000)
-}
-
-async fn all_records(store: &Store) -> Vec<Record> {
-    store.records_list(&everything()).await.unwrap().records
-}
-
-async fn export(store: &Store) -> Vec<u8> {
-    store
-        .export_bundle_bytes(&everything(), |_| {}, &Cancel::new())
-        .await
-        .unwrap()
-        .0
-}
 
 async fn import(
     store: &Store,

@@ -14,23 +14,12 @@
 mod common;
 
 use chrono::Duration;
-use common::{Backend, Ctx};
+use common::{Backend, Ctx, all_records as records, export_all as export};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use vaultstore::transfer::ImportOptions;
 use vaultstore::transfer::bundle;
-use vaultstore::{
-    Cancel, CreateOptions, DeletedFilter, Metadata, Password, Record, RecordQuery, SecretValue,
-    SortField, SortOrder, Store,
-};
-
-fn everything() -> RecordQuery {
-    RecordQuery::new()
-        .deleted(DeletedFilter::Include)
-        .sort(SortField::Token)
-        .order(SortOrder::Asc)
-        .limit(1000)
-}
+use vaultstore::{Cancel, CreateOptions, Metadata, Password, SecretValue};
 
 /// Characters from several scripts, with emoji, combining marks, RTL text, quotes,
 /// backslashes and control characters (never U+0000, which no backend can search).
@@ -115,18 +104,6 @@ async fn fill(ctx: &Ctx, rng: &mut StdRng) -> usize {
     ))
     .await;
     n + 2
-}
-
-async fn records(store: &Store) -> Vec<Record> {
-    store.records_list(&everything()).await.unwrap().records
-}
-
-async fn export(store: &Store) -> Vec<u8> {
-    store
-        .export_bundle_bytes(&everything(), |_| {}, &Cancel::new())
-        .await
-        .unwrap()
-        .0
 }
 
 /// The records of a bundle as JSON text: ids, tokens, values, times and metadata bytes.

@@ -10,25 +10,12 @@
 mod common;
 
 use chrono::Duration;
-use common::{Ctx, pw, val};
+use common::{Ctx, all_records, pw, val};
 use vaultstore::transfer::bundle::{self, BundleRecord};
 use vaultstore::transfer::{ForeignFormat, ImportOptions, ImportReport, OnConflict, PlainFormat};
 use vaultstore::{
-    Cancel, CreateOptions, DeletedFilter, ErrorCode, Metadata, Password, Record, RecordQuery,
-    SortField, SortOrder, Store,
+    Cancel, CreateOptions, DeletedFilter, ErrorCode, Metadata, Password, RecordQuery, Store,
 };
-
-fn everything() -> RecordQuery {
-    RecordQuery::new()
-        .deleted(DeletedFilter::Include)
-        .sort(SortField::Token)
-        .order(SortOrder::Asc)
-        .limit(1000)
-}
-
-async fn snapshot(store: &Store) -> Vec<Record> {
-    store.records_list(&everything()).await.unwrap().records
-}
 
 async fn seed(ctx: &Ctx) {
     let mk = |token: &str, label: &str, expires: Option<i64>| CreateOptions {
@@ -103,7 +90,7 @@ async fn a_bundle_restores_every_record_readable_with_its_password(ctx: &Ctx) {
             ..ImportReport::default()
         }
     );
-    let (a, b) = (snapshot(&ctx.store).await, snapshot(&dest).await);
+    let (a, b) = (all_records(&ctx.store).await, all_records(&dest).await);
     assert_eq!(
         a, b,
         "ids, timestamps, metadata, expiry and trash state all kept"
@@ -161,7 +148,7 @@ async fn conflict_policies_skip_overwrite_or_fail(ctx: &Ctx) {
         .await
         .unwrap();
     ctx.store.token_delete("tk_beta").await.unwrap();
-    let before = snapshot(&ctx.store).await;
+    let before = all_records(&ctx.store).await;
 
     let fail = ImportOptions {
         on_conflict: OnConflict::Fail,
@@ -169,7 +156,11 @@ async fn conflict_policies_skip_overwrite_or_fail(ctx: &Ctx) {
     };
     let err = import(&ctx.store, &bytes, fail).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::AlreadyExists);
-    assert_eq!(snapshot(&ctx.store).await, before, "fail changes nothing");
+    assert_eq!(
+        all_records(&ctx.store).await,
+        before,
+        "fail changes nothing"
+    );
 
     let dry = ImportOptions {
         on_conflict: OnConflict::Overwrite,
@@ -179,7 +170,7 @@ async fn conflict_policies_skip_overwrite_or_fail(ctx: &Ctx) {
     let preview = import(&ctx.store, &bytes, dry).await.unwrap();
     assert_eq!((preview.created, preview.overwritten), (1, 3));
     assert_eq!(
-        snapshot(&ctx.store).await,
+        all_records(&ctx.store).await,
         before,
         "a dry run changes nothing"
     );
@@ -247,7 +238,7 @@ async fn bad_bundles_are_refused_whole_and_change_nothing(ctx: &Ctx) {
     .await;
     let dest = other_vault(ctx, "dest").await;
     create_one(&dest).await;
-    let before = snapshot(&dest).await;
+    let before = all_records(&dest).await;
     let text = String::from_utf8(good.clone()).unwrap();
 
     let mut dup = records_of(&good);
@@ -306,7 +297,7 @@ async fn bad_bundles_are_refused_whole_and_change_nothing(ctx: &Ctx) {
         assert_eq!(err.code(), ErrorCode::InvalidInput, "{name}: {err}");
         assert!(err.to_string().contains(says), "{name}: {err}");
         assert_eq!(
-            snapshot(&dest).await,
+            all_records(&dest).await,
             before,
             "{name}: the vault is unchanged"
         );
@@ -434,7 +425,7 @@ async fn other_managers_exports_become_records_under_one_password(ctx: &Ctx) {
     );
 
     // Bad files: the error names the line or item; nothing is written.
-    let before = snapshot(s).await;
+    let before = all_records(s).await;
     let bad: Vec<(ForeignFormat, String, &str)> = vec![
         (
             ForeignFormat::KeepassxcCsv,
@@ -476,7 +467,7 @@ async fn other_managers_exports_become_records_under_one_password(ctx: &Ctx) {
             .unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
         assert!(err.to_string().contains(says), "{says}: {err}");
-        assert_eq!(snapshot(s).await, before);
+        assert_eq!(all_records(s).await, before);
     }
     let weak = Password::new("weak");
     assert_eq!(
@@ -605,9 +596,9 @@ async fn a_vault_travels_sqlite_to_postgres_to_mysql() {
     import(&my.store, &second, ImportOptions::default())
         .await
         .unwrap();
-    let original = snapshot(&sqlite.store).await;
-    assert_eq!(snapshot(&pg.store).await, original);
-    assert_eq!(snapshot(&my.store).await, original);
+    let original = all_records(&sqlite.store).await;
+    assert_eq!(all_records(&pg.store).await, original);
+    assert_eq!(all_records(&my.store).await, original);
     assert_eq!(
         my.store
             .token_read("tk_alpha", &pw("a"))

@@ -10,7 +10,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::AssertSqlSafe;
-use vaultstore::{DbPool, KdfParams, ManualClock, Password, SecretValue, Store, StoreOptions};
+use vaultstore::{
+    Cancel, DbPool, DeletedFilter, KdfParams, ManualClock, Password, Record, RecordQuery,
+    SecretValue, SortField, SortOrder, Store, StoreOptions,
+};
 
 /// The backends the suite runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +84,29 @@ pub fn pw(tag: &str) -> Password {
 
 pub fn val(v: &str) -> SecretValue {
     SecretValue::new(v)
+}
+
+/// Every record in any state, by token: one page (tests hold fewer than 1000).
+pub fn everything() -> RecordQuery {
+    RecordQuery::new()
+        .deleted(DeletedFilter::Include)
+        .sort(SortField::Token)
+        .order(SortOrder::Asc)
+        .limit(1000)
+}
+
+/// The records of [`everything`].
+pub async fn all_records(store: &Store) -> Vec<Record> {
+    store.records_list(&everything()).await.unwrap().records
+}
+
+/// A bundle of every record.
+pub async fn export_all(store: &Store) -> Vec<u8> {
+    store
+        .export_bundle_bytes(&everything(), |_| {}, &Cancel::new())
+        .await
+        .unwrap()
+        .0
 }
 
 impl Ctx {
