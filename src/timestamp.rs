@@ -30,8 +30,20 @@ pub(crate) fn from_db(text: &str) -> Result<DateTime<Utc>> {
 /// tolerates (`" 2026-…"`, `"2026-1-2T…"`, `"+10000-…"`, no fraction) would sort wrong.
 pub(crate) fn from_outside(text: &str) -> std::result::Result<DateTime<Utc>, String> {
     use chrono::Datelike;
+    // The fixed-width shape (every field zero-padded, no sign, no spaces) plus a
+    // successful parse is exactly "formats back to itself", without formatting: an
+    // import checks hundreds of thousands of these.
+    let shaped = text.len() == 27
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            10 => b == b'T',
+            13 | 16 => b == b':',
+            19 => b == b'.',
+            26 => b == b'Z',
+            _ => b.is_ascii_digit(),
+        });
     match NaiveDateTime::parse_from_str(text, FORMAT) {
-        Ok(n) if (1..=9999).contains(&n.year()) && to_db(n.and_utc()) == text => Ok(n.and_utc()),
+        Ok(n) if shaped && (1..=9999).contains(&n.year()) => Ok(n.and_utc()),
         _ => {
             let shown: String = text.chars().take(40).collect();
             Err(format!(
@@ -82,6 +94,10 @@ mod tests {
         assert!(from_outside("2026-01-02T03:04:05.000000Z").is_ok());
         assert!(from_outside("0001-01-01T00:00:00.000000Z").is_ok());
         assert!(from_outside("9999-12-31T23:59:59.999999Z").is_ok());
+        // Accepted means: stored exactly as given.
+        for t in ["2026-01-02T03:04:05.000000Z", "2024-02-29T23:59:59.123456Z"] {
+            assert_eq!(from_outside(t).map(to_db).as_deref(), Ok(t));
+        }
         for bad in [
             " 2026-01-02T03:04:05.000000Z",
             "2026-01-02T03:04:05.000000Z ",
@@ -93,6 +109,8 @@ mod tests {
             "2026-01-02T03:04:05.123Z",
             "2026-01-02T03:04:05.000000",
             "2026-02-30T00:00:00.000000Z",
+            "2026-01-02T03:04:05.0000001Z",
+            "2026-01-02 03:04:05.000000Z",
             "",
         ] {
             assert!(from_outside(bad).is_err(), "{bad:?} was accepted");

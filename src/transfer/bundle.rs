@@ -7,6 +7,7 @@
 //! ```
 
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -156,10 +157,18 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<BundleRecord>> {
             records.len()
         )));
     }
+    // Every record on all cores; the first bad one in file order is named.
+    let first_bad = records
+        .par_iter()
+        .enumerate()
+        .map(|(i, r)| validate_record(r).map_err(|why| (i, why)))
+        .find_first(std::result::Result::is_err);
+    if let Some(Err((i, why))) = first_bad {
+        let token = printable(&records[i].token);
+        return Err(bad(format!("record {} ({token}): {why}", i + 1)));
+    }
     let mut seen = std::collections::HashMap::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
-        validate_record(r)
-            .map_err(|why| bad(format!("record {} ({}): {why}", i + 1, printable(&r.token))))?;
         if let Some(first) = seen.insert(r.token.as_str(), i) {
             return Err(bad(format!(
                 "records {} and {} have the same token {}",
