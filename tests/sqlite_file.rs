@@ -65,6 +65,27 @@ async fn two_pools_writing_one_file_lose_no_write_and_never_report_locked() {
     }
 }
 
+/// Two processes starting at once on a new vault both switch it to WAL. SQLite answers
+/// one of them "database is locked" at once, without waiting (both hold a read lock and
+/// want the write lock: waiting could deadlock), so opening must retry that by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_processes_opening_a_new_vault_at_once_all_succeed() {
+    for round in 0..25 {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("new.db").display());
+        let opening: Vec<_> = (0..6)
+            .map(|_| tokio::spawn(Store::new(options(&url))))
+            .collect();
+        for (n, open) in opening.into_iter().enumerate() {
+            let store = open
+                .await
+                .unwrap()
+                .unwrap_or_else(|e| panic!("round {round}: opener {n} of 6 was refused: {e}"));
+            store.close().await;
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_new_vault_uses_rfc9106_parameters_by_default() {
     let dir = tempfile::tempdir().unwrap();

@@ -23,7 +23,7 @@ use sqlx::{AssertSqlSafe, Database, Encode, Transaction, Type};
 
 use crate::error::{Error, Result};
 pub(crate) use migrate::{migrate, read_settings};
-pub(crate) use row::{RECORD_COLUMNS as RECORD_COLUMNS_SQL, RawRecord};
+pub(crate) use row::{RECORD_COLUMNS as RECORD_COLUMNS_SQL, RawRecord, insert as insert_rows};
 pub(crate) use sql::{Arg, Sql};
 
 /// Which SQL dialect a pool speaks.
@@ -92,6 +92,44 @@ fn server_pool<DB: Database>() -> sqlx::pool::PoolOptions<DB> {
 /// How long SQLite waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Puts the file in WAL mode (readers proceed while one writer commits). The mode is
+/// stored in the file, so the pool's connections inherit it without asking again. The
+/// switch needs an exclusive lock that SQLite does not wait for (waiting could deadlock
+/// two connections that both hold a read lock): two processes opening a new vault at
+/// once get "database is locked" here at once, so this retries, within the busy timeout.
+async fn enable_wal(opts: &SqliteConnectOptions) -> Result<()> {
+    use sqlx::Connection;
+    const CONTEXT: &str = "opening the SQLite database";
+    let opts = opts.clone().journal_mode(SqliteJournalMode::Wal);
+    let deadline = std::time::Instant::now() + SQLITE_BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match sqlx::SqliteConnection::connect_with(&opts).await {
+            Ok(conn) => {
+                conn.close().await.map_err(|e| translate(e, CONTEXT))?;
+                return Ok(());
+            }
+            Err(e) if is_sqlite_busy(&e) && std::time::Instant::now() < deadline => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+            Err(e) => return Err(translate(e, CONTEXT)),
+        }
+    }
+}
+
+/// SQLITE_BUSY or one of its extended codes (the primary code is the low byte).
+fn is_sqlite_busy(e: &sqlx::Error) -> bool {
+    const SQLITE_BUSY: i32 = 5;
+    match e {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|c| c & 0xff == SQLITE_BUSY),
+        _ => false,
+    }
+}
+
 impl DbPool {
     /// Connects to `url`: `sqlite://PATH` (created if missing), `postgres://…` or
     /// `mysql://…` (`mariadb://` is accepted as a synonym).
@@ -103,15 +141,15 @@ impl DbPool {
                 let opts = SqliteConnectOptions::from_str(url)
                     .map_err(bad_url)?
                     .create_if_missing(true)
-                    // WAL lets readers proceed while one writer commits; NORMAL sync is
-                    // durable across application crashes in WAL mode.
-                    .journal_mode(SqliteJournalMode::Wal)
+                    // NORMAL sync is durable across application crashes in WAL mode
+                    // (which `enable_wal` sets on the file, for every connection).
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .foreign_keys(true)
                     // Search folds non-ASCII case through REGEXP (see `query::push_search`).
                     .with_regexp();
                 create_private_file(opts.get_filename())?;
+                enable_wal(&opts).await?;
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
                     .connect_with(opts)
