@@ -33,6 +33,21 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, for clients that mirror them (the UI's `errors.js` is checked
+    /// against this list).
+    pub const ALL: [ErrorCode; 10] = [
+        Self::NotFound,
+        Self::AlreadyExists,
+        Self::InvalidPassword,
+        Self::Expired,
+        Self::Deleted,
+        Self::InvalidInput,
+        Self::Policy,
+        Self::Database,
+        Self::Crypto,
+        Self::Cancelled,
+    ];
+
     /// The code as a stable snake_case string (`"not_found"`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -155,6 +170,15 @@ impl Error {
             Self::Database { .. } | Self::UniqueViolation { .. } => ErrorCode::Database,
             Self::Crypto(_) => ErrorCode::Crypto,
             Self::Cancelled => ErrorCode::Cancelled,
+        }
+    }
+
+    /// What an [`Error::InvalidInput`] is about (`"token"`, `"expiry"`, …), so a form can
+    /// show the error beside that field; `None` for every other error.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::InvalidInput { field, .. } => Some(field),
+            _ => None,
         }
     }
 

@@ -66,8 +66,10 @@ impl FromStr for DeletedFilter {
     }
 }
 
-/// The sortable fields (a whitelist: nothing else reaches ORDER BY).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The sortable fields (a whitelist: nothing else reaches ORDER BY). Deserializes from
+/// the snake_case names it parses (`created_at`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SortField {
     /// Creation time (the default).
     #[default]
@@ -125,8 +127,10 @@ impl FromStr for SortField {
     }
 }
 
-/// Sort direction; parsed case-insensitively ("asc", "ASC", "Desc").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Sort direction; parsed case-insensitively ("asc", "ASC", "Desc"), deserialized from
+/// `asc` or `desc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SortOrder {
     /// Ascending.
     Asc,

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::{DbPool, Dialect, Sql, TableNames};
+use super::{DbPool, Dialect, Sql, TableNames, Tx};
 use crate::crypto::{KdfParams, SALT_LEN, random_bytes};
 use crate::error::{Error, Result};
 
@@ -24,8 +24,32 @@ pub(crate) const INDEXES: [(&str, &str); 4] = [
     ("updated_at", "updated_at, id"),
 ];
 
+/// One schema step: the statements that take a vault from `version - 1` to `version`.
+/// Statements only create (tables, columns, indexes) and are idempotent, so a step cut
+/// short where DDL commits implicitly (MySQL) is simply run again.
+#[derive(Clone, Copy)]
+pub(crate) struct Migration {
+    pub version: i64,
+    pub statements: fn(Dialect, &TableNames) -> Vec<String>,
+}
+
+/// Every schema step, oldest first. A new schema version is one more entry here (with
+/// its statements per dialect beside `schema_v1`); the last entry is what this build
+/// writes and understands.
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    statements: Dialect::schema_v1,
+}];
+
 /// The schema version this build writes and understands.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = latest(MIGRATIONS);
+
+const fn latest(steps: &[Migration]) -> i64 {
+    match steps.last() {
+        Some(m) => m.version,
+        None => 0,
+    }
+}
 
 const K_VERSION: &str = "schema_version";
 const K_SALT: &str = "kdf_salt";
@@ -63,10 +87,23 @@ pub(crate) async fn migrate(
     t: &TableNames,
     kdf: Option<KdfParams>,
 ) -> Result<MetaSettings> {
-    const CTX: &str = "migrating the vault schema";
+    migrate_with(pool, t, kdf, MIGRATIONS).await
+}
+
+const CTX: &str = "migrating the vault schema";
+
+/// [`migrate`] with the given steps (tests add a step to check an upgrade).
+pub(crate) async fn migrate_with(
+    pool: &DbPool,
+    t: &TableNames,
+    kdf: Option<KdfParams>,
+    steps: &[Migration],
+) -> Result<MetaSettings> {
     let d = pool.dialect();
+    let target = latest(steps);
     let mut tx = pool.begin_write(CTX).await?;
     if d == Dialect::Postgres {
+        // Serialises concurrent openers: DDL in PostgreSQL does not lock the meta table.
         let mut lock = Sql::new(d, "SELECT pg_advisory_xact_lock(hashtext(");
         lock.bind(t.vault.as_str()).push("))");
         tx.target().execute(lock, CTX).await?;
@@ -74,33 +111,56 @@ pub(crate) async fn migrate(
     tx.target()
         .execute(Sql::new(d, &meta_ddl(d, t)), CTX)
         .await?;
+    let version = stored_version(&mut tx, d, t).await?;
+    if version > target {
+        return Err(Error::invalid(
+            "vault schema",
+            format!(
+                "version {version} was written by a newer VaultStore (this one knows {target}); upgrade VaultStore"
+            ),
+        ));
+    }
+    for step in steps.iter().filter(|m| m.version > version) {
+        for stmt in (step.statements)(d, t) {
+            tx.target().execute(Sql::new(d, &stmt), CTX).await?;
+        }
+    }
+    seed_settings(&mut tx, d, t, target).await?;
+    for s in setting_updates(d, t, target, kdf) {
+        tx.target().execute(s, CTX).await?;
+    }
+    let settings = parse_settings(
+        tx.target()
+            .fetch_pairs(select_meta(d, t), CTX)
+            .await?
+            .into_iter()
+            .collect(),
+    )?;
+    tx.commit(CTX).await?;
+    Ok(settings)
+}
+
+/// The schema version the vault records; 0 for a new vault.
+async fn stored_version(tx: &mut Tx, d: Dialect, t: &TableNames) -> Result<i64> {
     let meta: HashMap<String, String> = tx
         .target()
         .fetch_pairs(select_meta(d, t), CTX)
         .await?
         .into_iter()
         .collect();
-    let version = match meta.get(K_VERSION) {
-        Some(v) => v.parse::<i64>().map_err(|_| corrupt(K_VERSION))?,
-        None => 0,
-    };
-    if version > SCHEMA_VERSION {
-        return Err(Error::invalid(
-            "vault schema",
-            format!(
-                "version {version} was written by a newer VaultStore (this one knows {SCHEMA_VERSION}); upgrade VaultStore"
-            ),
-        ));
+    match meta.get(K_VERSION) {
+        Some(v) => v.parse::<i64>().map_err(|_| corrupt(K_VERSION)),
+        None => Ok(0),
     }
-    if version < 1 {
-        for stmt in d.schema_v1(t) {
-            tx.target().execute(Sql::new(d, &stmt), CTX).await?;
-        }
-    }
-    let params = kdf.unwrap_or_default();
+}
+
+/// Writes the settings a new vault starts with; an existing vault keeps its own (above
+/// all its salt: every record's key derives from it).
+async fn seed_settings(tx: &mut Tx, d: Dialect, t: &TableNames, version: i64) -> Result<()> {
+    let params = KdfParams::default();
     let salt = STANDARD.encode(random_bytes::<SALT_LEN>()?);
     let initial = [
-        (K_VERSION, SCHEMA_VERSION.to_string()),
+        (K_VERSION, version.to_string()),
         (K_SALT, salt),
         (K_MEMORY, params.memory_kib().to_string()),
         (K_ITERATIONS, params.iterations().to_string()),
@@ -118,29 +178,23 @@ pub(crate) async fn migrate(
             .push(on_conflict);
         tx.target().execute(s, CTX).await?;
     }
+    Ok(())
+}
+
+/// The new schema version and, when given, the KDF parameters for new records.
+fn setting_updates(d: Dialect, t: &TableNames, version: i64, kdf: Option<KdfParams>) -> Vec<Sql> {
     let update = |name: &'static str, value: String| {
         let mut s = Sql::new(d, &format!("UPDATE {} SET value = ", d.quote(&t.meta)));
         s.bind(value).push(" WHERE name = ").bind(name);
         s
     };
-    let mut stmts = vec![update(K_VERSION, SCHEMA_VERSION.to_string())];
+    let mut stmts = vec![update(K_VERSION, version.to_string())];
     if let Some(p) = kdf {
         stmts.push(update(K_MEMORY, p.memory_kib().to_string()));
         stmts.push(update(K_ITERATIONS, p.iterations().to_string()));
         stmts.push(update(K_LANES, p.lanes().to_string()));
     }
-    for s in stmts {
-        tx.target().execute(s, CTX).await?;
-    }
-    let settings = parse_settings(
-        tx.target()
-            .fetch_pairs(select_meta(d, t), CTX)
-            .await?
-            .into_iter()
-            .collect(),
-    )?;
-    tx.commit(CTX).await?;
-    Ok(settings)
+    stmts
 }
 
 /// Reads the settings of an existing vault without changing anything.
@@ -186,4 +240,112 @@ fn parse_settings(meta: HashMap<String, String>) -> Result<MetaSettings> {
     let salt: [u8; SALT_LEN] = salt_bytes.try_into().map_err(|_| corrupt(K_SALT))?;
     let params = KdfParams::new(num(K_MEMORY)?, num(K_ITERATIONS)?, num(K_LANES)?)?;
     Ok(MetaSettings { salt, params })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic, reason = "tests fail by panicking")]
+
+    use super::*;
+    use crate::{CreateOptions, Password, SecretValue, Store, StoreOptions};
+
+    /// A second schema step as the team-vault work will add one: a new table beside the
+    /// records (created only, never touching them).
+    fn probe_v2(d: Dialect, t: &TableNames) -> Vec<String> {
+        vec![format!(
+            "CREATE TABLE IF NOT EXISTS {} (id VARCHAR(40) NOT NULL PRIMARY KEY)",
+            d.quote(&format!("{}_v2_probe", t.vault))
+        )]
+    }
+
+    const WITH_V2: &[Migration] = &[
+        MIGRATIONS[0],
+        Migration {
+            version: 2,
+            statements: probe_v2,
+        },
+    ];
+
+    fn server(var: &str, default: &str) -> String {
+        std::env::var(var).unwrap_or_else(|_| default.to_owned())
+    }
+
+    /// A vault written by today's code (schema 1) upgrades to version 2 in place: its
+    /// records, salt and KDF settings are kept, and today's build then refuses to open
+    /// it rather than misread it.
+    async fn a_v1_vault_upgrades_to_v2(url: &str, table: &str) {
+        let mut options = StoreOptions::new(url);
+        options.kdf = Some(KdfParams::MINIMUM);
+        options.table = table.to_owned();
+        let store = match Store::new(options.clone()).await {
+            Ok(s) => s,
+            Err(e) if std::env::var("CI").is_err() && !url.starts_with("sqlite") => {
+                eprintln!("SKIPPED: {url} unreachable: {e}");
+                return;
+            }
+            Err(e) => panic!("{url}: {e}"),
+        };
+        let pw = Password::new("upgrade-password-1");
+        let token = store
+            .token_create(&SecretValue::new("kept"), &pw, CreateOptions::default())
+            .await
+            .unwrap();
+        store.close().await;
+
+        let pool = DbPool::connect(url).await.unwrap();
+        let t = TableNames::new(table).unwrap();
+        let before = read_settings(&pool, &t).await.unwrap();
+        let after = migrate_with(&pool, &t, None, WITH_V2).await.unwrap();
+        assert_eq!(
+            after.salt, before.salt,
+            "the upgrade must keep the vault's salt"
+        );
+        assert_eq!(after.params, before.params, "and its KDF parameters");
+        let d = pool.dialect();
+        let mut probe = Sql::new(d, "SELECT COUNT(*) FROM ");
+        probe.push(&d.quote(&format!("{table}_v2_probe")));
+        assert_eq!(pool.target().fetch_i64(probe, "probe").await.unwrap(), 0);
+        // Running the same steps again is a no-op (a second process opening it).
+        migrate_with(&pool, &t, None, WITH_V2).await.unwrap();
+        pool.close().await;
+
+        let refused = Store::new(options.clone()).await.map(drop).unwrap_err();
+        assert!(
+            refused.to_string().contains("newer VaultStore"),
+            "today's build must refuse a v2 vault: {refused}"
+        );
+        // The record is still there for the build that knows v2.
+        let pool = DbPool::connect(url).await.unwrap();
+        let mut count = Sql::new(
+            d,
+            &format!("SELECT COUNT(*) FROM {} WHERE token = ", d.quote(table)),
+        );
+        count.bind(token.as_str());
+        assert_eq!(pool.target().fetch_i64(count, "count").await.unwrap(), 1);
+        for name in [
+            format!("{table}_v2_probe"),
+            table.to_owned(),
+            t.meta.clone(),
+        ] {
+            let drop = Sql::new(d, &format!("DROP TABLE {}", d.quote(&name)));
+            pool.target().execute(drop, "cleanup").await.unwrap();
+        }
+        pool.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_v1_vault_upgrades_to_v2_on_every_backend() {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = format!("sqlite://{}", dir.path().join("v1.db").display());
+        let table = format!("upgrade_{}", std::process::id());
+        a_v1_vault_upgrades_to_v2(&sqlite, &table).await;
+        let pg = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable";
+        let my = "mysql://root@127.0.0.1:3306/test";
+        for url in [
+            server("VAULTSTORE_TEST_POSTGRES_URL", pg),
+            server("VAULTSTORE_TEST_MYSQL_URL", my),
+        ] {
+            a_v1_vault_upgrades_to_v2(&url, &table).await;
+        }
+    }
 }

@@ -1,10 +1,22 @@
-//! Decoding rows into plain values, generic over the backend's row type.
+//! The record row: its columns, the decoder and the INSERT, in one place.
+//!
+//! A row travels in two shapes. [`RawRecord`] is the row as stored: text columns, not
+//! parsed, read by [`decode`] and written by [`insert`]. `transfer::BundleRecord` is the
+//! same row as a bundle carries it (canonical times, metadata as validated JSON); it
+//! converts to and from `RawRecord` in `transfer::bundle`, and nowhere else.
 
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
-/// The record columns, in the order [`decode`] reads them.
+use super::{Dialect, Sql};
+
+/// The record columns a SELECT reads; [`decode`] takes them by name.
 pub(crate) const RECORD_COLUMNS: &str =
     "id, token, value, created_at, updated_at, expires_at, soft_deleted_at, data";
+
+/// The columns an INSERT writes. `password_hash` is the Go library's column: kept in the
+/// schema so a shared table stays readable by it, always NULL here.
+const INSERT_COLUMNS: &str =
+    "id, token, value, password_hash, created_at, updated_at, expires_at, soft_deleted_at, data";
 
 /// A record row as stored: text columns, not yet parsed.
 #[derive(Debug, Clone)]
@@ -19,23 +31,57 @@ pub(crate) struct RawRecord {
     pub data: String,
 }
 
+/// Reads a row selected with [`RECORD_COLUMNS`], by column name (a reordered SELECT
+/// fails loudly instead of swapping fields).
 pub(crate) fn decode<R>(row: &R) -> Result<RawRecord, sqlx::Error>
 where
     R: Row,
-    usize: ColumnIndex<R>,
+    for<'a> &'a str: ColumnIndex<R>,
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
     for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
 {
     Ok(RawRecord {
-        id: row.try_get(0)?,
-        token: row.try_get(1)?,
-        value: row.try_get(2)?,
-        created_at: row.try_get(3)?,
-        updated_at: row.try_get(4)?,
-        expires_at: row.try_get(5)?,
-        soft_deleted_at: row.try_get(6)?,
-        data: row.try_get(7)?,
+        id: row.try_get("id")?,
+        token: row.try_get("token")?,
+        value: row.try_get("value")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        expires_at: row.try_get("expires_at")?,
+        soft_deleted_at: row.try_get("soft_deleted_at")?,
+        data: row.try_get("data")?,
     })
+}
+
+/// One multi-row INSERT of `rows` into `table` (already quoted), as create and import
+/// write them. `rows` must not be empty.
+pub(crate) fn insert(d: Dialect, table: &str, rows: impl IntoIterator<Item = RawRecord>) -> Sql {
+    let mut sql = Sql::new(
+        d,
+        &format!("INSERT INTO {table} ({INSERT_COLUMNS}) VALUES "),
+    );
+    for (i, r) in rows.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push("(")
+            .bind(r.id)
+            .push(", ")
+            .bind(r.token)
+            .push(", ")
+            .bind(r.value)
+            .push(", NULL, ")
+            .bind(r.created_at)
+            .push(", ")
+            .bind(r.updated_at)
+            .push(", ")
+            .bind(r.expires_at)
+            .push(", ")
+            .bind(r.soft_deleted_at)
+            .push(", ")
+            .bind(r.data)
+            .push(")");
+    }
+    sql
 }
 
 pub(crate) fn first_i64<R>(row: &R) -> Result<i64, sqlx::Error>

@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{Store, records_from};
-use crate::crypto;
 use crate::error::{Error, Result};
 use crate::record::Record;
 use crate::secret::{Password, SecretValue};
@@ -79,14 +78,7 @@ impl Store {
             let Some(record) = found.get(token) else {
                 continue;
             };
-            let value = self
-                .inner
-                .crypto
-                .open(&record.envelope, &prepared, &record.token)
-                .await?;
-            if crypto::is_v2(&record.envelope) {
-                self.upgrade_envelope(record, &value, password).await;
-            }
+            let value = self.open_value(record, &prepared).await?;
             out.insert(record.token.clone(), value);
         }
         Ok(out)

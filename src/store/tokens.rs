@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 
 use super::Store;
-use crate::crypto;
+use crate::crypto::{self, PreparedPassword};
 use crate::db;
 use crate::error::{Error, Result};
 use crate::record::{Metadata, Record};
@@ -109,41 +109,43 @@ impl Store {
     ) -> Result<()> {
         let now = self.now();
         let now_text = timestamp::to_db(now);
-        let mut sql = self.sql(&format!(
-            "INSERT INTO {} (id, token, value, password_hash, created_at, updated_at, expires_at, soft_deleted_at, data) VALUES (",
-            self.inner.vault_table
-        ));
-        sql.bind(new_id(now)?)
-            .push(", ")
-            .bind(token)
-            .push(", ")
-            .bind(envelope)
-            .push(", NULL, ")
-            .bind(now_text.as_str())
-            .push(", ")
-            .bind(now_text)
-            .push(", ")
-            .bind(expires_at.map(timestamp::to_db))
-            .push(", NULL, ")
-            .bind(data)
-            .push(")");
+        let row = db::RawRecord {
+            id: new_id(now)?,
+            token: token.to_owned(),
+            value: envelope,
+            created_at: now_text.clone(),
+            updated_at: now_text,
+            expires_at: expires_at.map(timestamp::to_db),
+            soft_deleted_at: None,
+            data: data.to_owned(),
+        };
+        let sql = db::insert_rows(self.inner.dialect, &self.inner.vault_table, [row]);
         self.db().execute(sql, "creating a token").await?;
         Ok(())
     }
 
-    /// Reads the value of a live, unexpired token. A value in the Go library's `v2:`
-    /// format is re-sealed as `v3:` on its first successful read.
+    /// Reads the value of a live, unexpired token.
     #[tracing::instrument(skip_all)]
     pub async fn token_read(&self, token: &str, password: &Password) -> Result<SecretValue> {
         let record = self.usable_record(token).await?;
-        let prepared = self.inner.crypto.prepare(password);
+        self.open_value(&record, &self.inner.crypto.prepare(password))
+            .await
+    }
+
+    /// Opens a record's value. A value in the Go library's `v2:` format is re-sealed as
+    /// `v3:` on its first successful read: the one path every read takes.
+    pub(super) async fn open_value(
+        &self,
+        record: &Record,
+        prepared: &PreparedPassword<'_>,
+    ) -> Result<SecretValue> {
         let value = self
             .inner
             .crypto
-            .open(&record.envelope, &prepared, &record.token)
+            .open(&record.envelope, prepared, &record.token)
             .await?;
         if crypto::is_v2(&record.envelope) {
-            self.upgrade_envelope(&record, &value, password).await;
+            self.upgrade_envelope(record, &value, prepared).await;
         }
         Ok(value)
     }
@@ -151,17 +153,16 @@ impl Store {
     /// Re-seals an opened legacy value in the current format. Best effort: the read has
     /// succeeded whatever happens here (a read-only database or role cannot write, and
     /// losing the race to a concurrent writer is fine: that writer wrote `v3:` already).
-    pub(super) async fn upgrade_envelope(
+    async fn upgrade_envelope(
         &self,
         record: &Record,
         value: &SecretValue,
-        password: &Password,
+        prepared: &PreparedPassword<'_>,
     ) {
-        let prepared = self.inner.crypto.prepare(password);
         let upgraded = match self
             .inner
             .crypto
-            .seal(value, &prepared, &record.token, self.inner.vault_kdf)
+            .seal(value, prepared, &record.token, self.inner.vault_kdf)
             .await
         {
             Ok(envelope) => self.swap_envelope(record, envelope, false).await.map(drop),
@@ -185,29 +186,33 @@ impl Store {
         self.inner.policy.check(password)?;
         for _ in 0..SWAP_ATTEMPTS {
             let record = self.usable_record(token).await?;
-            if self.reseal(&record, password, password, value).await? {
+            if self
+                .reseal(&record, password, password, Some(value))
+                .await?
+            {
                 return Ok(());
             }
         }
         Err(lost_race())
     }
 
-    /// Opens `record` with `old` (proving the caller knows it), seals `value` under
-    /// `new` and swaps it in. Returns false if a concurrent writer changed the record.
+    /// Opens `record` with `old` (proving the caller knows it), seals `value` (for a
+    /// rekey, `None`: the opened value itself) under `new` and swaps it in. Returns false
+    /// if a concurrent writer changed the record. Update, upsert and rekey all go here.
     async fn reseal(
         &self,
         record: &Record,
         old: &Password,
         new: &Password,
-        value: &SecretValue,
+        value: Option<&SecretValue>,
     ) -> Result<bool> {
         let crypto = &self.inner.crypto;
-        crypto
+        let opened = crypto
             .open(&record.envelope, &crypto.prepare(old), &record.token)
             .await?;
         let envelope = crypto
             .seal(
-                value,
+                value.unwrap_or(&opened),
                 &crypto.prepare(new),
                 &record.token,
                 self.inner.vault_kdf,
@@ -250,7 +255,10 @@ impl Store {
                             tokens: vec![record.token],
                         });
                     }
-                    if self.reseal(&record, password, password, value).await? {
+                    if self
+                        .reseal(&record, password, password, Some(value))
+                        .await?
+                    {
                         return Ok(Upserted::Updated);
                     }
                 }
@@ -265,19 +273,7 @@ impl Store {
         self.inner.policy.check(new)?;
         for _ in 0..SWAP_ATTEMPTS {
             let record = self.usable_record(token).await?;
-            let crypto = &self.inner.crypto;
-            let value = crypto
-                .open(&record.envelope, &crypto.prepare(old), &record.token)
-                .await?;
-            let envelope = crypto
-                .seal(
-                    &value,
-                    &crypto.prepare(new),
-                    &record.token,
-                    self.inner.vault_kdf,
-                )
-                .await?;
-            if self.swap_envelope(&record, envelope, true).await? {
+            if self.reseal(&record, old, new, None).await? {
                 return Ok(());
             }
         }

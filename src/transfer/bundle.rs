@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::crypto;
+use crate::db::RawRecord;
 use crate::error::{Error, Result};
 use crate::record::{MAX_METADATA_BYTES, Metadata, UNREADABLE_KEY};
 use crate::timestamp;
@@ -48,6 +49,50 @@ pub struct BundleRecord {
     pub soft_deleted_at: Option<String>,
     /// Metadata object, kept as its JSON text: validated, then stored as it is.
     pub data: Box<serde_json::value::RawValue>,
+}
+
+impl BundleRecord {
+    /// A stored row as a bundle record: the value and metadata exactly as stored, so
+    /// every record round-trips, readable or not. Times are written in the canonical
+    /// form the import demands (rows from older versions may hold a looser one).
+    pub(crate) fn from_raw(r: RawRecord) -> Result<Self> {
+        let time = |t: &str| timestamp::from_db(t).map(timestamp::to_db);
+        let opt_time = |t: Option<String>| t.as_deref().map(time).transpose();
+        let data = if r.data.trim().is_empty() {
+            "{}".to_owned()
+        } else {
+            r.data
+        };
+        let data = serde_json::value::RawValue::from_string(data).map_err(|e| Error::Database {
+            context: "exporting records",
+            detail: format!("record {} has metadata that is not JSON: {e}", r.token),
+        })?;
+        let data = flag_unreadable(&r.value, data)?;
+        Ok(Self {
+            created_at: time(&r.created_at)?,
+            updated_at: time(&r.updated_at)?,
+            expires_at: opt_time(r.expires_at)?,
+            soft_deleted_at: opt_time(r.soft_deleted_at)?,
+            id: r.id,
+            token: r.token,
+            value: r.value,
+            data,
+        })
+    }
+
+    /// The record as a row to insert: the bundle's fields are the row's columns.
+    pub(crate) fn into_raw(self) -> RawRecord {
+        RawRecord {
+            id: self.id,
+            token: self.token,
+            value: self.value,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            expires_at: self.expires_at,
+            soft_deleted_at: self.soft_deleted_at,
+            data: String::from(Box::<str>::from(self.data)),
+        }
+    }
 }
 
 /// The file as read: the records stay raw text until their checksum is verified, and

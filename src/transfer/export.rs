@@ -10,43 +10,12 @@ use crate::progress::{Cancel, Progress};
 use crate::query::{MAX_LIMIT, RecordQuery, SortField, SortOrder};
 use crate::record::Record;
 use crate::store::Store;
-use crate::timestamp;
 
 /// What an export wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct ExportReport {
     /// Records written.
     pub count: u64,
-}
-
-impl BundleRecord {
-    /// A stored row as a bundle record: the value and metadata exactly as stored, so
-    /// every record round-trips, readable or not. Times are written in the canonical
-    /// form the import demands (rows from older versions may hold a looser one).
-    pub(crate) fn from_raw(r: RawRecord) -> Result<Self> {
-        let time = |t: &str| timestamp::from_db(t).map(timestamp::to_db);
-        let opt_time = |t: Option<String>| t.as_deref().map(time).transpose();
-        let data = if r.data.trim().is_empty() {
-            "{}".to_owned()
-        } else {
-            r.data
-        };
-        let data = serde_json::value::RawValue::from_string(data).map_err(|e| Error::Database {
-            context: "exporting records",
-            detail: format!("record {} has metadata that is not JSON: {e}", r.token),
-        })?;
-        let data = super::bundle::flag_unreadable(&r.value, data)?;
-        Ok(Self {
-            created_at: time(&r.created_at)?,
-            updated_at: time(&r.updated_at)?,
-            expires_at: opt_time(r.expires_at)?,
-            soft_deleted_at: opt_time(r.soft_deleted_at)?,
-            id: r.id,
-            token: r.token,
-            value: r.value,
-            data,
-        })
-    }
 }
 
 impl Store {

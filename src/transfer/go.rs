@@ -69,16 +69,18 @@ impl Store {
         let names = TableNames::new(table)?;
         let source = DbPool::connect(url).await?;
         let d = source.dialect();
+        // The Go columns, as text, under the names the row decoder reads.
         let columns = [
-            cast_text(d, "id"),
-            cast_text(d, "vault_token"),
-            cast_text(d, "vault_value"),
-            cast_text(d, "created_at"),
-            cast_text(d, "updated_at"),
-            cast_text(d, "expires_at"),
-            cast_text(d, "soft_deleted_at"),
-            cast_text(d, "'{}'"),
+            ("id", "id"),
+            ("vault_token", "token"),
+            ("vault_value", "value"),
+            ("created_at", "created_at"),
+            ("updated_at", "updated_at"),
+            ("expires_at", "expires_at"),
+            ("soft_deleted_at", "soft_deleted_at"),
+            ("'{}'", "data"),
         ]
+        .map(|(expr, name)| format!("{} AS {}", cast_text(d, expr), d.quote(name)))
         .join(", ");
         let sql = Sql::new(
             d,

@@ -5,7 +5,6 @@ use std::collections::HashSet;
 
 use super::OnConflict;
 use super::bundle::{self, BundleRecord};
-use crate::db::Sql;
 use crate::error::{Error, Result};
 use crate::progress::{Cancel, Progress};
 use crate::store::{Store, new_id};
@@ -163,33 +162,8 @@ impl Store {
     }
 
     async fn insert_batch(&self, tx: &mut crate::db::Tx, rows: Vec<BundleRecord>) -> Result<()> {
-        let mut sql: Sql = self.sql(&format!(
-            "INSERT INTO {} (id, token, value, password_hash, created_at, updated_at, expires_at, soft_deleted_at, data) VALUES ",
-            self.inner.vault_table
-        ));
-        for (i, r) in rows.into_iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            let data = String::from(Box::<str>::from(r.data));
-            sql.push("(")
-                .bind(r.id)
-                .push(", ")
-                .bind(r.token)
-                .push(", ")
-                .bind(r.value)
-                .push(", NULL, ")
-                .bind(r.created_at)
-                .push(", ")
-                .bind(r.updated_at)
-                .push(", ")
-                .bind(r.expires_at)
-                .push(", ")
-                .bind(r.soft_deleted_at)
-                .push(", ")
-                .bind(data)
-                .push(")");
-        }
+        let rows = rows.into_iter().map(BundleRecord::into_raw);
+        let sql = crate::db::insert_rows(self.inner.dialect, &self.inner.vault_table, rows);
         tx.target().execute(sql, "importing records").await?;
         Ok(())
     }

@@ -20,8 +20,10 @@ pub use foreign::ForeignFormat;
 pub use import::{ImportOptions, ImportReport};
 pub use plain::{PlainExport, PlainFormat};
 
-/// What an import does with a token that already exists in the vault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// What an import does with a token that already exists in the vault (`skip`,
+/// `overwrite` or `fail`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum OnConflict {
     /// Keep the vault's record (the default).
     #[default]

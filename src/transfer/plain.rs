@@ -13,8 +13,9 @@ use crate::secret::Password;
 use crate::store::Store;
 use crate::timestamp;
 
-/// Output format of a plaintext export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Output format of a plaintext export (`csv` or `json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum PlainFormat {
     /// CSV with a header row.
     Csv,
