@@ -11,9 +11,10 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 use vaultstore::{CreateOptions, Password, SecretValue};
 
 use crate::dto::{
-    CmdResult, CopiedDto, ErrorDto, ListArgs, MetadataArgs, MetadataEditArgs, PageDto, ProgressDto,
-    RecordDto, RevealedDto, VaultInfoDto, progress,
+    CopiedDto, ListArgs, MetadataArgs, MetadataEditArgs, PageDto, ProgressDto, RecordDto,
+    RevealedDto, VaultInfoDto, progress,
 };
+use crate::errors::{CmdResult, ErrorCode, ErrorDto, Typed};
 use crate::settings::Settings;
 use crate::state::AppState;
 
@@ -37,8 +38,9 @@ pub async fn vault_info(state: State<'_, AppState>) -> CmdResult<VaultInfoDto> {
 }
 
 #[tauri::command]
-pub async fn list_records(state: State<'_, AppState>, args: ListArgs) -> CmdResult<PageDto> {
+pub async fn list_records(state: State<'_, AppState>, args: Typed<ListArgs>) -> CmdResult<PageDto> {
     state.touch();
+    let Typed(args) = args;
     let now = Utc::now();
     let page = state.store.records_list(&args.query(now)?).await?;
     Ok(PageDto {
@@ -55,12 +57,15 @@ pub async fn list_records(state: State<'_, AppState>, args: ListArgs) -> CmdResu
 }
 
 #[tauri::command]
-pub async fn count_records(state: State<'_, AppState>, args: ListArgs) -> CmdResult<u64> {
-    Ok(state.store.records_count(&args.query(Utc::now())?).await?)
+pub async fn count_records(state: State<'_, AppState>, args: Typed<ListArgs>) -> CmdResult<u64> {
+    Ok(state
+        .store
+        .records_count(&args.0.query(Utc::now())?)
+        .await?)
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateArgs {
     value: SecretValue,
     password: Password,
@@ -72,8 +77,12 @@ pub struct CreateArgs {
 
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub async fn create_record(state: State<'_, AppState>, args: CreateArgs) -> CmdResult<String> {
+pub async fn create_record(
+    state: State<'_, AppState>,
+    args: Typed<CreateArgs>,
+) -> CmdResult<String> {
     state.touch();
+    let Typed(args) = args;
     let options = CreateOptions {
         token: args.token.filter(|t| !t.trim().is_empty()),
         expires_at: args.expires_at,
@@ -135,9 +144,11 @@ pub async fn copy_value(
 ) -> CmdResult<CopiedDto> {
     state.touch();
     let (value, _) = open(&state, &token, password).await?;
-    let clipboard_error = |e: tauri_plugin_clipboard_manager::Error| ErrorDto {
-        code: "clipboard",
-        message: format!("could not use the clipboard: {e}"),
+    let clipboard_error = |e: tauri_plugin_clipboard_manager::Error| {
+        ErrorDto::new(
+            ErrorCode::Clipboard,
+            format!("could not use the clipboard: {e}"),
+        )
     };
     app.clipboard()
         .write_secret(value.expose())
@@ -178,9 +189,10 @@ pub async fn update_value(
 pub async fn update_metadata(
     state: State<'_, AppState>,
     id: String,
-    metadata: MetadataEditArgs,
+    metadata: Typed<MetadataEditArgs>,
 ) -> CmdResult<()> {
     state.touch();
+    let Typed(metadata) = metadata;
     state
         .store
         .record_patch_metadata(&id, &metadata.into_patch())
@@ -207,10 +219,10 @@ pub async fn rekey_record(
 pub async fn renew_record(
     state: State<'_, AppState>,
     token: String,
-    expires_at: Option<DateTime<Utc>>,
+    expires_at: Typed<Option<DateTime<Utc>>>,
 ) -> CmdResult<()> {
     state.touch();
-    Ok(state.store.token_renew(&token, expires_at).await?)
+    Ok(state.store.token_renew(&token, expires_at.0).await?)
 }
 
 #[tauri::command]
@@ -298,7 +310,7 @@ pub async fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
 }
 
 #[tauri::command]
-pub async fn set_settings(state: State<'_, AppState>, settings: Settings) -> CmdResult<()> {
+pub async fn set_settings(state: State<'_, AppState>, settings: Typed<Settings>) -> CmdResult<()> {
     state.touch();
-    state.set_settings(settings)
+    state.set_settings(settings.0)
 }

@@ -1,6 +1,7 @@
 //! What crosses the IPC boundary: command arguments from the UI and the shapes sent back.
-//! Field names are camelCase for JavaScript. Errors are `{code, message}` with codes
-//! mirrored in `ui/js/errors.js`.
+//! Field names are camelCase for JavaScript; every closed set of values (views, filters,
+//! sorts, scopes, formats, policies) is an enum, so a bad value is refused while the
+//! arguments are read, naming the field (see `errors::Typed`).
 
 use std::collections::BTreeMap;
 
@@ -11,67 +12,67 @@ use vaultstore::{
     SecretValue, SortField, SortOrder,
 };
 
-/// An error for the UI: a stable `code` to branch on and a `message` for people.
-#[derive(Debug, Serialize)]
-pub struct ErrorDto {
-    pub code: &'static str,
-    pub message: String,
+use crate::errors::CmdResult;
+
+/// Which records a listing or an export covers: the vault, its Trash, or both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Live records (not in the Trash).
+    #[default]
+    Vault,
+    Trash,
+    All,
 }
 
-impl From<vaultstore::Error> for ErrorDto {
-    fn from(e: vaultstore::Error) -> Self {
-        Self {
-            code: e.code().as_str(),
-            message: e.to_string(),
+impl From<Scope> for DeletedFilter {
+    fn from(scope: Scope) -> Self {
+        match scope {
+            Scope::Vault => DeletedFilter::Exclude,
+            Scope::Trash => DeletedFilter::Only,
+            Scope::All => DeletedFilter::Include,
         }
     }
 }
 
-impl ErrorDto {
-    /// The UI must ask for the record's password (none is remembered for it).
-    pub fn password_required(token: &str) -> Self {
-        Self {
-            code: "password_required",
-            message: format!("enter the password of {token} to open it"),
-        }
-    }
-
-    pub fn invalid(message: impl Into<String>) -> Self {
-        Self {
-            code: "invalid_input",
-            message: message.into(),
-        }
+impl Scope {
+    pub fn query(self) -> RecordQuery {
+        RecordQuery::new().deleted(self.into())
     }
 }
 
-pub type CmdResult<T> = Result<T, ErrorDto>;
+/// The expiry filter of the records table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expiry {
+    #[default]
+    All,
+    Active,
+    Expired,
+    Never,
+    /// Not yet expired, expiring within `expiringDays`.
+    Expiring,
+}
 
 /// Filters and paging of the records table.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ListArgs {
     pub search: Option<String>,
-    /// `all` (default), `active`, `expired`, `never`, `expiring`.
-    pub expiry: Option<String>,
-    /// With `expiring`: within this many days.
+    pub expiry: Expiry,
+    /// With `expiring`: within this many days (1..=3650, default 7).
     pub expiring_days: Option<u32>,
-    /// `vault` (default), `trash` or `all`.
-    pub view: Option<String>,
-    pub sort: Option<String>,
-    pub order: Option<String>,
+    pub view: Scope,
+    pub sort: Option<SortField>,
+    pub order: Option<SortOrder>,
     pub limit: Option<u32>,
+    /// The `next` of the previous page.
     pub after: Option<String>,
 }
 
 impl ListArgs {
     pub fn query(&self, now: DateTime<Utc>) -> CmdResult<RecordQuery> {
-        let mut q = RecordQuery::new();
-        q = match self.view.as_deref().unwrap_or("vault") {
-            "vault" => q.deleted(DeletedFilter::Exclude),
-            "trash" => q.deleted(DeletedFilter::Only),
-            "all" => q.deleted(DeletedFilter::Include),
-            other => return Err(ErrorDto::invalid(format!("unknown view {other:?}"))),
-        };
+        let mut q = self.view.query();
         if let Some(s) = self
             .search
             .as_deref()
@@ -80,26 +81,21 @@ impl ListArgs {
         {
             q = q.search(s);
         }
-        q = match self.expiry.as_deref().unwrap_or("all") {
-            "all" => q,
-            "active" => q.expiry(ExpiryFilter::Active),
-            "expired" => q.expiry(ExpiryFilter::Expired),
-            "never" => q.expiry(ExpiryFilter::Never),
-            "expiring" => {
+        q = match self.expiry {
+            Expiry::All => q,
+            Expiry::Active => q.expiry(ExpiryFilter::Active),
+            Expiry::Expired => q.expiry(ExpiryFilter::Expired),
+            Expiry::Never => q.expiry(ExpiryFilter::Never),
+            Expiry::Expiring => {
                 let days = i64::from(self.expiring_days.unwrap_or(7).clamp(1, 3650));
                 q.expiry(ExpiryFilter::ExpiringBefore(now + Duration::days(days)))
             }
-            other => {
-                return Err(ErrorDto::invalid(format!(
-                    "unknown expiry filter {other:?}"
-                )));
-            }
         };
-        if let Some(sort) = &self.sort {
-            q = q.sort(sort.parse::<SortField>()?);
+        if let Some(sort) = self.sort {
+            q = q.sort(sort);
         }
-        if let Some(order) = &self.order {
-            q = q.order(order.parse::<SortOrder>()?);
+        if let Some(order) = self.order {
+            q = q.order(order);
         }
         if let Some(limit) = self.limit {
             q = q.limit(limit);
@@ -127,8 +123,7 @@ pub struct RecordDto {
     pub updated_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub soft_deleted_at: Option<DateTime<Utc>>,
-    /// `active`, `expired` or `deleted`.
-    pub status: &'static str,
+    pub status: StatusDto,
     /// A password for this record is remembered in this session.
     pub opened: bool,
 }
@@ -136,9 +131,9 @@ pub struct RecordDto {
 impl RecordDto {
     pub fn new(r: Record, now: DateTime<Utc>, opened: bool) -> Self {
         let status = match r.status_at(now) {
-            RecordStatus::Active => "active",
-            RecordStatus::Expired => "expired",
-            RecordStatus::Deleted => "deleted",
+            RecordStatus::Active => StatusDto::Active,
+            RecordStatus::Expired => StatusDto::Expired,
+            RecordStatus::Deleted => StatusDto::Deleted,
         };
         let text = |key: &str| {
             r.metadata
@@ -165,6 +160,15 @@ impl RecordDto {
     }
 }
 
+/// A record's state as the table shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusDto {
+    Active,
+    Expired,
+    Deleted,
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PageDto {
@@ -174,7 +178,7 @@ pub struct PageDto {
 
 /// Metadata of a new record, as the create dialog sends it.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct MetadataArgs {
     pub label: Option<String>,
     pub notes: Option<String>,
@@ -204,7 +208,7 @@ impl MetadataArgs {
 /// other stored key (an import's URL, username, flags) survives. Absent parts are kept;
 /// blank text clears.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct MetadataEditArgs {
     pub label: Option<String>,
     pub notes: Option<String>,
@@ -281,27 +285,36 @@ pub struct VaultInfoDto {
 mod tests {
     use super::*;
 
-    fn args(json: &str) -> ListArgs {
-        serde_json::from_str(json).unwrap()
+    fn args(json: &str) -> Result<ListArgs, crate::errors::ErrorDto> {
+        let value: serde_json::Value = serde_json::from_str(json).unwrap();
+        crate::errors::deserialize_arg("args", &value)
     }
 
     #[test]
-    fn unknown_views_filters_sorts_and_cursors_are_invalid_input() {
-        let now = Utc::now();
-        for bad in [
-            r#"{"view":"attic"}"#,
-            r#"{"expiry":"soon"}"#,
-            r#"{"sort":"value"}"#,
-            r#"{"order":"sideways"}"#,
-            r#"{"after":"not a cursor"}"#,
+    fn unknown_views_filters_sorts_and_orders_are_refused_naming_the_field() {
+        for (bad, field) in [
+            (r#"{"view":"attic"}"#, "view"),
+            (r#"{"expiry":"soon"}"#, "expiry"),
+            (r#"{"sort":"value"}"#, "sort"),
+            (r#"{"order":"sideways"}"#, "order"),
+            (r#"{"limit":-1}"#, "limit"),
+            (r#"{"colour":"red"}"#, "colour"),
         ] {
-            let err = args(bad).query(now).unwrap_err();
-            assert_eq!(err.code, "invalid_input", "{bad}: {}", err.message);
+            let err = args(bad).unwrap_err();
+            assert_eq!(err.code, crate::errors::ErrorCode::INVALID_INPUT, "{bad}");
+            assert_eq!(err.field.as_deref(), Some(field), "{bad}: {}", err.message);
+            assert!(err.message.contains(field), "{bad}: {}", err.message);
         }
+        let err = args(r#"{"after":"not a cursor"}"#)
+            .unwrap()
+            .query(Utc::now())
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("cursor"), "{}", err.message);
         args(
-            r#"{"view":"trash","expiry":"expiring","expiringDays":3,"sort":"token","order":"ASC"}"#,
+            r#"{"view":"trash","expiry":"expiring","expiringDays":3,"sort":"token","order":"asc"}"#,
         )
-        .query(now)
+        .unwrap()
+        .query(Utc::now())
         .unwrap();
     }
 

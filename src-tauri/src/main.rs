@@ -2,8 +2,11 @@
 //! `ui/` through thin commands (`commands.rs`).
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+#[cfg(test)]
+mod command_names;
 mod commands;
 mod dto;
+mod errors;
 mod file_dialog;
 mod settings;
 mod state;
@@ -109,7 +112,10 @@ fn main() {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::display_url;
+    use crate::command_names::COMMANDS;
 
     #[test]
     fn the_shown_database_url_has_no_password() {
@@ -121,5 +127,61 @@ mod tests {
             display_url("sqlite:///home/me/vault.db"),
             "sqlite:///home/me/vault.db"
         );
+    }
+
+    fn source(relative: &str) -> String {
+        let path = format!("{}/{relative}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// The text between `start` and the next `end`.
+    fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+        let from = text.find(start).unwrap_or_else(|| panic!("no {start:?}")) + start.len();
+        let to = from
+            + text[from..]
+                .find(end)
+                .unwrap_or_else(|| panic!("no {end:?}"));
+        &text[from..to]
+    }
+
+    #[test]
+    fn every_place_that_names_the_commands_names_the_same_ones() {
+        let list: BTreeSet<String> = COMMANDS.iter().map(|c| (*c).to_owned()).collect();
+        assert_eq!(list.len(), COMMANDS.len(), "a command is listed twice");
+
+        let main = source("src/main.rs");
+        let handlers: BTreeSet<String> = between(&main, "generate_handler![", "]")
+            .split(',')
+            .filter_map(|path| path.trim().rsplit("::").next())
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            handlers, list,
+            "generate_handler! in main.rs differs from command_names.rs"
+        );
+
+        let capabilities: serde_json::Value =
+            serde_json::from_str(&source("capabilities/default.json")).unwrap();
+        let granted: BTreeSet<String> = capabilities["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+            .map(|p| p.replace('-', "_"))
+            .collect();
+        assert_eq!(
+            granted, list,
+            "capabilities/default.json differs from command_names.rs"
+        );
+
+        let api = source("../ui/js/api.js");
+        let called: BTreeSet<String> = api
+            .split("call('")
+            .skip(1)
+            .filter_map(|rest| rest.split('\'').next())
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(called, list, "ui/js/api.js differs from command_names.rs");
     }
 }

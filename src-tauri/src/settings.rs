@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::dto::ErrorDto;
+use crate::errors::{ErrorCode, ErrorDto};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -30,23 +30,38 @@ impl Default for Settings {
 
 impl Settings {
     pub fn validate(&self) -> Result<(), ErrorDto> {
-        let check = |name: &str, v: u32, lo: u32, hi: u32| {
+        // (field as the UI names it, words for people, value, bounds)
+        let check = |field: &str, name: &str, v: u32, lo: u32, hi: u32| {
             if (lo..=hi).contains(&v) {
                 Ok(())
             } else {
-                Err(ErrorDto::invalid(format!(
-                    "{name} must be between {lo} and {hi}"
-                )))
+                Err(ErrorDto::invalid(
+                    field,
+                    format!("{name} must be between {lo} and {hi}"),
+                ))
             }
         };
-        check("idle lock (minutes)", self.idle_lock_minutes, 1, 720)?;
         check(
+            "idleLockMinutes",
+            "idle lock (minutes)",
+            self.idle_lock_minutes,
+            1,
+            720,
+        )?;
+        check(
+            "clipboardClearSeconds",
             "clipboard clearing (seconds)",
             self.clipboard_clear_seconds,
             5,
             600,
         )?;
-        check("reveal time (seconds)", self.reveal_seconds, 5, 600)
+        check(
+            "revealSeconds",
+            "reveal time (seconds)",
+            self.reveal_seconds,
+            5,
+            600,
+        )
     }
 
     pub fn load(path: &Path) -> Self {
@@ -60,9 +75,11 @@ impl Settings {
     /// Writes to a temp file and renames it over the old one, so a crash never leaves a
     /// half-written settings file.
     pub fn save(&self, path: &PathBuf) -> Result<(), ErrorDto> {
-        let fail = |e: std::io::Error| ErrorDto {
-            code: "io",
-            message: format!("could not save settings to {}: {e}", path.display()),
+        let fail = |e: std::io::Error| {
+            ErrorDto::new(
+                ErrorCode::Io,
+                format!("could not save settings to {}: {e}", path.display()),
+            )
         };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(fail)?;
@@ -84,7 +101,9 @@ mod tests {
             idle_lock_minutes: 0,
             ..Settings::default()
         };
-        assert_eq!(bad.validate().unwrap_err().code, "invalid_input");
+        let err = bad.validate().unwrap_err();
+        assert_eq!(err.code, ErrorCode::INVALID_INPUT);
+        assert_eq!(err.field.as_deref(), Some("idleLockMinutes"));
         let bad = Settings {
             clipboard_clear_seconds: 4,
             ..Settings::default()

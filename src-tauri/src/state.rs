@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use vaultstore::{Cancel, Password, Store};
 
-use crate::dto::ErrorDto;
+use crate::errors::{ErrorCode, ErrorDto};
 use crate::settings::Settings;
 
 /// What this session has opened: the passwords of revealed records, so a second reveal
@@ -114,10 +114,10 @@ impl AppState {
     pub fn begin_operation(&self) -> Result<Operation<'_>, ErrorDto> {
         let mut op = lock(&self.operation);
         if op.is_some() {
-            return Err(ErrorDto {
-                code: "busy",
-                message: "another long operation is running; wait for it or cancel it".into(),
-            });
+            return Err(ErrorDto::new(
+                ErrorCode::Busy,
+                "another long operation is running; wait for it or cancel it",
+            ));
         }
         let cancel = Cancel::new();
         *op = Some(cancel.clone());
@@ -134,7 +134,7 @@ impl AppState {
     pub fn pending_import(&self) -> Result<std::sync::Arc<Vec<u8>>, ErrorDto> {
         lock(&self.pending_import)
             .clone()
-            .ok_or_else(|| ErrorDto::invalid("choose a bundle to import first"))
+            .ok_or_else(|| ErrorDto::invalid("file", "choose a bundle to import first"))
     }
 
     pub fn cancel_operation(&self) -> bool {

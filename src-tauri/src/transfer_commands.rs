@@ -5,14 +5,13 @@
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
-use vaultstore::transfer::{ImportOptions, ImportReport, OnConflict};
-use vaultstore::{Cancel, DeletedFilter, RecordQuery};
+use vaultstore::Cancel;
+use vaultstore::transfer::{ImportOptions, ImportReport, OnConflict, PlainFormat};
 
-use crate::dto::{CmdResult, ErrorDto, ProgressDto, progress};
+use crate::dto::{ProgressDto, Scope, progress};
+use crate::errors::{CmdResult, ErrorCode, ErrorDto, Typed};
 use crate::file_dialog;
 use crate::state::AppState;
-
-/// Largest file an import reads.
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -22,16 +21,16 @@ pub struct ExportDone {
     count: u64,
 }
 
-/// Exports `scope` (`vault`, `trash` or `all`) to a bundle the user names.
+/// Exports `scope` to a bundle the user names.
 #[tauri::command]
 pub async fn export_bundle(
     app: AppHandle,
     state: State<'_, AppState>,
-    scope: String,
+    scope: Typed<Scope>,
     on_progress: Channel<ProgressDto>,
 ) -> CmdResult<ExportDone> {
     state.touch();
-    let query = scope_query(&scope)?;
+    let query = scope.0.query();
     let name = format!("vaultstore-{}.json", chrono::Utc::now().format("%Y-%m-%d"));
     let Some(path) = file_dialog::save(&app, "Export the vault", &name).await else {
         return Ok(ExportDone {
@@ -59,15 +58,6 @@ pub struct PlainDone {
     unopened: Vec<String>,
 }
 
-fn scope_query(scope: &str) -> CmdResult<RecordQuery> {
-    Ok(RecordQuery::new().deleted(match scope {
-        "vault" => DeletedFilter::Exclude,
-        "trash" => DeletedFilter::Only,
-        "all" => DeletedFilter::Include,
-        other => return Err(ErrorDto::invalid(format!("unknown export scope {other:?}"))),
-    }))
-}
-
 /// Writes the values that open with `passwords` in plain text (CSV or JSON). The UI asks
 /// twice; `confirmed` records that it did.
 #[tauri::command]
@@ -75,8 +65,8 @@ fn scope_query(scope: &str) -> CmdResult<RecordQuery> {
 pub async fn export_plaintext(
     app: AppHandle,
     state: State<'_, AppState>,
-    scope: String,
-    format: String,
+    scope: Typed<Scope>,
+    format: Typed<PlainFormat>,
     passwords: Vec<vaultstore::Password>,
     confirmed: bool,
     on_progress: Channel<ProgressDto>,
@@ -84,14 +74,15 @@ pub async fn export_plaintext(
     state.touch();
     if !confirmed {
         return Err(ErrorDto::invalid(
+            "confirmed",
             "a plaintext export needs the explicit confirmation",
         ));
     }
-    let query = scope_query(&scope)?;
-    let format = format.parse::<vaultstore::transfer::PlainFormat>()?;
+    let query = scope.0.query();
+    let format = format.0;
     let extension = match format {
-        vaultstore::transfer::PlainFormat::Csv => "csv",
-        vaultstore::transfer::PlainFormat::Json => "json",
+        PlainFormat::Csv => "csv",
+        PlainFormat::Json => "json",
     };
     let name = format!("vaultstore-plaintext.{extension}");
     let Some(path) = file_dialog::save(&app, "Export values in plain text", &name).await else {
@@ -121,20 +112,20 @@ pub async fn export_plaintext(
     })
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImportChoice {
-    on_conflict: String,
+    on_conflict: OnConflict,
     restore_deleted: bool,
 }
 
 impl ImportChoice {
-    fn options(&self, dry_run: bool) -> CmdResult<ImportOptions> {
-        Ok(ImportOptions {
-            on_conflict: self.on_conflict.parse::<OnConflict>()?,
+    fn options(self, dry_run: bool) -> ImportOptions {
+        ImportOptions {
+            on_conflict: self.on_conflict,
             restore_deleted: self.restore_deleted,
             dry_run,
-        })
+        }
     }
 }
 
@@ -156,7 +147,10 @@ pub async fn choose_import(app: AppHandle, state: State<'_, AppState>) -> CmdRes
     let file = path.clone();
     let bytes = tokio::task::spawn_blocking(move || vaultstore::transfer::read_input(&file))
         .await
-        .map_err(|e| ErrorDto::invalid(format!("reading {} stopped: {e}", path.display())))??;
+        .map_err(|e| {
+            let message = format!("reading {} stopped: {e}", path.display());
+            ErrorDto::new(ErrorCode::Internal, message)
+        })??;
     state.set_pending_import(Some(bytes));
     Ok(ImportChosen {
         file: Some(path.display().to_string()),
@@ -167,12 +161,12 @@ pub async fn choose_import(app: AppHandle, state: State<'_, AppState>) -> CmdRes
 #[tauri::command]
 pub async fn preview_import(
     state: State<'_, AppState>,
-    choice: ImportChoice,
+    choice: Typed<ImportChoice>,
 ) -> CmdResult<ImportReport> {
     let bytes = state.pending_import()?;
     Ok(state
         .store
-        .import_bundle(&bytes, choice.options(true)?, |_| {}, &Cancel::new())
+        .import_bundle(&bytes, choice.0.options(true), |_| {}, &Cancel::new())
         .await?)
 }
 
@@ -180,15 +174,15 @@ pub async fn preview_import(
 #[tauri::command]
 pub async fn run_import(
     state: State<'_, AppState>,
-    choice: ImportChoice,
+    choice: Typed<ImportChoice>,
     on_progress: Channel<ProgressDto>,
 ) -> CmdResult<ImportReport> {
-    import(&state, &choice, progress(on_progress)).await
+    import(&state, choice.0, progress(on_progress)).await
 }
 
 async fn import(
     state: &AppState,
-    choice: &ImportChoice,
+    choice: ImportChoice,
     on_progress: impl Fn(vaultstore::Progress) + Send + Sync,
 ) -> CmdResult<ImportReport> {
     state.touch();
@@ -198,7 +192,7 @@ async fn import(
         .store
         .import_bundle(
             &bytes,
-            choice.options(false)?,
+            choice.options(false),
             on_progress,
             operation.cancel(),
         )
@@ -221,21 +215,34 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_import_refused_early_leaves_the_app_able_to_start_the_next_operation() {
+    async fn a_refused_import_leaves_the_app_able_to_start_the_next_operation() {
         let dir = tempfile::tempdir().unwrap();
         let state = app_state(&dir).await;
+        // Not a bundle: refused after the operation began.
         state.set_pending_import(Some(b"{}".to_vec()));
-        let bad = ImportChoice {
-            on_conflict: "sideways".into(),
+        let choice = ImportChoice {
+            on_conflict: OnConflict::Skip,
             restore_deleted: false,
         };
-        let err = import(&state, &bad, |_| {}).await.unwrap_err();
-        assert_eq!(err.code, "invalid_input", "{}", err.message);
+        let err = import(&state, choice, |_| {}).await.unwrap_err();
+        assert_eq!(
+            err.code,
+            crate::errors::ErrorCode::INVALID_INPUT,
+            "{}",
+            err.message
+        );
         let next = state.begin_operation();
         assert!(
             next.is_ok(),
             "the refused import left the app busy: {:?}",
             next.err()
         );
+    }
+
+    #[test]
+    fn an_unknown_conflict_policy_is_refused_naming_the_field() {
+        let value = serde_json::json!({"onConflict": "sideways", "restoreDeleted": false});
+        let err = crate::errors::deserialize_arg::<ImportChoice, _>("choice", &value).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("onConflict"), "{}", err.message);
     }
 }

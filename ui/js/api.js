@@ -1,12 +1,15 @@
 // The only module that talks to the Tauri backend. Every command goes through `call`,
-// which turns the backend's {code, message} errors into a typed UserError.
+// which turns the backend's {code, message, field} errors into a typed UserError. The
+// command names here are checked against src-tauri/src/command_names.rs by a test.
 const tauri = window.__TAURI__;
 
 export class UserError extends Error {
-  constructor(code, message) {
+  // `field`: what an invalid_input is about (a form field's name), else null.
+  constructor(code, message, field = null) {
     super(message);
     this.name = 'UserError';
     this.code = code;
+    this.field = field;
   }
 }
 
@@ -22,7 +25,7 @@ async function call(command, args = {}) {
     return await tauri.core.invoke(command, args);
   } catch (e) {
     if (e && typeof e === 'object' && typeof e.code === 'string') {
-      throw new UserError(e.code, e.message);
+      throw new UserError(e.code, e.message, typeof e.field === 'string' ? e.field : null);
     }
     throw new UserError('internal', String(e));
   }

@@ -110,7 +110,6 @@ export class CreateDialog extends EventTarget {
       showError(this.form, e, {
         ...passwordErrors,
         [Code.ALREADY_EXISTS]: 'token',
-        [Code.INVALID_INPUT]: /token/.test(e.message) ? 'token' : 'form',
       });
     }
   }

@@ -10,13 +10,16 @@ export function clearErrors(form) {
   for (const p of form.querySelectorAll('[data-for]')) p.textContent = '';
 }
 
-// Shows an error next to what caused it: the password, the token, or the form.
+// Shows an error next to what caused it: the slot `fieldFor` names for its code, else
+// the field the backend named (`error.field`) if this form has a slot for it, else the
+// form's own slot. The input of that field gets the focus.
 export function showError(form, error, fieldFor = {}) {
-  const target = fieldFor[error.code] || 'form';
-  const slot = form.querySelector(`[data-for="${target}"]`) || form.querySelector('[data-for="form"]');
+  const slotFor = (name) => (name ? form.querySelector(`[data-for="${CSS.escape(name)}"]`) : null);
+  const target = fieldFor[error.code] || (slotFor(error.field) ? error.field : 'form');
+  const slot = slotFor(target) || slotFor('form');
   slot.textContent = describe(error);
-  const input = target === 'password' ? field(form, 'password') : target === 'token' ? field(form, 'token') : null;
-  input?.focus();
+  const input = target === 'form' ? null : field(form, target);
+  if (input instanceof HTMLElement) input.focus();
 }
 
 export const passwordErrors = {
