@@ -65,7 +65,11 @@ async fn a_created_token_reads_back_its_value(ctx: &Ctx) {
     assert!(token.starts_with("tk_"));
     assert_eq!(token.len(), 32);
     let v = ctx.store.token_read(&token, &pw("a")).await.unwrap();
-    assert_eq!(v.expose(), "s3cret");
+    assert_eq!(
+        v.expose(),
+        "s3cret",
+        "a created token must read back the value it was created with"
+    );
     let short = ctx
         .store
         .token_create(
@@ -85,21 +89,33 @@ async fn a_created_token_reads_back_its_value(ctx: &Ctx) {
     };
     assert_eq!(
         code(ctx.store.token_create(&val("x"), &pw("a"), bad_len).await),
-        ErrorCode::InvalidInput
+        ErrorCode::InvalidInput,
+        "a requested token length over the maximum (40) is refused"
     );
 }
 
 async fn a_wrong_password_is_an_invalid_password(ctx: &Ctx) {
     let token = create(ctx, "s3cret", &pw("a")).await;
     let err = ctx.store.token_read(&token, &pw("b")).await.unwrap_err();
-    assert_eq!(err.code(), ErrorCode::InvalidPassword);
+    assert_eq!(
+        err.code(),
+        ErrorCode::InvalidPassword,
+        "a wrong password must not open the value: {err}"
+    );
     assert!(!err.to_string().contains("correct-horse"), "{err}");
 }
 
 async fn a_missing_token_is_not_found_and_named(ctx: &Ctx) {
     let err = ctx.store.token_read("tk_nope", &pw("a")).await.unwrap_err();
-    assert_eq!(err.code(), ErrorCode::NotFound);
-    assert!(err.to_string().contains("tk_nope"));
+    assert_eq!(
+        err.code(),
+        ErrorCode::NotFound,
+        "reading a token that was never created is NotFound: {err}"
+    );
+    assert!(
+        err.to_string().contains("tk_nope"),
+        "the not-found error names the missing token: {err}"
+    );
 }
 
 async fn a_value_moved_to_another_row_fails_to_open(ctx: &Ctx) {
@@ -108,14 +124,19 @@ async fn a_value_moved_to_another_row_fails_to_open(ctx: &Ctx) {
     ctx.exec("UPDATE vault SET value = (SELECT v FROM (SELECT value AS v FROM vault WHERE token = 'tk_src') s) WHERE token = 'tk_dst'")
         .await;
     let err = ctx.store.token_read("tk_dst", &pw("a")).await.unwrap_err();
-    assert_eq!(err.code(), ErrorCode::InvalidPassword);
+    assert_eq!(
+        err.code(),
+        ErrorCode::InvalidPassword,
+        "a value copied from another row must not open under this token: {err}"
+    );
     assert_eq!(
         ctx.store
             .token_read("tk_src", &pw("a"))
             .await
             .unwrap()
             .expose(),
-        "source value"
+        "source value",
+        "the source row is untouched by the copy and still opens"
     );
 }
 
@@ -125,7 +146,8 @@ async fn a_damaged_envelope_is_a_crypto_error(ctx: &Ctx) {
         .await;
     assert_eq!(
         code(ctx.store.token_read("tk_dmg", &pw("a")).await),
-        ErrorCode::Crypto
+        ErrorCode::Crypto,
+        "a damaged envelope is reported as a crypto error, not as a wrong password"
     );
 }
 
@@ -134,13 +156,15 @@ async fn unicode_and_one_mebibyte_values_round_trip(ctx: &Ctx) {
     let t = create(ctx, unicode, &pw("a")).await;
     assert_eq!(
         ctx.store.token_read(&t, &pw("a")).await.unwrap().expose(),
-        unicode
+        unicode,
+        "unicode text, NUL included, round-trips unchanged"
     );
     let big = "x".repeat(vaultstore::DEFAULT_MAX_VALUE_BYTES);
     let t = create(ctx, &big, &pw("a")).await;
     assert_eq!(
         ctx.store.token_read(&t, &pw("a")).await.unwrap().len(),
-        big.len()
+        big.len(),
+        "a value of exactly the size limit round-trips in full"
     );
     let too_big = SecretValue::new("x".repeat(vaultstore::DEFAULT_MAX_VALUE_BYTES + 1));
     let err = ctx
@@ -148,15 +172,23 @@ async fn unicode_and_one_mebibyte_values_round_trip(ctx: &Ctx) {
         .token_create(&too_big, &pw("a"), CreateOptions::default())
         .await
         .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::InvalidInput);
-    assert!(err.to_string().contains("limit"));
+    assert_eq!(
+        err.code(),
+        ErrorCode::InvalidInput,
+        "a value one byte over the size limit is refused: {err}"
+    );
+    assert!(
+        err.to_string().contains("limit"),
+        "the too-large error mentions the limit: {err}"
+    );
 }
 
 async fn an_empty_value_is_kept(ctx: &Ctx) {
     let t = create(ctx, "", &pw("a")).await;
     assert_eq!(
         ctx.store.token_read(&t, &pw("a")).await.unwrap().expose(),
-        ""
+        "",
+        "an empty value is stored and read back as empty, not lost"
     );
 }
 
@@ -173,12 +205,20 @@ async fn a_custom_token_colliding_with_a_live_or_trashed_one_already_exists(ctx:
         .token_create(&val("two"), &pw("a"), again.clone())
         .await
         .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::AlreadyExists);
-    assert!(err.to_string().contains("tk_custom"));
+    assert_eq!(
+        err.code(),
+        ErrorCode::AlreadyExists,
+        "a custom token that is already live cannot be created again: {err}"
+    );
+    assert!(
+        err.to_string().contains("tk_custom"),
+        "the already-exists error names the colliding token: {err}"
+    );
     ctx.store.token_soft_delete("tk_custom").await.unwrap();
     assert_eq!(
         code(ctx.store.token_create(&val("two"), &pw("a"), again).await),
-        ErrorCode::AlreadyExists
+        ErrorCode::AlreadyExists,
+        "a custom token still in the trash cannot be reused"
     );
     ctx.store.token_restore("tk_custom").await.unwrap();
     assert_eq!(
@@ -187,7 +227,8 @@ async fn a_custom_token_colliding_with_a_live_or_trashed_one_already_exists(ctx:
             .await
             .unwrap()
             .expose(),
-        "one"
+        "one",
+        "the refused duplicates left the original value intact through trash and restore"
     );
 }
 
@@ -200,7 +241,8 @@ async fn tokens_are_case_sensitive_on_every_backend(ctx: &Ctx) {
             .await
             .unwrap()
             .expose(),
-        "lower"
+        "lower",
+        "tk_abc and tk_ABC are distinct tokens: the lower-case one reads its own value"
     );
     assert_eq!(
         ctx.store
@@ -208,11 +250,13 @@ async fn tokens_are_case_sensitive_on_every_backend(ctx: &Ctx) {
             .await
             .unwrap()
             .expose(),
-        "upper"
+        "upper",
+        "tk_abc and tk_ABC are distinct tokens: the upper-case one reads its own value"
     );
     assert_eq!(
         tokens_of(ctx, RecordQuery::new().token_prefix("tk_a")).await,
-        vec!["tk_abc"]
+        vec!["tk_abc"],
+        "a token prefix filter is case-sensitive"
     );
     let sorted = tokens_of(
         ctx,
@@ -242,30 +286,42 @@ async fn sql_metacharacters_and_wildcards_are_plain_text(ctx: &Ctx) {
     }
     create_custom(ctx, "tk_axb", "other", &pw("a")).await;
     for t in nasty {
-        assert_eq!(ctx.store.token_read(t, &pw("a")).await.unwrap().expose(), t);
-        assert!(ctx.store.token_exists(t).await.unwrap());
+        assert_eq!(
+            ctx.store.token_read(t, &pw("a")).await.unwrap().expose(),
+            t,
+            "a token with SQL metacharacters reads back as plain text: {t:?}"
+        );
+        assert!(
+            ctx.store.token_exists(t).await.unwrap(),
+            "a token with SQL metacharacters exists: {t:?}"
+        );
     }
     // `_` and `%` match themselves, not any character.
     assert_eq!(
         tokens_of(ctx, RecordQuery::new().search("a_b")).await,
-        vec!["tk_a_b"]
+        vec!["tk_a_b"],
+        "`_` in a search matches only a literal underscore"
     );
     assert_eq!(
         tokens_of(ctx, RecordQuery::new().search("100%")).await,
-        vec!["tk_100%"]
+        vec!["tk_100%"],
+        "`%` in a search matches only a literal percent sign"
     );
     assert_eq!(
         tokens_of(ctx, RecordQuery::new().token_prefix("tk_a_")).await,
-        vec!["tk_a_b"]
+        vec!["tk_a_b"],
+        "`_` in a token prefix matches only a literal underscore"
     );
     assert!(
         tokens_of(ctx, RecordQuery::new().search("' OR '1'='1"))
             .await
-            .is_empty()
+            .is_empty(),
+        "an SQL injection attempt in a search matches nothing"
     );
     assert_eq!(
         ctx.store.records_count(&RecordQuery::new()).await.unwrap(),
-        7
+        7,
+        "every token with metacharacters is its own record (6 + tk_axb), none dropped or merged"
     );
 }
 
@@ -280,7 +336,8 @@ async fn malformed_tokens_are_rejected_before_the_database(ctx: &Ctx) {
     let long = "x".repeat(101);
     assert_eq!(
         code(ctx.store.token_exists(&long).await),
-        ErrorCode::InvalidInput
+        ErrorCode::InvalidInput,
+        "a token over 100 characters is refused as invalid input"
     );
 }
 
@@ -290,11 +347,13 @@ async fn update_needs_the_current_password_and_replaces_the_value(ctx: &Ctx) {
     let t = create(ctx, "old", &pw("a")).await;
     assert_eq!(
         code(ctx.store.token_update(&t, &val("new"), &pw("b")).await),
-        ErrorCode::InvalidPassword
+        ErrorCode::InvalidPassword,
+        "an update with the wrong password is refused"
     );
     assert_eq!(
         ctx.store.token_read(&t, &pw("a")).await.unwrap().expose(),
-        "old"
+        "old",
+        "a refused update leaves the old value in place"
     );
     ctx.clock.advance(Duration::seconds(5));
     ctx.store
@@ -303,18 +362,28 @@ async fn update_needs_the_current_password_and_replaces_the_value(ctx: &Ctx) {
         .unwrap();
     assert_eq!(
         ctx.store.token_read(&t, &pw("a")).await.unwrap().expose(),
-        "new"
+        "new",
+        "an update with the right password replaces the value"
     );
     let r = ctx.store.record_find_by_token(&t).await.unwrap().unwrap();
-    assert_eq!(r.updated_at, common::t0() + Duration::seconds(5));
-    assert_eq!(r.created_at, common::t0());
+    assert_eq!(
+        r.updated_at,
+        common::t0() + Duration::seconds(5),
+        "an update moves updated_at to the time of the update"
+    );
+    assert_eq!(
+        r.created_at,
+        common::t0(),
+        "an update keeps the original created_at"
+    );
     assert_eq!(
         code(
             ctx.store
                 .token_update("tk_missing", &val("x"), &pw("a"))
                 .await
         ),
-        ErrorCode::NotFound
+        ErrorCode::NotFound,
+        "updating a token that does not exist is NotFound"
     );
 }
 
@@ -328,26 +397,34 @@ async fn upsert_creates_then_updates(ctx: &Ctx) {
         s.token_upsert("tk_up", &val("1"), &pw("a"), opts.clone())
             .await
             .unwrap(),
-        Upserted::Created
+        Upserted::Created,
+        "upsert on a new token creates it"
     );
     assert_eq!(
         s.token_upsert("tk_up", &val("2"), &pw("a"), opts.clone())
             .await
             .unwrap(),
-        Upserted::Updated
+        Upserted::Updated,
+        "upsert on an existing token updates it"
     );
-    assert_eq!(s.token_read("tk_up", &pw("a")).await.unwrap().expose(), "2");
+    assert_eq!(
+        s.token_read("tk_up", &pw("a")).await.unwrap().expose(),
+        "2",
+        "the upsert's update replaced the value"
+    );
     assert_eq!(
         code(
             s.token_upsert("tk_up", &val("3"), &pw("b"), opts.clone())
                 .await
         ),
-        ErrorCode::InvalidPassword
+        ErrorCode::InvalidPassword,
+        "upsert on an existing token needs its current password"
     );
     s.token_soft_delete("tk_up").await.unwrap();
     assert_eq!(
         code(s.token_upsert("tk_up", &val("4"), &pw("a"), opts).await),
-        ErrorCode::Deleted
+        ErrorCode::Deleted,
+        "upsert on a trashed token is refused as deleted, not silently recreated"
     );
 }
 
@@ -356,16 +433,19 @@ async fn rekey_moves_one_token_to_a_new_password(ctx: &Ctx) {
     let other = create(ctx, "w", &pw("a")).await;
     assert_eq!(
         code(ctx.store.token_rekey(&t, &pw("wrong"), &pw("b")).await),
-        ErrorCode::InvalidPassword
+        ErrorCode::InvalidPassword,
+        "rekey needs the token's current password"
     );
     ctx.store.token_rekey(&t, &pw("a"), &pw("b")).await.unwrap();
     assert_eq!(
         ctx.store.token_read(&t, &pw("b")).await.unwrap().expose(),
-        "v"
+        "v",
+        "after rekey the new password opens the value"
     );
     assert_eq!(
         code(ctx.store.token_read(&t, &pw("a")).await),
-        ErrorCode::InvalidPassword
+        ErrorCode::InvalidPassword,
+        "after rekey the old password no longer opens the value"
     );
     assert_eq!(
         ctx.store
@@ -373,7 +453,8 @@ async fn rekey_moves_one_token_to_a_new_password(ctx: &Ctx) {
             .await
             .unwrap()
             .expose(),
-        "w"
+        "w",
+        "rekey moves only the one token: others keep their password"
     );
 }
 
@@ -383,25 +464,39 @@ async fn a_restored_token_reads_back_its_value(ctx: &Ctx) {
     let t = create(ctx, "keep me", &pw("a")).await;
     ctx.store.token_soft_delete(&t).await.unwrap();
     let err = ctx.store.token_read(&t, &pw("a")).await.unwrap_err();
-    assert_eq!(err.code(), ErrorCode::Deleted);
-    assert!(err.to_string().contains("restore"));
-    assert!(!ctx.store.token_exists(&t).await.unwrap());
+    assert_eq!(
+        err.code(),
+        ErrorCode::Deleted,
+        "reading a soft-deleted token is Deleted, not NotFound: {err}"
+    );
+    assert!(
+        err.to_string().contains("restore"),
+        "the deleted error tells the user the token can be restored: {err}"
+    );
+    assert!(
+        !ctx.store.token_exists(&t).await.unwrap(),
+        "a soft-deleted token does not count as existing"
+    );
     assert_eq!(
         code(ctx.store.token_soft_delete(&t).await),
-        ErrorCode::Deleted
+        ErrorCode::Deleted,
+        "soft-deleting a token already in the trash is Deleted"
     );
     assert_eq!(
         code(ctx.store.token_renew(&t, None).await),
-        ErrorCode::Deleted
+        ErrorCode::Deleted,
+        "a trashed token cannot be renewed"
     );
     assert_eq!(
         tokens_of(ctx, RecordQuery::new().deleted(DeletedFilter::Only)).await,
-        vec![t.clone()]
+        vec![t.clone()],
+        "the trash view lists the soft-deleted token"
     );
     ctx.store.token_restore(&t).await.unwrap();
     assert_eq!(
         ctx.store.token_read(&t, &pw("a")).await.unwrap().expose(),
-        "keep me"
+        "keep me",
+        "a restored token reads back its original value"
     );
     assert_eq!(
         code(ctx.store.token_restore(&t).await),
@@ -410,7 +505,8 @@ async fn a_restored_token_reads_back_its_value(ctx: &Ctx) {
     );
     assert_eq!(
         code(ctx.store.token_restore("tk_never_was").await),
-        ErrorCode::NotFound
+        ErrorCode::NotFound,
+        "restoring a token that never existed is NotFound"
     );
 }
 
@@ -422,11 +518,20 @@ async fn a_hard_deleted_token_is_gone(ctx: &Ctx) {
     ctx.store.token_delete(&trashed).await.unwrap();
     assert_eq!(
         code(ctx.store.token_read(&t, &pw("a")).await),
-        ErrorCode::NotFound
+        ErrorCode::NotFound,
+        "a hard-deleted token is NotFound on read"
     );
-    assert_eq!(code(ctx.store.token_delete(&t).await), ErrorCode::NotFound);
+    assert_eq!(
+        code(ctx.store.token_delete(&t).await),
+        ErrorCode::NotFound,
+        "deleting a token that is already gone is NotFound"
+    );
     let all = RecordQuery::new().deleted(DeletedFilter::Include);
-    assert_eq!(ctx.store.records_count(&all).await.unwrap(), 0);
+    assert_eq!(
+        ctx.store.records_count(&all).await.unwrap(),
+        0,
+        "hard delete removes live and trashed records entirely, from the trash too"
+    );
 }
 
 async fn exists_is_true_for_live_tokens_only(ctx: &Ctx) {
@@ -440,7 +545,10 @@ async fn exists_is_true_for_live_tokens_only(ctx: &Ctx) {
         "expired still exists"
     );
     ctx.store.token_soft_delete(&t).await.unwrap();
-    assert!(!ctx.store.token_exists(&t).await.unwrap());
+    assert!(
+        !ctx.store.token_exists(&t).await.unwrap(),
+        "a soft-deleted token no longer exists"
+    );
 }
 
 // ---- expiry ----
@@ -459,28 +567,40 @@ async fn expiry_is_exact_at_the_boundary(ctx: &Ctx) {
     ctx.clock.set(at - Duration::microseconds(1));
     assert_eq!(
         ctx.store.token_read(&t, &pw("a")).await.unwrap().expose(),
-        "v"
+        "v",
+        "one microsecond before its expiry a token still opens"
     );
     assert_eq!(
         tokens_of(ctx, RecordQuery::new().expiry(ExpiryFilter::Active)).await,
-        vec![t.clone()]
+        vec![t.clone()],
+        "one microsecond before its expiry a token is listed as active"
     );
     ctx.clock.set(at);
     let err = ctx.store.token_read(&t, &pw("a")).await.unwrap_err();
-    assert_eq!(err.code(), ErrorCode::Expired);
-    assert!(err.to_string().contains("renew"));
+    assert_eq!(
+        err.code(),
+        ErrorCode::Expired,
+        "at exactly its expiry time a token is expired: {err}"
+    );
+    assert!(
+        err.to_string().contains("renew"),
+        "the expired error tells the user to renew: {err}"
+    );
     assert_eq!(
         code(ctx.store.token_update(&t, &val("x"), &pw("a")).await),
-        ErrorCode::Expired
+        ErrorCode::Expired,
+        "an expired token cannot be updated"
     );
     assert_eq!(
         tokens_of(ctx, RecordQuery::new().expiry(ExpiryFilter::Expired)).await,
-        vec![t.clone()]
+        vec![t.clone()],
+        "at its expiry time a token is listed as expired"
     );
     assert!(
         tokens_of(ctx, RecordQuery::new().expiry(ExpiryFilter::Active))
             .await
-            .is_empty()
+            .is_empty(),
+        "at its expiry time a token is no longer listed as active"
     );
 }
 
@@ -496,7 +616,8 @@ async fn a_past_expiry_expires_at_once_and_renew_brings_it_back(ctx: &Ctx) {
         .unwrap();
     assert_eq!(
         code(ctx.store.token_read(&t, &pw("a")).await),
-        ErrorCode::Expired
+        ErrorCode::Expired,
+        "a token created with an expiry in the past is expired at once"
     );
     ctx.store
         .token_renew(&t, Some(common::t0() + Duration::days(30)))
@@ -504,18 +625,24 @@ async fn a_past_expiry_expires_at_once_and_renew_brings_it_back(ctx: &Ctx) {
         .unwrap();
     assert_eq!(
         ctx.store.token_read(&t, &pw("a")).await.unwrap().expose(),
-        "v"
+        "v",
+        "renewing to a future time makes the token readable again"
     );
     ctx.store.token_renew(&t, None).await.unwrap();
     let r = ctx.store.record_find_by_token(&t).await.unwrap().unwrap();
-    assert_eq!(r.expires_at, None);
+    assert_eq!(
+        r.expires_at, None,
+        "renewing with no expiry clears the expiry"
+    );
     assert_eq!(
         tokens_of(ctx, RecordQuery::new().expiry(ExpiryFilter::Never)).await,
-        vec![t]
+        vec![t],
+        "a token without expiry is listed under Never"
     );
     assert_eq!(
         code(ctx.store.token_renew("tk_missing", None).await),
-        ErrorCode::NotFound
+        ErrorCode::NotFound,
+        "renewing a token that does not exist is NotFound"
     );
 }
 
@@ -538,7 +665,8 @@ async fn expiring_before_lists_only_tokens_not_yet_expired(ctx: &Ctx) {
     let within_day = ExpiryFilter::ExpiringBefore(common::t0() + Duration::days(1));
     assert_eq!(
         tokens_of(ctx, RecordQuery::new().expiry(within_day)).await,
-        vec!["tk_soon"]
+        vec!["tk_soon"],
+        "expiring-before lists only tokens expiring within the window, not expired ones"
     );
     let by_expiry = tokens_of(
         ctx,
@@ -549,7 +677,8 @@ async fn expiring_before_lists_only_tokens_not_yet_expired(ctx: &Ctx) {
     .await;
     assert_eq!(
         by_expiry,
-        vec!["tk_past", "tk_soon", "tk_later", "tk_never"]
+        vec!["tk_past", "tk_soon", "tk_later", "tk_never"],
+        "sorting by expiry ascending puts the earliest first and never-expiring tokens last"
     );
 }
 
@@ -580,7 +709,8 @@ async fn purge_removes_expired_records_including_trashed_ones(ctx: &Ctx) {
     );
     assert_eq!(
         code(ctx.store.token_read("tk_e1", &pw("a")).await),
-        ErrorCode::Deleted
+        ErrorCode::Deleted,
+        "a soft purge moves an expired token to the trash"
     );
     // A cancelled purge rolls back; progress says how many it would remove.
     let cancel = Cancel::new();
@@ -597,16 +727,32 @@ async fn purge_removes_expired_records_including_trashed_ones(ctx: &Ctx) {
         )
         .await
         .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::Cancelled);
-    assert_eq!(seen.lock().unwrap()[0].total, 3);
+    assert_eq!(
+        err.code(),
+        ErrorCode::Cancelled,
+        "a purge cancelled from its progress callback reports Cancelled: {err}"
+    );
+    assert_eq!(
+        seen.lock().unwrap()[0].total,
+        3,
+        "purge progress reports how many it would remove, trashed records included"
+    );
     let all = RecordQuery::new().deleted(DeletedFilter::Include);
     assert_eq!(
         ctx.store.records_count(&all).await.unwrap(),
         4,
         "nothing removed"
     );
-    assert_eq!(ctx.store.purge_expired(false).await.unwrap(), 3);
-    assert_eq!(tokens_of(ctx, all).await, vec!["tk_keep"]);
+    assert_eq!(
+        ctx.store.purge_expired(false).await.unwrap(),
+        3,
+        "a hard purge removes every expired record, trashed ones included"
+    );
+    assert_eq!(
+        tokens_of(ctx, all).await,
+        vec!["tk_keep"],
+        "only the never-expiring token survives the purge"
+    );
 }
 
 // ---- bulk ----
@@ -619,8 +765,16 @@ async fn bulk_read_opens_many_tokens_with_one_derivation(ctx: &Ctx) {
     // A fresh store on the same vault starts with a cold key cache.
     let cold = Store::new(ctx.options()).await.unwrap();
     let values = cold.tokens_read(&tokens, &pw("bulk")).await.unwrap();
-    assert_eq!(values.len(), 25);
-    assert_eq!(values[&tokens[7]].expose(), "value 7");
+    assert_eq!(
+        values.len(),
+        25,
+        "bulk read returns one value per requested token"
+    );
+    assert_eq!(
+        values[&tokens[7]].expose(),
+        "value 7",
+        "bulk read keys each value by its token"
+    );
     assert_eq!(cold.kdf_derivations(), 1, "one derivation, cold");
     cold.tokens_read(&tokens, &pw("bulk")).await.unwrap();
     assert_eq!(cold.kdf_derivations(), 1, "none more, warm");
@@ -635,28 +789,43 @@ async fn bulk_read_names_every_missing_trashed_or_expired_token(ctx: &Ctx) {
     let b = create(ctx, "b", &pw("a")).await;
     let req = vec![a.clone(), "tk_gone1".into(), b.clone(), "tk_gone2".into()];
     let err = ctx.store.tokens_read(&req, &pw("a")).await.unwrap_err();
-    assert_eq!(err.code(), ErrorCode::NotFound);
+    assert_eq!(
+        err.code(),
+        ErrorCode::NotFound,
+        "a bulk read with missing tokens is NotFound: {err}"
+    );
     let msg = err.to_string();
     assert!(
         msg.contains("tk_gone1") && msg.contains("tk_gone2"),
         "{msg}"
     );
-    assert!(!msg.contains(&a));
+    assert!(
+        !msg.contains(&a),
+        "the not-found error names only the missing tokens, not ones that were found: {msg}"
+    );
     ctx.store.token_soft_delete(&b).await.unwrap();
     let err = ctx
         .store
         .tokens_read(&[a.clone(), b.clone()], &pw("a"))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::Deleted);
-    assert!(err.to_string().contains(&b));
+    assert_eq!(
+        err.code(),
+        ErrorCode::Deleted,
+        "a bulk read including a trashed token is Deleted: {err}"
+    );
+    assert!(
+        err.to_string().contains(&b),
+        "the deleted error names the trashed token: {err}"
+    );
     assert_eq!(
         code(
             ctx.store
                 .tokens_read(std::slice::from_ref(&a), &pw("x"))
                 .await
         ),
-        ErrorCode::InvalidPassword
+        ErrorCode::InvalidPassword,
+        "a bulk read with a wrong password is refused"
     );
 }
 
@@ -673,10 +842,22 @@ async fn resolved_map_keeps_names_and_empty_values(ctx: &Ctx) {
         .tokens_read_to_resolved_map(&map, &pw("a"))
         .await
         .unwrap();
-    assert_eq!(out.len(), 3);
+    assert_eq!(
+        out.len(),
+        3,
+        "every name in the map resolves, including two names sharing one token"
+    );
     assert_eq!(out["DB_USER"].expose(), "admin");
-    assert_eq!(out["ALIAS"].expose(), "admin");
-    assert_eq!(out["DB_PASS"].expose(), "");
+    assert_eq!(
+        out["ALIAS"].expose(),
+        "admin",
+        "a second name for the same token resolves to the same value"
+    );
+    assert_eq!(
+        out["DB_PASS"].expose(),
+        "",
+        "a name whose value is empty is kept with an empty value, not dropped"
+    );
 }
 
 // ---- change password ----
@@ -703,19 +884,28 @@ async fn change_password_moves_only_records_of_the_old_password(ctx: &Ctx) {
         )
         .await
         .unwrap();
-    assert_eq!(changed, 13);
+    assert_eq!(
+        changed, 13,
+        "change_password moves every record of the old password (12 + 1 trashed), no other"
+    );
     let last = *progress.lock().unwrap().last().unwrap();
-    assert_eq!((last.done, last.total), (14, 14));
+    assert_eq!(
+        (last.done, last.total),
+        (14, 14),
+        "progress ends with every record of the vault visited"
+    );
     // old, new and the other password's record (same vault salt): at most 2 per salt.
     assert!(fresh.kdf_derivations() <= 2, "{}", fresh.kdf_derivations());
     for (i, t) in mine.iter().enumerate() {
         assert_eq!(
             fresh.token_read(t, &pw("new")).await.unwrap().expose(),
-            format!("mine {i}")
+            format!("mine {i}"),
+            "a record of the old password opens with the new password after the change"
         );
         assert_eq!(
             code(fresh.token_read(t, &pw("old")).await),
-            ErrorCode::InvalidPassword
+            ErrorCode::InvalidPassword,
+            "the old password no longer opens a changed record"
         );
     }
     assert_eq!(
@@ -724,7 +914,8 @@ async fn change_password_moves_only_records_of_the_old_password(ctx: &Ctx) {
             .await
             .unwrap()
             .expose(),
-        "theirs"
+        "theirs",
+        "a record under another password is left alone by the change"
     );
     fresh.token_restore(&trashed).await.unwrap();
     assert_eq!(
@@ -733,7 +924,8 @@ async fn change_password_moves_only_records_of_the_old_password(ctx: &Ctx) {
             .await
             .unwrap()
             .expose(),
-        "trashed"
+        "trashed",
+        "a trashed record of the old password moved to the new password too"
     );
     fresh.close().await;
 }
@@ -747,10 +939,15 @@ async fn a_cancelled_password_change_changes_nothing(ctx: &Ctx) {
         .change_password(&pw("old"), &pw("new"), |_| {}, &cancel)
         .await
         .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::Cancelled);
+    assert_eq!(
+        err.code(),
+        ErrorCode::Cancelled,
+        "a password change cancelled before it starts reports Cancelled: {err}"
+    );
     assert_eq!(
         ctx.store.token_read(&t, &pw("old")).await.unwrap().expose(),
-        "v"
+        "v",
+        "a password change cancelled before it starts changes nothing"
     );
     // Cancelled after the first batch was written inside the transaction:
     let cancel = Cancel::new();
@@ -760,10 +957,15 @@ async fn a_cancelled_password_change_changes_nothing(ctx: &Ctx) {
         .change_password(&pw("old"), &pw("new"), move |_| c2.cancel(), &cancel)
         .await
         .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::Cancelled);
+    assert_eq!(
+        err.code(),
+        ErrorCode::Cancelled,
+        "a password change cancelled mid-way reports Cancelled: {err}"
+    );
     assert_eq!(
         ctx.store.token_read(&t, &pw("old")).await.unwrap().expose(),
-        "v"
+        "v",
+        "a change cancelled after a written batch rolls back: the old password still opens"
     );
 }
 
@@ -776,20 +978,29 @@ async fn the_policy_applies_when_a_password_is_set_not_when_read(ctx: &Ctx) {
         .token_create(&val("v"), &weak, CreateOptions::default())
         .await
         .unwrap_err();
-    assert_eq!(err.code(), ErrorCode::Policy);
-    assert!(err.to_string().contains("16"));
+    assert_eq!(
+        err.code(),
+        ErrorCode::Policy,
+        "a password shorter than the policy minimum is refused on create: {err}"
+    );
+    assert!(
+        err.to_string().contains("16"),
+        "the policy error states the minimum length (16): {err}"
+    );
     assert_eq!(
         code(
             ctx.store
                 .token_create(&val("v"), &Password::new(""), CreateOptions::default())
                 .await
         ),
-        ErrorCode::Policy
+        ErrorCode::Policy,
+        "an empty password is refused on create"
     );
     let t = create(ctx, "v", &pw("a")).await;
     assert_eq!(
         code(ctx.store.token_rekey(&t, &pw("a"), &weak).await),
-        ErrorCode::Policy
+        ErrorCode::Policy,
+        "rekey to a password the policy refuses is rejected"
     );
     assert_eq!(
         code(
@@ -797,7 +1008,8 @@ async fn the_policy_applies_when_a_password_is_set_not_when_read(ctx: &Ctx) {
                 .change_password(&pw("a"), &weak, |_| {}, &Cancel::new())
                 .await
         ),
-        ErrorCode::Policy
+        ErrorCode::Policy,
+        "change_password to a password the policy refuses is rejected"
     );
     // A record written under a laxer policy stays readable under a strict one.
     let mut lax = ctx.options();
@@ -812,7 +1024,8 @@ async fn the_policy_applies_when_a_password_is_set_not_when_read(ctx: &Ctx) {
         .unwrap();
     assert_eq!(
         ctx.store.token_read(&lt, &weak).await.unwrap().expose(),
-        "lax"
+        "lax",
+        "a record written under a laxer policy stays readable with its weak password"
     );
     lax.close().await;
     let mut strict = ctx.options();
@@ -825,7 +1038,10 @@ async fn the_policy_applies_when_a_password_is_set_not_when_read(ctx: &Ctx) {
         .token_create(&val("v"), &pw("nodigits"), CreateOptions::default())
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("digit"));
+    assert!(
+        err.to_string().contains("digit"),
+        "a password without a digit is refused when the policy requires one: {err}"
+    );
     strict.close().await;
 }
 
@@ -839,10 +1055,20 @@ async fn record_operations_find_annotate_and_delete_by_id(ctx: &Ctx) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(r.metadata.label.as_deref(), Some("Production DB"));
-    assert!(r.envelope.starts_with("v3:"));
+    assert_eq!(
+        r.metadata.label.as_deref(),
+        Some("Production DB"),
+        "the label given at creation is stored with the record"
+    );
+    assert!(
+        r.envelope.starts_with("v3:"),
+        "new records are written in the current v3 envelope format"
+    );
     let by_id = ctx.store.record_find_by_id(&r.id).await.unwrap().unwrap();
-    assert_eq!(by_id, r);
+    assert_eq!(
+        by_id, r,
+        "finding by id returns the same record as finding by token"
+    );
     let mut meta = r.metadata.clone();
     meta.notes = Some("rotated monthly".into());
     meta.tags = vec!["prod".into(), "db".into()];
@@ -851,14 +1077,15 @@ async fn record_operations_find_annotate_and_delete_by_id(ctx: &Ctx) {
         .await
         .unwrap();
     let r2 = ctx.store.record_find_by_id(&r.id).await.unwrap().unwrap();
-    assert_eq!(r2.metadata, meta);
+    assert_eq!(r2.metadata, meta, "metadata edits are stored as given");
     assert_eq!(
         r2.envelope, r.envelope,
         "metadata edits leave the value alone"
     );
     assert_eq!(
         code(ctx.store.record_update_metadata("nope", &meta).await),
-        ErrorCode::NotFound
+        ErrorCode::NotFound,
+        "editing the metadata of an unknown record id is NotFound"
     );
     let bad = Metadata {
         tags: vec![" ".into()],
@@ -866,18 +1093,24 @@ async fn record_operations_find_annotate_and_delete_by_id(ctx: &Ctx) {
     };
     assert_eq!(
         code(ctx.store.record_update_metadata(&r.id, &bad).await),
-        ErrorCode::InvalidInput
+        ErrorCode::InvalidInput,
+        "a blank tag is refused as invalid metadata"
     );
     ctx.store.record_soft_delete(&r.id).await.unwrap();
     assert_eq!(
         code(ctx.store.token_read("tk_rec", &pw("a")).await),
-        ErrorCode::Deleted
+        ErrorCode::Deleted,
+        "soft-deleting by record id trashes the token"
     );
     ctx.store.record_delete(&r.id).await.unwrap();
-    assert!(ctx.store.record_find_by_id(&r.id).await.unwrap().is_none());
+    assert!(
+        ctx.store.record_find_by_id(&r.id).await.unwrap().is_none(),
+        "a record hard-deleted by id is gone"
+    );
     assert_eq!(
         code(ctx.store.record_delete(&r.id).await),
-        ErrorCode::NotFound
+        ErrorCode::NotFound,
+        "deleting an already-deleted record id is NotFound"
     );
 }
 
@@ -892,15 +1125,18 @@ async fn queries_filter_by_id_token_prefix_search_and_state(ctx: &Ctx) {
     let asc = |q: RecordQuery| q.sort(SortField::Token).order(SortOrder::Asc);
     assert_eq!(
         tokens_of(ctx, RecordQuery::new().id(id.clone())).await,
-        vec!["tk_gh"]
+        vec!["tk_gh"],
+        "filtering by id finds exactly that record"
     );
     assert_eq!(
         tokens_of(ctx, asc(RecordQuery::new().id_in([id, "zzz".into()]))).await,
-        vec!["tk_gh"]
+        vec!["tk_gh"],
+        "filtering by a set of ids finds the existing ones and ignores unknown ids"
     );
     assert_eq!(
         tokens_of(ctx, RecordQuery::new().token("tk_gh")).await,
-        vec!["tk_gh"]
+        vec!["tk_gh"],
+        "filtering by exact token finds exactly that record"
     );
     assert_eq!(
         tokens_of(
@@ -908,25 +1144,30 @@ async fn queries_filter_by_id_token_prefix_search_and_state(ctx: &Ctx) {
             asc(RecordQuery::new().token_in(["tk_gh", "tk_aws_dev"]))
         )
         .await,
-        vec!["tk_aws_dev", "tk_gh"]
+        vec!["tk_aws_dev", "tk_gh"],
+        "filtering by a set of tokens finds exactly those records"
     );
     assert!(
         tokens_of(ctx, RecordQuery::new().token_in(Vec::<String>::new()))
             .await
-            .is_empty()
+            .is_empty(),
+        "an empty token set matches nothing, not everything"
     );
     assert_eq!(
         tokens_of(ctx, asc(RecordQuery::new().token_prefix("tk_aws"))).await,
-        vec!["tk_aws_dev", "tk_aws_prod"]
+        vec!["tk_aws_dev", "tk_aws_prod"],
+        "a token prefix filter finds the live tokens with that prefix"
     );
     // Search looks in token and label, ignoring case.
     assert_eq!(
         tokens_of(ctx, asc(RecordQuery::new().search("aws"))).await,
-        vec!["tk_aws_dev", "tk_aws_prod"]
+        vec!["tk_aws_dev", "tk_aws_prod"],
+        "search matches token and label ignoring case, and leaves out trashed records"
     );
     assert_eq!(
         tokens_of(ctx, RecordQuery::new().search("DEPLOY")).await,
-        vec!["tk_gh"]
+        vec!["tk_gh"],
+        "search matches the label ignoring case"
     );
     assert_eq!(
         tokens_of(
@@ -936,23 +1177,27 @@ async fn queries_filter_by_id_token_prefix_search_and_state(ctx: &Ctx) {
                 .deleted(DeletedFilter::Include))
         )
         .await,
-        vec!["tk_aws_dev", "tk_aws_prod", "tk_trash"]
+        vec!["tk_aws_dev", "tk_aws_prod", "tk_trash"],
+        "a search including deleted records adds the trashed match"
     );
     assert_eq!(
         tokens_of(ctx, RecordQuery::new().include_deleted(false).search("old")).await,
-        Vec::<String>::new()
+        Vec::<String>::new(),
+        "a search without deleted records finds nothing when only a trashed record matches"
     );
     assert_eq!(
         s.records_count(&RecordQuery::new().search("aws"))
             .await
             .unwrap(),
-        2
+        2,
+        "counting a search counts only the live matches"
     );
     assert_eq!(
         s.records_count(&RecordQuery::new().deleted(DeletedFilter::Only))
             .await
             .unwrap(),
-        1
+        1,
+        "counting the trash counts only soft-deleted records"
     );
 }
 
@@ -978,7 +1223,10 @@ async fn keyset_paging_visits_every_record_once_in_order(ctx: &Ctx) {
         loop {
             let page = ctx.store.records_list(&q).await.unwrap();
             pages += 1;
-            assert!(page.records.len() <= 5);
+            assert!(
+                page.records.len() <= 5,
+                "a page never holds more records than the limit: {field:?} {order:?}"
+            );
             seen.extend(page.records.iter().map(|r| (r.created_at, r.token.clone())));
             match page.next {
                 Some(c) => {
@@ -1001,7 +1249,10 @@ async fn keyset_paging_visits_every_record_once_in_order(ctx: &Ctx) {
             if order == SortOrder::Desc {
                 sorted.reverse();
             }
-            assert_eq!(times, sorted);
+            assert_eq!(
+                times, sorted,
+                "paging by created_at keeps the times in order across pages: {order:?}"
+            );
         }
     }
     // A cursor from one sort is refused by another.
@@ -1015,11 +1266,13 @@ async fn keyset_paging_visits_every_record_once_in_order(ctx: &Ctx) {
         .after(page.next.unwrap());
     assert_eq!(
         code(ctx.store.records_list(&other).await),
-        ErrorCode::InvalidInput
+        ErrorCode::InvalidInput,
+        "a cursor from one sort order is refused by a query with another"
     );
     assert_eq!(
         code(ctx.store.records_list(&RecordQuery::new().limit(0)).await),
-        ErrorCode::InvalidInput
+        ErrorCode::InvalidInput,
+        "a page limit of 0 is refused"
     );
     assert_eq!(
         code(
@@ -1027,7 +1280,8 @@ async fn keyset_paging_visits_every_record_once_in_order(ctx: &Ctx) {
                 .records_list(&RecordQuery::new().limit(1001))
                 .await
         ),
-        ErrorCode::InvalidInput
+        ErrorCode::InvalidInput,
+        "a page limit above 1000 is refused"
     );
 }
 
@@ -1039,21 +1293,34 @@ async fn a_reopened_vault_keeps_its_salt_and_reads_old_records(ctx: &Ctx) {
     o.kdf = None;
     o.automigrate = false;
     let reopened = Store::new(o).await.unwrap();
-    assert_eq!(reopened.kdf_params(), vaultstore::KdfParams::MINIMUM);
+    assert_eq!(
+        reopened.kdf_params(),
+        vaultstore::KdfParams::MINIMUM,
+        "a reopened vault uses the KDF parameters stored with it"
+    );
     assert_eq!(
         reopened.token_read(&t, &pw("a")).await.unwrap().expose(),
-        "persisted"
+        "persisted",
+        "a reopened vault reads records written before"
     );
     reopened.close().await;
     let mut other_table = ctx.options();
     other_table.table = "other_vault".into();
     other_table.automigrate = false;
     let err = Store::new(other_table).await.unwrap_err();
-    assert_eq!(err.code(), ErrorCode::Database);
+    assert_eq!(
+        err.code(),
+        ErrorCode::Database,
+        "opening a missing table without automigrate is a database error: {err}"
+    );
     assert!(err.to_string().contains("automigrate"), "{err}");
     let mut bad_table = ctx.options();
     bad_table.table = "vault; DROP TABLE vault".into();
-    assert_eq!(code(Store::new(bad_table).await), ErrorCode::InvalidInput);
+    assert_eq!(
+        code(Store::new(bad_table).await),
+        ErrorCode::InvalidInput,
+        "an unsafe table name is refused as invalid input"
+    );
 }
 
 async fn records_of_the_go_library_open_and_upgrade_on_read(ctx: &Ctx) {
@@ -1073,7 +1340,8 @@ async fn records_of_the_go_library_open_and_upgrade_on_read(ctx: &Ctx) {
             .await
             .unwrap()
             .expose(),
-        v["value"].as_str().unwrap()
+        v["value"].as_str().unwrap(),
+        "a record written by the Go library opens with its password"
     );
     let r = ctx
         .store
@@ -1089,7 +1357,8 @@ async fn records_of_the_go_library_open_and_upgrade_on_read(ctx: &Ctx) {
             .await
             .unwrap()
             .expose(),
-        v["value"].as_str().unwrap()
+        v["value"].as_str().unwrap(),
+        "the record upgraded to v3 still opens after lock forgets the cached key"
     );
 }
 
@@ -1105,7 +1374,8 @@ async fn an_unreachable_database_is_a_database_error(_ctx: &Ctx) {
     assert_eq!(err.code(), ErrorCode::Database, "{err}");
     assert_eq!(
         code(Store::new(vaultstore::StoreOptions::new("redis://x")).await),
-        ErrorCode::InvalidInput
+        ErrorCode::InvalidInput,
+        "an unsupported database URL scheme is refused as invalid input"
     );
 }
 
