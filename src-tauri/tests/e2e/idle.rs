@@ -5,6 +5,8 @@
 
 use std::time::{Duration, Instant};
 
+use serde_json::json;
+
 use crate::PASSWORD;
 use crate::desktop::Desktop;
 use crate::library::seed_three_records;
@@ -68,16 +70,15 @@ async fn the_idle_lock_keeps_unsaved_details() {
         record.type_in_detail("notes", ".").await;
     }
     // Then idle: the lock comes and says what it kept.
-    window
-        .until_within("the idle lock", RecordDialog::LOCKED, IDLE_LOCK_WITHIN)
-        .await;
-    let form = window
-        .js("const f = document.querySelector('#record-dialog form'); return [f.label.value, f.notes.value, f.password.value, document.querySelector('#record-dialog [data-role=lock-note]').textContent];")
-        .await;
-    assert_eq!(form[0], serde_json::json!("Beta (unsaved)"));
-    assert!(form[1].as_str().unwrap().starts_with("keep me"), "{form}");
-    assert_eq!(form[2], serde_json::json!(""), "no password kept");
-    let note = form[3].as_str().unwrap();
+    let note = record.until_lock_note(IDLE_LOCK_WITHIN).await;
+    assert_eq!(record.detail("label").await, json!("Beta (unsaved)"));
+    let notes = record.detail("notes").await;
+    assert!(notes.as_str().unwrap().starts_with("keep me"), "{notes}");
+    assert_eq!(
+        record.detail("password").await,
+        json!(""),
+        "no password kept"
+    );
     assert!(note.contains("label") && note.contains("notes"), "{note}");
     assert!(!window.visible(RecordDialog::VALUE).await);
     assert!(!window.shows("beta-secret").await);

@@ -72,6 +72,29 @@ impl<'a> Vault<'a> {
         open_record(self.0, label).await
     }
 
+    /// Waits until the row of `label` shows it open (its password remembered).
+    pub async fn until_record_open(&self, label: &str) {
+        self.0
+            .until(
+                &format!("{label} to show open"),
+                &format!(
+                    "[...document.querySelectorAll('#records tbody tr')].some(r => r.cells[1].textContent === {} && r.querySelector('td.status').textContent.includes('open'))",
+                    json!(label)
+                ),
+            )
+            .await;
+    }
+
+    /// Waits until the table holds at least `n` rows (pages load as it scrolls).
+    pub async fn until_row_count_at_least(&self, n: usize) {
+        self.0
+            .until(
+                &format!("{n} rows"),
+                &format!("document.querySelectorAll('#records tbody tr').length >= {n}"),
+            )
+            .await;
+    }
+
     pub async fn until_a_record_open(&self) {
         self.0.until("a record to show open", A_RECORD_OPEN).await;
     }
@@ -190,6 +213,24 @@ impl<'a> Trash<'a> {
     pub async fn back_to_vault(&self) -> Vault<'a> {
         self.0.click("#view-vault").await;
         Vault(self.0)
+    }
+}
+
+/// A running operation's toast (a purge): its progress and Cancel stay until it ends.
+pub struct RunningToast<'a>(&'a Ui);
+
+impl<'a> RunningToast<'a> {
+    /// The toast's Cancel, on screen, as JavaScript (truthy while it is).
+    pub const CANCEL: &'static str = "[...document.querySelectorAll('#toasts button')].find(b => b.textContent === 'Cancel' && b.getClientRects().length > 0)";
+
+    pub async fn until_shown(ui: &'a Ui) -> Self {
+        ui.until("the running operation's Cancel", Self::CANCEL)
+            .await;
+        Self(ui)
+    }
+
+    pub async fn cancel(&self) {
+        self.0.js(&format!("{}.click();", Self::CANCEL)).await;
     }
 }
 
@@ -316,6 +357,51 @@ impl RecordDialog<'_> {
                 &format!("{}.hidden", q(Self::VALUE)),
             )
             .await;
+    }
+
+    /// Reveal, Close and a click on the row of `other`, in one script: faster than
+    /// WebDriver clicks can be, so the reveal is answered after `other` is shown.
+    pub async fn reveal_then_open(&self, other: &str) {
+        self.0
+            .js(&format!(
+                "document.querySelector('#record-dialog [data-action=open]').click();
+                 document.querySelector('#record-dialog button[value=close]').click();
+                 [...document.querySelectorAll('#records tbody tr')].find(r => r.cells[1].textContent === {}).cells[0].click();",
+                json!(other)
+            ))
+            .await;
+    }
+
+    pub async fn is_open(&self) -> bool {
+        self.0.dialog_is_open(Self::ID).await
+    }
+
+    /// Waits for the hint beside the value (reveal timer, kept edit) to mention `text`.
+    pub async fn until_hint(&self, text: &str) {
+        self.0
+            .until(
+                &format!("the value hint {text:?}"),
+                &format!(
+                    "{}.textContent.includes({})",
+                    q("#record-dialog [data-role=value-hint]"),
+                    json!(text)
+                ),
+            )
+            .await;
+    }
+
+    /// The new value typed in an edit.
+    pub async fn typed_value(&self) -> Value {
+        self.0.value_of(Self::NEW_VALUE).await
+    }
+
+    /// Waits, up to `limit`, for the note a lock leaves in the dialog; returns it.
+    pub async fn until_lock_note(&self, limit: std::time::Duration) -> String {
+        self.0
+            .until_within("the lock note", Self::LOCKED, limit)
+            .await;
+        let note = self.0.text_of("#record-dialog [data-role=lock-note]").await;
+        note.as_str().unwrap().to_owned()
     }
 
     /// Show / Hide.

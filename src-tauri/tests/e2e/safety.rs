@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::PASSWORD;
 use crate::desktop::{Desktop, Window};
 use crate::library::{MAIL_URL, SAFETY, WriteLock, seed_safety_vault, stored_metadata};
-use crate::pages::{ConfirmDialog, RecordDialog, Vault};
+use crate::pages::{ConfirmDialog, ImportDialog, RecordDialog, RunningToast, Vault};
 use crate::ui::on_screen;
 
 /// A window on the safety records (and their bundle, for the import).
@@ -90,21 +90,11 @@ async fn a_late_reveal_stays_with_its_record() {
     let Some(window) = safety_window().await else {
         return;
     };
-    let record = Vault(&window).open_record("Alpha").await;
+    let vault = Vault(&window);
+    let record = vault.open_record("Alpha").await;
     record.fill_password(PASSWORD).await;
-    // Reveal, then at once close and open Beta: the answer arrives after Beta is shown.
-    // Faster than WebDriver clicks can be, so in one script.
-    window
-        .js("document.querySelector('#record-dialog [data-action=open]').click();
-           document.querySelector('#record-dialog button[value=close]').click();
-           [...document.querySelectorAll('#records tbody tr')].find(r => r.cells[1].textContent === 'Beta').cells[0].click();")
-        .await;
-    window
-        .until(
-            "Alpha's reveal to be answered",
-            "[...document.querySelectorAll('#records tbody tr')].some(r => r.cells[1].textContent === 'Alpha' && r.querySelector('td.status').textContent.includes('open'))",
-        )
-        .await;
+    record.reveal_then_open("Beta").await;
+    vault.until_record_open("Alpha").await; // the reveal was answered
     assert_eq!(record.title().await, json!("Beta"));
     assert!(
         window.visible(RecordDialog::UNLOCK).await,
@@ -147,24 +137,18 @@ async fn an_edit_outlives_the_reveal_timer() {
         window.type_more(RecordDialog::NEW_VALUE, "x").await;
     }
     // Then stop: the value is hidden, the edit is kept until saved or discarded.
-    window
-        .until(
-            "the timer to hide the value",
-            "document.querySelector('#record-dialog [data-role=value-hint]').textContent.includes('edit is kept')",
-        )
-        .await;
-    assert_eq!(
-        window.value_of(RecordDialog::NEW_VALUE).await,
-        json!("edited-xxxx")
-    );
+    record.until_hint("edit is kept").await;
+    assert_eq!(record.typed_value().await, json!("edited-xxxx"));
     assert!(!window.shows("alpha-secret").await, "value hidden");
     // Closing asks before the edit is thrown away; "Cancel" keeps it.
     record.close().await;
     ConfirmDialog::until_open(&window).await.cancel().await;
-    let kept = window
-        .js("return document.getElementById('record-dialog').open && document.querySelector('#record-dialog textarea[name=newValue]').value")
-        .await;
-    assert_eq!(kept, json!("edited-xxxx"), "closing asked first");
+    assert!(record.is_open().await, "closing asked first");
+    assert_eq!(
+        record.typed_value().await,
+        json!("edited-xxxx"),
+        "closing asked first"
+    );
     record.save_value().await;
     window.expect_toast("Value saved").await;
     record.close().await;
@@ -180,16 +164,15 @@ async fn a_purge_keeps_its_cancel_in_sight() {
     let vault = Vault(&window);
     let lock = WriteLock::take(&window.db_url()).await;
     vault.purge().await.ok().await;
-    let cancel = "[...document.querySelectorAll('#toasts button')].find(b => b.textContent === 'Cancel' && b.getClientRects().length > 0)";
-    window.until("the purge's Cancel", cancel).await;
+    let running = RunningToast::until_shown(&window).await;
     window
         .let_time_pass(
             Duration::from_secs(7), // a toast lives 6 s (toast.js)
             "the purge's Cancel vanished while it ran",
-            cancel,
+            RunningToast::CANCEL,
         )
         .await;
-    window.js(&format!("{cancel}.click();")).await;
+    running.cancel().await;
     lock.release().await;
     window.expect_toast("Cancelled").await;
     vault.until_rows(&SAFETY).await;
@@ -209,7 +192,7 @@ async fn a_running_import_stays_in_sight() {
     import.until_progress().await;
     import.press_escape().await;
     assert!(import.is_open().await, "Esc hid the running import");
-    assert!(window.visible(crate::pages::ImportDialog::CANCEL).await);
+    assert!(window.visible(ImportDialog::CANCEL).await);
     lock.release().await;
     window.expect_toast("Imported:").await;
     window.quit().await;
