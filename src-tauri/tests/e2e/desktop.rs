@@ -1,0 +1,268 @@
+//! A desktop per test: its own Xvfb and tauri-driver, the app pointed at a fresh temp
+//! vault with its own settings. Both processes are killed on drop, also when the test
+//! fails, so no orphan holds the test's output open.
+//!
+//! Tests run in parallel (cargo's default): Xvfb picks a free display itself
+//! (`-displayfd`), each tauri-driver (one WebKitWebDriver serves one session) listens on
+//! its own free ports, and each window has its own vault, settings and clipboard. At
+//! most `WINDOWS_AT_ONCE` windows run together, whatever `--test-threads` is: the
+//! stories that wait on the app's clocks (idle lock, reveal timer) then overlap with the
+//! others, while two WebKit processes keep CPU use within two cores.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::ops::Deref;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::ClientBuilder;
+use serde_json::json;
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+use crate::ui::Ui;
+
+const APP: &str = env!("CARGO_BIN_EXE_vaultstore-desktop");
+const TOOLS: [&str; 3] = ["Xvfb", "tauri-driver", "WebKitWebDriver"];
+const WINDOWS_AT_ONCE: usize = 2;
+static WINDOWS: Semaphore = Semaphore::const_new(WINDOWS_AT_ONCE);
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+fn find_tool(name: &str) -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::split_paths(&std::env::var_os("PATH")?).collect();
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(Path::new(&home).join(".cargo/bin"));
+    }
+    dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+/// Xvfb and tauri-driver, or `None` (the test skips) when one of the tools is missing
+/// outside CI.
+fn tools() -> Option<(PathBuf, PathBuf)> {
+    let found = TOOLS.map(find_tool);
+    if let Some(i) = found.iter().position(Option::is_none) {
+        let missing = TOOLS[i];
+        if in_ci() {
+            panic!("CI=true and {missing} is missing: run scripts/install-deps.sh app");
+        }
+        eprintln!(
+            "SKIPPED end-to-end test: {missing} is not installed (scripts/install-deps.sh app)"
+        );
+        return None;
+    }
+    let [xvfb, driver, _] = found.map(Option::unwrap);
+    Some((xvfb, driver))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts Xvfb on a display it picks itself, so parallel tests cannot take the same one.
+/// It writes the number once it accepts connections.
+fn start_xvfb(path: &Path) -> (Child, String) {
+    let mut xvfb = Command::new(path)
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(xvfb.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let display = line.trim().to_owned();
+    assert!(
+        display.parse::<u32>().is_ok(),
+        "Xvfb named no display: {line:?}"
+    );
+    // The pipe stays open as long as Xvfb runs: a later write must not kill it.
+    xvfb.stdout = Some(out.into_inner());
+    (xvfb, format!(":{display}"))
+}
+
+pub struct Desktop {
+    xvfb: Child,
+    driver: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+    test: String,
+    started: Instant,
+    queued: Duration,
+    _slot: SemaphorePermit<'static>,
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        // tauri-driver leads its own process group: WebKitWebDriver and the app go with
+        // it. Killing tauri-driver alone left WebKitWebDriver running, holding the
+        // test's output and any lock file descriptor cargo's caller had open.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = self.xvfb.kill();
+        let _ = self.xvfb.wait();
+        eprintln!(
+            "e2e time: {} took {:.1} s in its window (after {:.1} s waiting for one)",
+            self.test,
+            self.started.elapsed().as_secs_f64(),
+            self.queued.as_secs_f64()
+        );
+    }
+}
+
+impl Desktop {
+    /// A desktop with tauri-driver listening, the app not started yet (records can be
+    /// written to its vault first); `None` when the test skips.
+    pub async fn start() -> Option<Self> {
+        let (xvfb, driver) = tools()?;
+        // libtest runs each test on a thread named after it.
+        let test = std::thread::current().name().unwrap_or("e2e").to_owned();
+        let queued = Instant::now();
+        let slot = WINDOWS.acquire().await.unwrap();
+        let queued = queued.elapsed();
+        let started = Instant::now();
+        let dir = tempfile::tempdir().unwrap();
+        let (xvfb, display) = start_xvfb(&xvfb);
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join("tauri-driver.log")).unwrap();
+        let driver = Command::new(driver)
+            .process_group(0)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &free_port().to_string(),
+            ])
+            .env("DISPLAY", display)
+            // The app under test opens a fresh vault and keeps its settings apart.
+            .env(
+                "VAULTSTORE_DB",
+                format!("sqlite://{}", dir.path().join("vault.db").display()),
+            )
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            // Native file dialogs cannot be driven: every one answers this path.
+            .env("VAULTSTORE_E2E_DIALOG_PATH", dir.path().join("export.json"))
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut desktop = Self {
+            xvfb,
+            driver,
+            port,
+            dir,
+            test,
+            started,
+            queued,
+            _slot: slot,
+        };
+        desktop.until_driver_listens();
+        Some(desktop)
+    }
+
+    /// Polls tauri-driver's port (a server starting up), failing with its log.
+    fn until_driver_listens(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not listen: {}",
+                self.log()
+            );
+            if let Ok(Some(status)) = self.driver.try_wait() {
+                panic!("tauri-driver exited with {status}: {}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The vault the app opens.
+    pub fn db_url(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("vault.db").display())
+    }
+
+    /// The file every native file dialog answers with: exports land there, imports read it.
+    pub fn dialog_file(&self) -> PathBuf {
+        self.dir.path().join("export.json")
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("tauri-driver.log")).unwrap_or_default()
+    }
+
+    /// Starts the app through a WebDriver session and waits until it has loaded.
+    pub async fn open_window(self) -> Window {
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), json!({ "application": APP }));
+        caps.insert("browserName".into(), json!("wry"));
+        // tauri-driver listens before the WebKitWebDriver it starts does: retry briefly.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            let attempt =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(caps.clone())
+                    .connect(&format!("http://127.0.0.1:{}", self.port))
+                    .await;
+            match attempt {
+                Ok(client) => break client,
+                Err(e) if Instant::now() < deadline => {
+                    eprintln!("WebDriver session not ready yet ({e}); retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => panic!("no WebDriver session: {e}\n{}", self.log()),
+            }
+        };
+        let ui = Ui::new(client);
+        ui.until("the app to load", "document.body.dataset.ready === 'true'")
+            .await;
+        Window { ui, desktop: self }
+    }
+}
+
+/// The app's window on its desktop. Derefs to the `Ui` that drives it; the session
+/// closes before the desktop goes (fields drop in order).
+pub struct Window {
+    ui: Ui,
+    desktop: Desktop,
+}
+
+impl Deref for Window {
+    type Target = Ui;
+    fn deref(&self) -> &Ui {
+        &self.ui
+    }
+}
+
+impl Window {
+    pub fn db_url(&self) -> String {
+        self.desktop.db_url()
+    }
+
+    pub fn dialog_file(&self) -> PathBuf {
+        self.desktop.dialog_file()
+    }
+
+    /// Closes the session (the app quits); the desktop goes on drop.
+    pub async fn quit(self) {
+        self.ui.quit().await;
+    }
+}

@@ -1,0 +1,200 @@
+//! The vault through the vaultstore library, beside the window: records written before
+//! the app starts (faster than typing them, where how they were made is not the story),
+//! metadata read back, and a second writer holding the write lock.
+
+use std::path::Path;
+
+use vaultstore::{
+    Cancel, CreateOptions, DeletedFilter, Metadata, Password, RecordQuery, SecretValue, Store,
+    StoreOptions,
+};
+
+use crate::PASSWORD;
+
+async fn open(url: &str) -> Store {
+    Store::new(StoreOptions::new(url)).await.unwrap()
+}
+
+async fn create(
+    store: &Store,
+    value: &str,
+    metadata: Metadata,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+) {
+    let options = CreateOptions {
+        metadata,
+        expires_at,
+        ..CreateOptions::default()
+    };
+    store
+        .token_create(&SecretValue::new(value), &Password::new(PASSWORD), options)
+        .await
+        .unwrap();
+}
+
+/// The labels of `seed_three_records`.
+pub const THREE: [&str; 3] = ["Production DB", "GitHub token", "Legacy FTP"];
+
+/// The three records of the secrets stories, as they stand after the value of
+/// "Production DB" was rotated: expiring in 7 days, never, and in 365 days.
+pub async fn seed_three_records(url: &str) {
+    let store = open(url).await;
+    let days = |n| Some(chrono::Utc::now() + chrono::Duration::days(n));
+    let tagged = |label: &str, tags: &[&str]| Metadata {
+        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+        ..Metadata::labelled(label)
+    };
+    create(
+        &store,
+        "rotated-secret",
+        tagged(THREE[0], &["prod", "db"]),
+        days(7),
+    )
+    .await;
+    create(&store, "ghp_example", tagged(THREE[1], &["ci"]), None).await;
+    create(&store, "old", tagged(THREE[2], &[]), days(365)).await;
+    store.close().await;
+}
+
+/// Fills the vault with `n` records through an import (all sharing one sealed value: the
+/// listing never opens them) plus one real record.
+pub async fn fill_vault(url: &str, n: usize) {
+    use vaultstore::transfer::bundle::{self, BundleRecord};
+    let store = open(url).await;
+    let token = store
+        .token_create(
+            &SecretValue::new("x"),
+            &Password::new(PASSWORD),
+            CreateOptions::default(),
+        )
+        .await
+        .unwrap();
+    let envelope = store
+        .record_find_by_token(&token)
+        .await
+        .unwrap()
+        .unwrap()
+        .envelope;
+    let base = chrono::Utc::now() - chrono::Duration::days(365);
+    let records: Vec<BundleRecord> = (0..n)
+        .map(|i| {
+            let at = (base + chrono::Duration::seconds(i as i64 * 60))
+                .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+                .to_string();
+            BundleRecord {
+                id: format!("{i:032x}"),
+                token: format!("tk_bulk_{i:07}"),
+                value: envelope.clone(),
+                created_at: at.clone(),
+                updated_at: at,
+                expires_at: None,
+                soft_deleted_at: None,
+                data: serde_json::value::RawValue::from_string(format!(
+                    "{{\"label\":\"record {i}\"}}"
+                ))
+                .unwrap(),
+            }
+        })
+        .collect();
+    let bytes = bundle::encode(records, chrono::Utc::now()).unwrap();
+    store
+        .import_bundle(
+            &bytes,
+            vaultstore::transfer::ImportOptions::default(),
+            |_| {},
+            &Cancel::new(),
+        )
+        .await
+        .unwrap();
+    store.close().await;
+}
+
+pub const MAIL_URL: &str = "https://mail.example/login";
+
+/// The labels of `seed_safety_vault`.
+pub const SAFETY: [&str; 4] = ["Imported mail", "Alpha", "Beta", "Stale"];
+
+/// Records the safety stories need: an import-like record with URL, username and a flag;
+/// two records to mix up; an expired one to purge. Also writes a bundle of them to
+/// `bundle` (the file the import reads).
+pub async fn seed_safety_vault(url: &str, bundle: &Path) {
+    let store = open(url).await;
+    let mut mail = Metadata::labelled(SAFETY[0]);
+    for (k, v) in [
+        ("url", MAIL_URL),
+        ("username", "ann"),
+        ("unreadable", "legacy flag"),
+    ] {
+        mail.extra.insert(k.into(), v.into());
+    }
+    let past = chrono::Utc::now() - chrono::Duration::days(1);
+    create(&store, "mail-secret", mail, None).await;
+    create(&store, "alpha-secret", Metadata::labelled(SAFETY[1]), None).await;
+    create(&store, "beta-secret", Metadata::labelled(SAFETY[2]), None).await;
+    create(&store, "stale", Metadata::labelled(SAFETY[3]), Some(past)).await;
+    let all = RecordQuery::new().deleted(DeletedFilter::Include);
+    store
+        .export_bundle(&all, bundle, |_| {}, &Cancel::new())
+        .await
+        .unwrap();
+    store.close().await;
+}
+
+/// The metadata stored for the record labelled `label`.
+pub async fn stored_metadata(url: &str, label: &str) -> Metadata {
+    let store = open(url).await;
+    let page = store
+        .records_list(&RecordQuery::new().search(label))
+        .await
+        .unwrap();
+    store.close().await;
+    page.records
+        .into_iter()
+        .find(|r| r.metadata.label.as_deref() == Some(label))
+        .unwrap_or_else(|| panic!("no record labelled {label}"))
+        .metadata
+}
+
+/// Another writer holding the SQLite write lock (as a second app or the CLI would), so
+/// the app's next long operation waits for it: it runs as long as the test wants.
+pub struct WriteLock {
+    release: std::sync::mpsc::Sender<()>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+impl WriteLock {
+    pub async fn take(url: &str) -> Self {
+        let store = open(url).await;
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let wait = std::sync::Mutex::new(Some(wait));
+        let (held_tx, held) = tokio::sync::oneshot::channel::<()>();
+        let held_tx = std::sync::Mutex::new(Some(held_tx));
+        let rt = tokio::runtime::Handle::current();
+        // A purge paused inside its write transaction by its progress report, then
+        // rolled back (it is cancelled from the start): it changes nothing.
+        let cancelled = Cancel::new();
+        cancelled.cancel();
+        let done = tokio::task::spawn_blocking(move || {
+            let pause = |_| {
+                if let Some(tx) = held_tx.lock().unwrap().take() {
+                    let _ = tx.send(());
+                    if let Some(rx) = wait.lock().unwrap().take() {
+                        let _ = rx.recv();
+                    }
+                }
+            };
+            rt.block_on(async {
+                let r = store.purge_expired_with(true, pause, &cancelled).await;
+                assert!(matches!(r, Err(vaultstore::Error::Cancelled)), "{r:?}");
+                store.close().await;
+            });
+        });
+        held.await.unwrap();
+        Self { release, done }
+    }
+
+    pub async fn release(self) {
+        let _ = self.release.send(());
+        self.done.await.unwrap();
+    }
+}

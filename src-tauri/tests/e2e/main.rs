@@ -1,0 +1,35 @@
+//! End-to-end: the real app window under Xvfb, driven through tauri-driver and
+//! WebKitWebDriver. One test per user job, each on its own temp SQLite vault in its own
+//! window, so a failure names the job. Without Xvfb, tauri-driver or WebKitWebDriver
+//! every test skips loudly, unless `CI=true`, where it fails.
+//!
+//! - `desktop`: Xvfb and tauri-driver per test, the app pointed at a temp vault.
+//! - `ui`: driving the window (click, type, keys, toasts, screenshots) and every wait:
+//!   waits poll a condition with a deadline; time passes on purpose only in
+//!   `Ui::let_time_pass`, where the app's clocks are what a story tests.
+//! - `pages`: one page object per part of the window (the vault and trash views, each
+//!   dialog); the selectors live there.
+//! - `library`: the vault through the vaultstore library, beside the window: records
+//!   written before the app starts, metadata read back, a competing writer.
+//! - the stories: `secrets`, `transfer`, `safety` (edits and operations that must not be
+//!   lost), `idle` (the idle lock) and `window` (the page's CSP, 100,000 records).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+mod desktop;
+mod library;
+mod pages;
+mod ui;
+
+mod idle;
+mod safety;
+mod secrets;
+mod transfer;
+mod window;
+
+/// The password every story's records are sealed with (long enough for the policy).
+const PASSWORD: &str = "e2e-password-long-enough";

@@ -1,0 +1,674 @@
+//! One page object per part of the window: the vault and trash views and each dialog,
+//! with what a user does there in their words. The selectors live here; the stories
+//! read as steps.
+
+use serde_json::{Value, json};
+
+use crate::PASSWORD;
+use crate::ui::{Ui, q};
+
+/// Any record whose row shows it open (its password remembered), as JavaScript.
+const A_RECORD_OPEN: &str = "[...document.querySelectorAll('#records td.status')].some(td => td.textContent.includes('open'))";
+
+/// The table of records shown by the vault and the trash views.
+async fn rows(ui: &Ui) -> Vec<String> {
+    let v = ui
+        .js("return [...document.querySelectorAll('#records tbody tr')].map(r => r.cells[1].textContent);")
+        .await;
+    serde_json::from_value(v).unwrap()
+}
+
+async fn until_rows(ui: &Ui, want: &[&str]) {
+    let mut want: Vec<String> = want.iter().map(|s| (*s).to_owned()).collect();
+    want.sort();
+    ui.poll("the rows", std::time::Duration::from_secs(15), async || {
+        let mut got = rows(ui).await;
+        got.sort();
+        if got == want {
+            Ok(())
+        } else {
+            Err(format!("rows {got:?}, wanted {want:?}"))
+        }
+    })
+    .await;
+}
+
+/// Opens a record by clicking its row.
+async fn open_record<'a>(ui: &'a Ui, label: &str) -> RecordDialog<'a> {
+    ui.click_xpath(&format!(
+        "//table[@id='records']//tr[td[2][text()='{label}']]/td[1]"
+    ))
+    .await;
+    ui.until_dialog_open(RecordDialog::ID).await;
+    RecordDialog(ui)
+}
+
+/// The main view: the records table, search and filters, the header and its menu.
+pub struct Vault<'a>(pub &'a Ui);
+
+impl<'a> Vault<'a> {
+    pub async fn rows(&self) -> Vec<String> {
+        rows(self.0).await
+    }
+
+    /// Waits until the table lists exactly these labels, in any order.
+    pub async fn until_rows(&self, want: &[&str]) {
+        until_rows(self.0, want).await;
+    }
+
+    pub async fn until_total(&self, text: &str) {
+        self.0
+            .until(
+                &format!("the total {text:?}"),
+                &format!(
+                    "document.getElementById('total').textContent === {}",
+                    json!(text)
+                ),
+            )
+            .await;
+    }
+
+    pub async fn open_record(&self, label: &str) -> RecordDialog<'a> {
+        open_record(self.0, label).await
+    }
+
+    /// Waits until the row of `label` shows it open (its password remembered).
+    pub async fn until_record_open(&self, label: &str) {
+        self.0
+            .until(
+                &format!("{label} to show open"),
+                &format!(
+                    "[...document.querySelectorAll('#records tbody tr')].some(r => r.cells[1].textContent === {} && r.querySelector('td.status').textContent.includes('open'))",
+                    json!(label)
+                ),
+            )
+            .await;
+    }
+
+    /// Waits until the table holds at least `n` rows (pages load as it scrolls).
+    pub async fn until_row_count_at_least(&self, n: usize) {
+        self.0
+            .until(
+                &format!("{n} rows"),
+                &format!("document.querySelectorAll('#records tbody tr').length >= {n}"),
+            )
+            .await;
+    }
+
+    pub async fn until_a_record_open(&self) {
+        self.0.until("a record to show open", A_RECORD_OPEN).await;
+    }
+
+    pub async fn until_no_record_open(&self) {
+        self.0
+            .until("no record to show open", &format!("!({A_RECORD_OPEN})"))
+            .await;
+    }
+
+    pub async fn search(&self, text: &str) {
+        self.0.fill("#search", text).await;
+    }
+
+    /// Empties the search box (clearing fires no `input`, so it is sent as typing would).
+    pub async fn clear_search(&self) {
+        self.0.fill("#search", "").await;
+        self.0
+            .js("document.getElementById('search').dispatchEvent(new Event('input'))")
+            .await;
+    }
+
+    /// The expiry filter: `all`, `expiring`, `never`, ...
+    pub async fn show_expiry(&self, filter: &str) {
+        self.0.choose("#expiry", filter).await;
+    }
+
+    /// Scrolls the table to its end, where the next page loads.
+    pub async fn scroll_to_end(&self) {
+        self.0
+            .js("document.querySelector('main').scrollTop = 1e9;")
+            .await;
+    }
+
+    pub async fn lock(&self) {
+        self.0.click("#btn-lock").await;
+    }
+
+    pub async fn new_record(&self) -> CreateDialog<'a> {
+        self.0.click("#btn-new").await;
+        self.0.until_dialog_open(CreateDialog::ID).await;
+        CreateDialog(self.0)
+    }
+
+    /// Creates a record sealed with `PASSWORD`, as a user fills the create dialog.
+    pub async fn create(&self, value: &str, label: &str, tags: &str, expiry: &str) {
+        let dialog = self.new_record().await;
+        dialog.fill_value(value).await;
+        dialog.fill_passwords(PASSWORD, PASSWORD).await;
+        dialog.fill_label(label).await;
+        dialog.fill_tags(tags).await;
+        dialog.choose_expiry(expiry).await;
+        dialog.submit().await;
+        self.0.until_dialog_closed(CreateDialog::ID).await;
+    }
+
+    pub async fn show_trash(&self) -> Trash<'a> {
+        self.0.click("#view-trash").await;
+        Trash(self.0)
+    }
+
+    async fn choose_in_menu(&self, item: &str) {
+        self.0.click("details.menu summary").await;
+        self.0.click(item).await;
+    }
+
+    pub async fn open_settings(&self) -> SettingsDialog<'a> {
+        self.choose_in_menu("#btn-settings").await;
+        self.0.until_dialog_open(SettingsDialog::ID).await;
+        SettingsDialog(self.0)
+    }
+
+    pub async fn open_export(&self) -> ExportDialog<'a> {
+        self.choose_in_menu("#btn-export").await;
+        self.0.until_dialog_open(ExportDialog::ID).await;
+        ExportDialog(self.0)
+    }
+
+    /// Import reads the file the (test) file dialog answers with, then shows a preview.
+    pub async fn start_import(&self) -> ImportDialog<'a> {
+        self.choose_in_menu("#btn-import").await;
+        ImportDialog(self.0)
+    }
+
+    /// Purge expired records: the app asks first.
+    pub async fn purge(&self) -> ConfirmDialog<'a> {
+        self.choose_in_menu("#btn-purge").await;
+        ConfirmDialog::until_open(self.0).await
+    }
+}
+
+/// The Trash view: soft-deleted records, restored or deleted for good from their dialog.
+pub struct Trash<'a>(&'a Ui);
+
+impl<'a> Trash<'a> {
+    pub async fn until_rows(&self, want: &[&str]) {
+        until_rows(self.0, want).await;
+    }
+
+    pub async fn restore(&self, label: &str) {
+        open_record(self.0, label)
+            .await
+            .click("[data-action=restore]")
+            .await;
+    }
+
+    /// Delete forever, confirmed.
+    pub async fn delete_forever(&self, label: &str) {
+        open_record(self.0, label)
+            .await
+            .click("[data-action=delete-forever]")
+            .await;
+        ConfirmDialog::until_open(self.0).await.ok().await;
+    }
+
+    pub async fn back_to_vault(&self) -> Vault<'a> {
+        self.0.click("#view-vault").await;
+        Vault(self.0)
+    }
+}
+
+/// A running operation's toast (a purge): its progress and Cancel stay until it ends.
+pub struct RunningToast<'a>(&'a Ui);
+
+impl<'a> RunningToast<'a> {
+    /// The toast's Cancel, on screen, as JavaScript (truthy while it is).
+    pub const CANCEL: &'static str = "[...document.querySelectorAll('#toasts button')].find(b => b.textContent === 'Cancel' && b.getClientRects().length > 0)";
+
+    pub async fn until_shown(ui: &'a Ui) -> Self {
+        ui.until("the running operation's Cancel", Self::CANCEL)
+            .await;
+        Self(ui)
+    }
+
+    pub async fn cancel(&self) {
+        self.0.js(&format!("{}.click();", Self::CANCEL)).await;
+    }
+}
+
+/// "New record".
+pub struct CreateDialog<'a>(&'a Ui);
+
+impl CreateDialog<'_> {
+    const ID: &'static str = "create-dialog";
+
+    async fn fill(&self, name: &str, text: &str) {
+        self.0
+            .fill(&format!("#create-dialog [name={name}]"), text)
+            .await;
+    }
+
+    pub async fn fill_value(&self, value: &str) {
+        self.fill("value", value).await;
+    }
+
+    pub async fn fill_passwords(&self, password: &str, confirm: &str) {
+        self.fill("password", password).await;
+        self.fill("confirm", confirm).await;
+    }
+
+    pub async fn fill_label(&self, label: &str) {
+        self.fill("label", label).await;
+    }
+
+    pub async fn fill_tags(&self, tags: &str) {
+        self.fill("tags", tags).await;
+    }
+
+    /// `never`, a number of days, or `custom`.
+    pub async fn choose_expiry(&self, preset: &str) {
+        self.0
+            .choose("#create-dialog select[name=expiryPreset]", preset)
+            .await;
+    }
+
+    pub async fn submit(&self) {
+        self.0.click("#create-dialog [data-action=submit]").await;
+    }
+
+    pub async fn press_enter_in_label(&self) {
+        self.0.press_enter("#create-dialog input[name=label]").await;
+    }
+
+    pub async fn cancel(&self) {
+        self.0.click("#create-dialog button[value=cancel]").await;
+        self.0.until_dialog_closed(Self::ID).await;
+    }
+
+    /// Waits for the message beside the password field to mention `text`.
+    pub async fn until_password_error(&self, text: &str) {
+        self.0
+            .until(
+                &format!("the password error {text:?}"),
+                &format!(
+                    "{}.textContent.includes({})",
+                    q("#create-dialog [data-for=password]"),
+                    json!(text)
+                ),
+            )
+            .await;
+    }
+
+    /// The value as typed, still in the dialog.
+    pub async fn typed_value(&self) -> Value {
+        self.0.value_of("#create-dialog textarea[name=value]").await
+    }
+}
+
+/// One record: reveal, show, edit, details, trash.
+pub struct RecordDialog<'a>(&'a Ui);
+
+impl RecordDialog<'_> {
+    const ID: &'static str = "record-dialog";
+    pub const UNLOCK: &'static str = "#record-dialog [data-role=unlock]";
+    pub const VALUE: &'static str = "#record-dialog [data-role=value]";
+    pub const NEW_VALUE: &'static str = "#record-dialog textarea[name=newValue]";
+    /// The note the idle lock leaves in the dialog, as JavaScript.
+    pub const LOCKED: &'static str = "document.querySelector('#record-dialog [data-role=lock-note]')?.textContent.includes('Locked')";
+
+    async fn click(&self, inner: &str) {
+        self.0.click(&format!("#record-dialog {inner}")).await;
+    }
+
+    pub async fn fill_password(&self, password: &str) {
+        self.0
+            .fill("#record-dialog input[name=password]", password)
+            .await;
+    }
+
+    /// Types the password and presses Reveal (the answer comes later).
+    pub async fn reveal_with(&self, password: &str) {
+        self.fill_password(password).await;
+        self.click("[data-action=open]").await;
+    }
+
+    pub async fn until_password_error(&self, text: &str) {
+        self.0
+            .until(
+                &format!("the password error {text:?}"),
+                &format!(
+                    "{}.textContent.includes({})",
+                    q("#record-dialog [data-for=password]"),
+                    json!(text)
+                ),
+            )
+            .await;
+    }
+
+    /// Waits for the value section (masked until Show).
+    pub async fn until_revealed(&self) {
+        self.0
+            .until("the value section", &format!("!{}.hidden", q(Self::VALUE)))
+            .await;
+    }
+
+    pub async fn until_value_section_hidden(&self) {
+        self.0
+            .until(
+                "the value section to hide",
+                &format!("{}.hidden", q(Self::VALUE)),
+            )
+            .await;
+    }
+
+    /// Reveal, Close and a click on the row of `other`, in one script: faster than
+    /// WebDriver clicks can be, so the reveal is answered after `other` is shown.
+    pub async fn reveal_then_open(&self, other: &str) {
+        self.0
+            .js(&format!(
+                "document.querySelector('#record-dialog [data-action=open]').click();
+                 document.querySelector('#record-dialog button[value=close]').click();
+                 [...document.querySelectorAll('#records tbody tr')].find(r => r.cells[1].textContent === {}).cells[0].click();",
+                json!(other)
+            ))
+            .await;
+    }
+
+    pub async fn is_open(&self) -> bool {
+        self.0.dialog_is_open(Self::ID).await
+    }
+
+    /// Waits for the hint beside the value (reveal timer, kept edit) to mention `text`.
+    pub async fn until_hint(&self, text: &str) {
+        self.0
+            .until(
+                &format!("the value hint {text:?}"),
+                &format!(
+                    "{}.textContent.includes({})",
+                    q("#record-dialog [data-role=value-hint]"),
+                    json!(text)
+                ),
+            )
+            .await;
+    }
+
+    /// The new value typed in an edit.
+    pub async fn typed_value(&self) -> Value {
+        self.0.value_of(Self::NEW_VALUE).await
+    }
+
+    /// Waits, up to `limit`, for the note a lock leaves in the dialog; returns it.
+    pub async fn until_lock_note(&self, limit: std::time::Duration) -> String {
+        self.0
+            .until_within("the lock note", Self::LOCKED, limit)
+            .await;
+        let note = self.0.text_of("#record-dialog [data-role=lock-note]").await;
+        note.as_str().unwrap().to_owned()
+    }
+
+    /// Show / Hide.
+    pub async fn toggle_shown(&self) {
+        self.click("[data-action=toggle]").await;
+    }
+
+    pub async fn until_value_shown(&self, value: &str) {
+        self.0
+            .until(
+                &format!("the value {value:?}"),
+                &format!(
+                    "{}.textContent === {}",
+                    q("#record-dialog [data-role=value-text]"),
+                    json!(value)
+                ),
+            )
+            .await;
+    }
+
+    /// Waits until no reveal is in flight (Reveal is enabled again).
+    pub async fn until_settled(&self) {
+        self.0
+            .until(
+                "the record dialog to settle",
+                &format!("!{}.disabled", q("#record-dialog [data-action=open]")),
+            )
+            .await;
+    }
+
+    /// The dialog asks for the password and shows no value.
+    pub async fn asks_for_password(&self) -> bool {
+        self.0
+            .is(&format!(
+                "!{}.hidden && {}.hidden",
+                q(Self::UNLOCK),
+                q(Self::VALUE)
+            ))
+            .await
+    }
+
+    /// Starts an edit of the value and types `text`.
+    pub async fn edit_value(&self, text: &str) {
+        self.click("[data-action=edit-value]").await;
+        self.0.fill(Self::NEW_VALUE, text).await;
+    }
+
+    pub async fn save_value(&self) {
+        self.click("[data-action=save-value]").await;
+    }
+
+    pub async fn copy(&self) {
+        self.click("[data-action=copy]").await;
+    }
+
+    pub async fn trash(&self) {
+        self.click("[data-action=trash]").await;
+    }
+
+    /// Presses Close (the dialog may ask first).
+    pub async fn close(&self) {
+        self.click("button[value=close]").await;
+    }
+
+    pub async fn title(&self) -> Value {
+        self.0.text_of("#record-title").await
+    }
+
+    /// Opens "Details, password and expiry" (it stays open from an earlier record).
+    pub async fn open_details(&self) {
+        if !self
+            .0
+            .is("document.querySelector('#record-dialog details[data-role=more]').open")
+            .await
+        {
+            self.click("details[data-role=more] summary").await;
+        }
+    }
+
+    /// A details field: `label`, `notes`, `url`, `username`, ...
+    pub async fn fill_detail(&self, name: &str, text: &str) {
+        self.0
+            .fill(&format!("#record-dialog [name={name}]"), text)
+            .await;
+    }
+
+    pub async fn detail(&self, name: &str) -> Value {
+        self.0
+            .js(&format!(
+                "return {}?.value;",
+                q(&format!("#record-dialog [name={name}]"))
+            ))
+            .await
+    }
+
+    pub async fn type_in_detail(&self, name: &str, text: &str) {
+        self.0
+            .type_more(&format!("#record-dialog [name={name}]"), text)
+            .await;
+    }
+
+    pub async fn press_enter_in(&self, name: &str) {
+        self.0
+            .press_enter(&format!("#record-dialog [name={name}]"))
+            .await;
+    }
+
+    pub async fn save_details(&self) {
+        self.click("[data-action=save-details]").await;
+    }
+}
+
+/// The app's "are you sure?" question.
+pub struct ConfirmDialog<'a>(&'a Ui);
+
+impl<'a> ConfirmDialog<'a> {
+    const ID: &'static str = "confirm-dialog";
+
+    pub async fn until_open(ui: &'a Ui) -> Self {
+        ui.until_dialog_open(Self::ID).await;
+        Self(ui)
+    }
+
+    pub async fn ok(&self) {
+        self.0.click("#confirm-dialog [data-role=ok]").await;
+    }
+
+    pub async fn cancel(&self) {
+        self.0.click("#confirm-dialog button[value=cancel]").await;
+    }
+}
+
+/// Settings: reveal time and idle lock.
+pub struct SettingsDialog<'a>(&'a Ui);
+
+impl SettingsDialog<'_> {
+    const ID: &'static str = "settings-dialog";
+    const IDLE: &'static str = "#settings-dialog input[name=idleLockMinutes]";
+
+    pub async fn fill_reveal_seconds(&self, seconds: &str) {
+        self.0
+            .fill("#settings-dialog input[name=revealSeconds]", seconds)
+            .await;
+    }
+
+    pub async fn fill_idle_lock_minutes(&self, minutes: &str) {
+        self.0.fill(Self::IDLE, minutes).await;
+    }
+
+    pub async fn save(&self) {
+        self.0.click("#settings-dialog [data-action=save]").await;
+        self.0.until_dialog_closed(Self::ID).await;
+    }
+
+    pub async fn press_enter_in_idle_lock_minutes(&self) {
+        self.0.press_enter(Self::IDLE).await;
+    }
+}
+
+/// Export: an encrypted bundle, or plain text after two questions.
+pub struct ExportDialog<'a>(&'a Ui);
+
+impl ExportDialog<'_> {
+    const ID: &'static str = "export-dialog";
+
+    /// `bundle`, `csv`, ...
+    pub async fn choose_format(&self, format: &str) {
+        self.0
+            .choose("#export-dialog select[name=format]", format)
+            .await;
+    }
+
+    pub async fn fill_plain_password(&self, password: &str) {
+        self.0
+            .fill("#export-dialog input[name=plainPassword]", password)
+            .await;
+    }
+
+    /// "I understand the file will hold values in plain text".
+    pub async fn tick_understand(&self) {
+        self.0.click("#export-dialog input[name=understand]").await;
+    }
+
+    pub async fn export(&self) {
+        self.0.click("#export-dialog [data-action=export]").await;
+    }
+
+    pub async fn until_form_error(&self, text: &str) {
+        self.0
+            .until(
+                &format!("the export error {text:?}"),
+                &format!(
+                    "{}.textContent.includes({})",
+                    q("#export-dialog [data-for=form]"),
+                    json!(text)
+                ),
+            )
+            .await;
+    }
+
+    pub async fn is_open(&self) -> bool {
+        self.0.dialog_is_open(Self::ID).await
+    }
+
+    pub async fn on_screen(&self) -> bool {
+        self.0.visible("#export-dialog").await
+    }
+}
+
+/// Import: a preview with counts, then the import with progress and Cancel.
+pub struct ImportDialog<'a>(&'a Ui);
+
+impl ImportDialog<'_> {
+    const ID: &'static str = "import-dialog";
+    pub const CANCEL: &'static str = "#import-dialog [data-action=cancel]";
+
+    fn count_css(name: &str) -> String {
+        format!("#import-dialog [data-count=\"{name}\"]")
+    }
+
+    /// Waits for the preview's count `name` (e.g. "Skipped") to appear.
+    pub async fn until_preview(&self) {
+        self.0
+            .until("the import preview", &q(&Self::count_css("Skipped")))
+            .await;
+    }
+
+    /// Waits for the preview's count `name` to read `want`.
+    pub async fn until_count(&self, name: &str, want: &str) {
+        self.0
+            .until(
+                &format!("the import preview {name} = {want}"),
+                &format!(
+                    "{}?.textContent === {}",
+                    q(&Self::count_css(name)),
+                    json!(want)
+                ),
+            )
+            .await;
+    }
+
+    pub async fn count(&self, name: &str) -> Value {
+        self.0.text_of(&Self::count_css(name)).await
+    }
+
+    pub async fn import(&self) {
+        self.0.click("#import-dialog [data-action=import]").await;
+    }
+
+    pub async fn until_progress(&self) {
+        self.0
+            .until(
+                "the import's progress",
+                &format!(
+                    "{}.getClientRects().length > 0",
+                    q("#import-dialog [data-role=progress]")
+                ),
+            )
+            .await;
+    }
+
+    /// Esc, with the focus on Cancel.
+    pub async fn press_escape(&self) {
+        self.0.press_escape(Self::CANCEL).await;
+    }
+
+    pub async fn is_open(&self) -> bool {
+        self.0.dialog_is_open(Self::ID).await
+    }
+}
