@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps run test lint fmt bench stress fuzz
+.PHONY: help deps run test lint fmt bench stress fuzz audit
 
 help:
 	@echo "make run    install what is missing, build, open VaultStore on the default SQLite vault"
@@ -12,6 +12,7 @@ help:
 	@echo "            backend (VAULTSTORE_STRESS_SEED=N replays a printed schedule), and 200"
 	@echo "            random vaults exported and imported through every backend"
 	@echo "make fuzz   the parser fuzz targets at PROPTEST_CASES cases each (default 100000; hours)"
+	@echo "make audit  cargo deny with the RustSec advisories (needs the network: github.com)"
 
 deps:
 	@scripts/install-deps.sh app
@@ -24,6 +25,9 @@ lint: deps
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace
+	# Licenses, banned crates and sources of every dependency (deny.toml); offline. Duplicate
+	# versions are warnings: `make audit` shows them.
+	cargo deny --log-level error check licenses bans sources
 
 test: lint
 	@scripts/start-services.sh
@@ -53,3 +57,9 @@ fuzz:
 	@scripts/install-deps.sh
 	PROPTEST_CASES=$(PROPTEST_CASES) cargo test --lib fuzz_tests
 	PROPTEST_CASES=$(PROPTEST_CASES) cargo test --bin vaultstore fuzz_tests
+
+# Everything `cargo deny` checks, with the RustSec advisory database (fetched from
+# github.com, so not part of the offline `make test`).
+audit:
+	@scripts/install-deps.sh
+	cargo deny check

@@ -45,6 +45,11 @@ if [[ "${1:-}" == "app" ]] && ! command -v tauri-driver >/dev/null && [[ ! -x "$
   cargo install tauri-driver --version 2.1.0 --locked
 fi
 
+# `make test` checks the dependency tree's licenses, bans and sources (deny.toml).
+if ! command -v cargo-deny >/dev/null && [[ ! -x "$HOME/.cargo/bin/cargo-deny" ]]; then
+  cargo install cargo-deny --version 0.20.2 --locked
+fi
+
 for component in rustfmt clippy; do
   if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
     rustup component add "$component"

@@ -350,6 +350,10 @@ async fn secrets_never_appear_in_process_arguments(ctx: &Ctx) {
         if cmdline.contains("create") {
             break;
         }
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the interval of a poll bounded to 200 tries"
+        )]
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     assert!(cmdline.contains("--password-env"), "{cmdline}");

@@ -190,6 +190,10 @@ fn run_blocking(mut cmd: Command, kill_after: Option<Duration>) -> (Ended, Durat
             .map_or(Duration::from_millis(2), |k| {
                 k.saturating_sub(elapsed).min(Duration::from_millis(2))
             });
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "waits for the planned kill moment; bounded by RUN_LIMIT"
+        )]
         std::thread::sleep(step);
     };
     let took = started.elapsed();

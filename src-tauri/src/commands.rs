@@ -155,6 +155,10 @@ pub async fn copy_value(
         .map_err(clipboard_error)?;
     let seconds = state.settings().clipboard_clear_seconds;
     tauri::async_runtime::spawn(async move {
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the clipboard is cleared after the chosen time: the wait is the feature"
+        )]
         tokio::time::sleep(Duration::from_secs(u64::from(seconds))).await;
         let still_ours = app
             .clipboard()

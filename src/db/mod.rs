@@ -110,6 +110,10 @@ async fn enable_wal(opts: &SqliteConnectOptions) -> Result<()> {
                 return Ok(());
             }
             Err(e) if is_sqlite_busy(&e) && std::time::Instant::now() < deadline => {
+                #[allow(
+                    clippy::disallowed_methods,
+                    reason = "a bounded back-off between retries of a lock SQLite does not wait for"
+                )]
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_millis(200));
             }

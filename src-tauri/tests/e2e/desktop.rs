@@ -191,6 +191,10 @@ impl Desktop {
             if let Ok(Some(status)) = self.driver.try_wait() {
                 panic!("tauri-driver exited with {status}: {}", self.log());
             }
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "the interval of a poll with a deadline"
+            )]
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -226,6 +230,10 @@ impl Desktop {
                 Ok(client) => break client,
                 Err(e) if Instant::now() < deadline => {
                     eprintln!("WebDriver session not ready yet ({e}); retrying");
+                    #[allow(
+                        clippy::disallowed_methods,
+                        reason = "the interval between bounded session retries"
+                    )]
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
                 Err(e) => panic!("no WebDriver session: {e}\n{}", self.log()),

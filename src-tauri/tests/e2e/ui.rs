@@ -82,6 +82,10 @@ impl Ui {
                     "timed out waiting for {what}: {seen}"
                 ),
             }
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "the interval of a poll with a deadline"
+            )]
             tokio::time::sleep(POLL).await;
         }
     }
@@ -98,6 +102,10 @@ impl Ui {
             if left.is_zero() {
                 return;
             }
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "time passing is what the story tests; the condition is checked between steps"
+            )]
             tokio::time::sleep(left.min(Duration::from_millis(500))).await;
         }
     }
