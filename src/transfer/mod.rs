@@ -22,6 +22,7 @@ pub use plain::{PlainExport, PlainFormat};
 
 /// What an import does with a token that already exists in the vault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum OnConflict {
     /// Keep the vault's record (the default).
     #[default]

@@ -15,6 +15,7 @@ use crate::timestamp;
 
 /// Output format of a plaintext export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum PlainFormat {
     /// CSV with a header row.
     Csv,
