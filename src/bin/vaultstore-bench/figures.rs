@@ -263,7 +263,6 @@ pub async fn change_password(
     params: KdfParams,
     sizes: &Sizes,
 ) -> Res<Vec<Row>> {
-    let kdf_bytes = u64::from(params.memory_kib());
     let rss0 = crate::memory::rss_kib().unwrap_or(0);
     let can_peak = crate::memory::reset_peak();
     let (mut seeded, mut ours) = (Vec::new(), Vec::new());
@@ -279,42 +278,12 @@ pub async fn change_password(
         let (from, to) = if round % 2 == 0 { (1, 2) } else { (2, 1) };
         store.lock();
         let d = store.kdf_derivations();
-        let (t, r) = time(store.change_password(
-            &crate::password(from),
-            &crate::password(to),
-            |_| {},
-            &Cancel::new(),
-        ))
-        .await;
-        let moved = r?;
-        if moved as usize != sizes.change {
-            return Err(
-                format!("change password moved {moved} of {} records", sizes.change).into(),
-            );
-        }
-        ours.push(t);
+        ours.push(move_all(store, from, to, sizes.change).await?);
         if round == 0 {
             derivations = store.kdf_derivations() - d;
             growth = crate::memory::peak_kib().unwrap_or(0).saturating_sub(rss0);
         }
     }
-    let memory = if can_peak {
-        Row::ratio_at_most(
-            format!(
-                "peak memory growth in change password / KDF memory ({} MiB)",
-                growth / 1024
-            ),
-            growth as f64 / kdf_bytes as f64,
-            3.0,
-        )
-    } else {
-        Row::new(
-            "peak memory growth in change password",
-            "n/a".into(),
-            "<= 3",
-            false,
-        )
-    };
     Ok(vec![
         Row::new(
             format!(
@@ -334,8 +303,47 @@ pub async fn change_password(
             sizes.change as f64 * secs(median(seeded)) / secs(median(ours)),
             10_000.0,
         ),
-        memory,
+        memory_growth(can_peak.then_some(growth), params),
     ])
+}
+
+/// Changes the password of all `n` records from `password(from)` to `password(to)`;
+/// returns how long it took.
+async fn move_all(store: &Store, from: u32, to: u32, n: usize) -> Res<Duration> {
+    let (t, r) = time(store.change_password(
+        &crate::password(from),
+        &crate::password(to),
+        |_| {},
+        &Cancel::new(),
+    ))
+    .await;
+    let moved = r?;
+    if moved as usize != n {
+        return Err(format!("change password moved {moved} of {n} records").into());
+    }
+    Ok(t)
+}
+
+/// Peak memory growth in KiB (`None` where the platform cannot reset the peak) against
+/// the KDF's own memory.
+fn memory_growth(growth: Option<u64>, params: KdfParams) -> Row {
+    let kdf_bytes = u64::from(params.memory_kib());
+    match growth {
+        Some(growth) => Row::ratio_at_most(
+            format!(
+                "peak memory growth in change password / KDF memory ({} MiB)",
+                growth / 1024
+            ),
+            growth as f64 / kdf_bytes as f64,
+            3.0,
+        ),
+        None => Row::new(
+            "peak memory growth in change password",
+            "n/a".into(),
+            "<= 3",
+            false,
+        ),
+    }
 }
 
 /// The same `sizes.import` records twice over: as raw rows for a batched insert, and as
