@@ -184,10 +184,21 @@ pub struct ListArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
     /// Sort field.
-    #[arg(long, value_enum, value_parser = names::<SortField>(), default_value_t = SortField::CreatedAt)]
+    #[arg(
+        long,
+        value_enum,
+        value_parser = names::<SortField>(),
+        default_value_t = SortField::CreatedAt
+    )]
     pub sort: SortField,
     /// Sort order.
-    #[arg(long, value_enum, value_parser = names::<SortOrder>(), ignore_case = true, default_value_t = SortOrder::Desc)]
+    #[arg(
+        long,
+        value_enum,
+        value_parser = names::<SortOrder>(),
+        ignore_case = true,
+        default_value_t = SortOrder::Desc
+    )]
     pub order: SortOrder,
     /// Page size (1..=1000).
     #[arg(long, default_value_t = 100, value_name = "N")]
@@ -209,7 +220,13 @@ pub struct ExportArgs {
     #[arg(long)]
     pub plaintext: bool,
     /// Plaintext file format.
-    #[arg(long, value_enum, value_parser = names::<PlainFormat>(), default_value_t = PlainFormat::Csv, requires = "plaintext")]
+    #[arg(
+        long,
+        value_enum,
+        value_parser = names::<PlainFormat>(),
+        default_value_t = PlainFormat::Csv,
+        requires = "plaintext"
+    )]
     pub format: PlainFormat,
     /// Confirms that FILE will hold secrets in the clear.
     #[arg(long, requires = "plaintext")]
@@ -226,7 +243,12 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     pub file: PathBuf,
     /// What to do with tokens the vault already has.
-    #[arg(long, value_enum, value_parser = names::<OnConflict>(), default_value_t = OnConflict::Skip)]
+    #[arg(
+        long,
+        value_enum,
+        value_parser = names::<OnConflict>(),
+        default_value_t = OnConflict::Skip
+    )]
     pub on_conflict: OnConflict,
     /// Make imported soft-deleted records live.
     #[arg(long)]
@@ -254,7 +276,12 @@ pub struct ImportGoArgs {
     #[arg(long, value_name = "NAME", default_value = "vault")]
     pub into_table: String,
     /// What to do with tokens the vault already has.
-    #[arg(long, value_enum, value_parser = names::<OnConflict>(), default_value_t = OnConflict::Skip)]
+    #[arg(
+        long,
+        value_enum,
+        value_parser = names::<OnConflict>(),
+        default_value_t = OnConflict::Skip
+    )]
     pub on_conflict: OnConflict,
     /// Make imported soft-deleted records live.
     #[arg(long)]
@@ -334,13 +361,23 @@ pub struct FilterArgs {
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
     /// Only records in this expiry state.
-    #[arg(long, value_enum, value_parser = names::<ExpiryFilter>(), conflicts_with = "expiring_within")]
+    #[arg(
+        long,
+        value_enum,
+        value_parser = names::<ExpiryFilter>(),
+        conflicts_with = "expiring_within"
+    )]
     pub status: Option<ExpiryFilter>,
     /// Only records expiring within DUR from now (not yet expired).
     #[arg(long, value_name = "DUR")]
     pub expiring_within: Option<String>,
     /// Soft-deleted records: exclude, include or only.
-    #[arg(long, value_enum, value_parser = names::<DeletedFilter>(), default_value_t = DeletedFilter::Exclude)]
+    #[arg(
+        long,
+        value_enum,
+        value_parser = names::<DeletedFilter>(),
+        default_value_t = DeletedFilter::Exclude
+    )]
     pub deleted: DeletedFilter,
 }
 
