@@ -28,19 +28,24 @@ const NEVER: &str = "9999-12-31T23:59:59.999999Z";
 
 /// Which records to return by expiry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum ExpiryFilter {
     /// Not expired (no expiry, or expiry in the future).
     Active,
     /// Expiry at or before now.
     Expired,
     /// Not yet expired, but expiring at or before the given time.
+    // The command line reaches this through --expiring-within, not --status.
+    #[cfg_attr(feature = "cli", value(skip))]
     ExpiringBefore(DateTime<Utc>),
     /// No expiry set.
+    #[cfg_attr(feature = "cli", value(name = "never-expires"))]
     Never,
 }
 
 /// Whether soft-deleted records are included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum DeletedFilter {
     /// Only live records (the default).
     #[default]
@@ -70,6 +75,11 @@ impl FromStr for DeletedFilter {
 /// the snake_case names it parses (`created_at`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "cli",
+    derive(clap::ValueEnum),
+    value(rename_all = "snake_case")
+)]
 pub enum SortField {
     /// Creation time (the default).
     #[default]
@@ -131,6 +141,7 @@ impl FromStr for SortField {
 /// `asc` or `desc`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum SortOrder {
     /// Ascending.
     Asc,

@@ -19,6 +19,7 @@ use crate::token;
 
 /// A file format of another password manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum ForeignFormat {
     /// KeePassXC: Database > Export > CSV.
     KeepassxcCsv,

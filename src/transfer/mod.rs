@@ -24,6 +24,7 @@ pub use plain::{PlainExport, PlainFormat};
 /// `overwrite` or `fail`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum OnConflict {
     /// Keep the vault's record (the default).
     #[default]

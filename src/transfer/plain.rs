@@ -16,6 +16,7 @@ use crate::timestamp;
 /// Output format of a plaintext export (`csv` or `json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum PlainFormat {
     /// CSV with a header row.
     Csv,

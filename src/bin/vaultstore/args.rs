@@ -3,7 +3,12 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, Resettable, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+// The value enums (sort field, conflict policy, formats…) are the library's own, which
+// derive `clap::ValueEnum` under the `cli` feature: one list of accepted values.
+use vaultstore::transfer::{ForeignFormat, OnConflict, PlainFormat};
+use vaultstore::{DeletedFilter, ExpiryFilter, SortField, SortOrder};
 
 /// Command-line companion of VaultStore Desktop: secret values encrypted under tokens.
 ///
@@ -31,32 +36,26 @@ pub struct Cli {
     pub command: Command,
 }
 
+// The subcommands come in groups, one enum each, flattened: the command line stays one
+// flat list (`vaultstore create`, `vaultstore list`…) while each group's handler in
+// `commands/` matches only its own commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    #[command(flatten)]
+    Token(TokenCommand),
+    #[command(flatten)]
+    Records(RecordsCommand),
+    #[command(flatten)]
+    Vault(VaultCommand),
+    #[command(flatten)]
+    Transfer(TransferCommand),
+}
+
+/// Commands on one token or a few.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
     /// Store a value under a new token and print the token.
-    Create {
-        /// Use this token instead of a random one.
-        #[arg(long)]
-        token: Option<String>,
-        /// Length of a random token (15..=40).
-        #[arg(long, value_name = "N")]
-        length: Option<usize>,
-        #[command(flatten)]
-        expiry: ExpiryArgs,
-        /// A label for the record (plaintext, searchable).
-        #[arg(long)]
-        label: Option<String>,
-        /// A tag (repeatable).
-        #[arg(long = "tag", value_name = "TAG")]
-        tags: Vec<String>,
-        /// Notes (plaintext).
-        #[arg(long)]
-        notes: Option<String>,
-        #[command(flatten)]
-        password: PasswordArgs,
-        #[command(flatten)]
-        value: ValueArgs,
-    },
+    Create(CreateArgs),
     /// Print a token's value followed by a newline.
     Read {
         token: String,
@@ -106,31 +105,23 @@ pub enum Command {
     },
     /// Print `true` if a live token exists (expired or not), else `false`.
     Exists { token: String },
+}
+
+/// Listing and counting records (never values).
+#[derive(Debug, Subcommand)]
+pub enum RecordsCommand {
     /// List records (never values).
-    List {
-        #[command(flatten)]
-        filters: FilterArgs,
-        /// Sort field.
-        #[arg(long, value_enum, default_value_t = SortArg::CreatedAt)]
-        sort: SortArg,
-        /// Sort order.
-        #[arg(long, value_enum, ignore_case = true, default_value_t = OrderArg::Desc)]
-        order: OrderArg,
-        /// Page size (1..=1000).
-        #[arg(long, default_value_t = 100, value_name = "N")]
-        limit: u32,
-        /// Continue after this cursor (printed as `next` by the previous page).
-        #[arg(long, value_name = "CURSOR")]
-        after: Option<String>,
-        /// Print JSON: {"records":[…],"next":CURSOR|null}.
-        #[arg(long)]
-        json: bool,
-    },
+    List(ListArgs),
     /// Print how many records match.
     Count {
         #[command(flatten)]
         filters: FilterArgs,
     },
+}
+
+/// Commands over the whole vault.
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
     /// Re-encrypt every record sealed under one password with a new one; prints how many.
     ChangePassword {
         #[command(flatten)]
@@ -144,92 +135,163 @@ pub enum Command {
         #[arg(long)]
         soft: bool,
     },
+}
+
+/// Moving records in and out of the vault.
+#[derive(Debug, Subcommand)]
+pub enum TransferCommand {
     /// Write the records matching the filters to FILE as an encrypted bundle (values stay
     /// sealed); with --plaintext, as CSV or JSON with decrypted values. Prints the count.
-    Export {
-        file: PathBuf,
-        #[command(flatten)]
-        filters: FilterArgs,
-        /// Decrypt the values (needs --i-understand-plaintext and passwords).
-        #[arg(long)]
-        plaintext: bool,
-        /// Plaintext file format.
-        #[arg(long, value_enum, default_value_t = PlainFormatArg::Csv, requires = "plaintext")]
-        format: PlainFormatArg,
-        /// Confirms that FILE will hold secrets in the clear.
-        #[arg(long, requires = "plaintext")]
-        i_understand_plaintext: bool,
-        /// (with --plaintext) A variable holding a password to try; repeatable.
-        #[arg(long = "password-env", value_name = "VAR", requires = "plaintext")]
-        password_envs: Vec<String>,
-        /// (with --plaintext) A file holding a password to try; repeatable.
-        #[arg(long = "password-file", value_name = "PATH", requires = "plaintext")]
-        password_files: Vec<PathBuf>,
-    },
+    Export(ExportArgs),
     /// Import a bundle written by `export` (or, with --from, another manager's export).
     /// Validates the whole file first; writes in one transaction. Prints the counts.
-    Import {
-        file: PathBuf,
-        /// What to do with tokens the vault already has.
-        #[arg(long, value_enum, default_value_t = ConflictArg::Skip)]
-        on_conflict: ConflictArg,
-        /// Make imported soft-deleted records live.
-        #[arg(long)]
-        restore_deleted: bool,
-        /// Read another manager's export instead of a bundle (entries are sealed under the
-        /// password given with --password-env/--password-file/prompt).
-        #[arg(long, value_enum)]
-        from: Option<ForeignArg>,
-        /// Only report what would happen.
-        #[arg(long)]
-        dry_run: bool,
-        /// Print the counts as JSON.
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        password: PasswordArgs,
-    },
+    Import(ImportArgs),
     /// Import the table of the Go VaultStore library. Its v2 values open with their
     /// original passwords. Prints the counts.
-    ImportGo {
-        /// URL of the Go library's database.
-        #[arg(long, value_name = "URL")]
-        from: String,
-        /// The vault table to import into (here --table names the Go library's table).
-        #[arg(long, value_name = "NAME", default_value = "vault")]
-        into_table: String,
-        /// What to do with tokens the vault already has.
-        #[arg(long, value_enum, default_value_t = ConflictArg::Skip)]
-        on_conflict: ConflictArg,
-        /// Make imported soft-deleted records live.
-        #[arg(long)]
-        restore_deleted: bool,
-        /// Only report what would happen.
-        #[arg(long)]
-        dry_run: bool,
-        /// Print the counts as JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    ImportGo(ImportGoArgs),
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum PlainFormatArg {
-    Csv,
-    Json,
+// The argument structs below carry no doc comment of their own: a subcommand's help text
+// is its variant's doc comment above.
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Use this token instead of a random one.
+    #[arg(long)]
+    pub token: Option<String>,
+    /// Length of a random token (15..=40).
+    #[arg(long, value_name = "N")]
+    pub length: Option<usize>,
+    #[command(flatten)]
+    pub expiry: ExpiryArgs,
+    /// A label for the record (plaintext, searchable).
+    #[arg(long)]
+    pub label: Option<String>,
+    /// A tag (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Notes (plaintext).
+    #[arg(long)]
+    pub notes: Option<String>,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    #[command(flatten)]
+    pub value: ValueArgs,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ConflictArg {
-    Skip,
-    Overwrite,
-    Fail,
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Sort field.
+    #[arg(
+        long,
+        value_enum,
+        value_parser = names::<SortField>(),
+        default_value_t = SortField::CreatedAt
+    )]
+    pub sort: SortField,
+    /// Sort order.
+    #[arg(
+        long,
+        value_enum,
+        value_parser = names::<SortOrder>(),
+        ignore_case = true,
+        default_value_t = SortOrder::Desc
+    )]
+    pub order: SortOrder,
+    /// Page size (1..=1000).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub limit: u32,
+    /// Continue after this cursor (printed as `next` by the previous page).
+    #[arg(long, value_name = "CURSOR")]
+    pub after: Option<String>,
+    /// Print JSON: {"records":[…],"next":CURSOR|null}.
+    #[arg(long)]
+    pub json: bool,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ForeignArg {
-    KeepassxcCsv,
-    BitwardenJson,
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Decrypt the values (needs --i-understand-plaintext and passwords).
+    #[arg(long)]
+    pub plaintext: bool,
+    /// Plaintext file format.
+    #[arg(
+        long,
+        value_enum,
+        value_parser = names::<PlainFormat>(),
+        default_value_t = PlainFormat::Csv,
+        requires = "plaintext"
+    )]
+    pub format: PlainFormat,
+    /// Confirms that FILE will hold secrets in the clear.
+    #[arg(long, requires = "plaintext")]
+    pub i_understand_plaintext: bool,
+    /// (with --plaintext) A variable holding a password to try; repeatable.
+    #[arg(long = "password-env", value_name = "VAR", requires = "plaintext")]
+    pub password_envs: Vec<String>,
+    /// (with --plaintext) A file holding a password to try; repeatable.
+    #[arg(long = "password-file", value_name = "PATH", requires = "plaintext")]
+    pub password_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    /// What to do with tokens the vault already has.
+    #[arg(
+        long,
+        value_enum,
+        value_parser = names::<OnConflict>(),
+        default_value_t = OnConflict::Skip
+    )]
+    pub on_conflict: OnConflict,
+    /// Make imported soft-deleted records live.
+    #[arg(long)]
+    pub restore_deleted: bool,
+    /// Read another manager's export instead of a bundle (entries are sealed under the
+    /// password given with --password-env/--password-file/prompt).
+    #[arg(long, value_enum, value_parser = names::<ForeignFormat>())]
+    pub from: Option<ForeignFormat>,
+    /// Only report what would happen.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the counts as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportGoArgs {
+    /// URL of the Go library's database.
+    #[arg(long, value_name = "URL")]
+    pub from: String,
+    /// The vault table to import into (here --table names the Go library's table).
+    #[arg(long, value_name = "NAME", default_value = "vault")]
+    pub into_table: String,
+    /// What to do with tokens the vault already has.
+    #[arg(
+        long,
+        value_enum,
+        value_parser = names::<OnConflict>(),
+        default_value_t = OnConflict::Skip
+    )]
+    pub on_conflict: OnConflict,
+    /// Make imported soft-deleted records live.
+    #[arg(long)]
+    pub restore_deleted: bool,
+    /// Only report what would happen.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the counts as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -299,41 +361,34 @@ pub struct FilterArgs {
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
     /// Only records in this expiry state.
-    #[arg(long, value_enum, conflicts_with = "expiring_within")]
-    pub status: Option<StatusArg>,
+    #[arg(
+        long,
+        value_enum,
+        value_parser = names::<ExpiryFilter>(),
+        conflicts_with = "expiring_within"
+    )]
+    pub status: Option<ExpiryFilter>,
     /// Only records expiring within DUR from now (not yet expired).
     #[arg(long, value_name = "DUR")]
     pub expiring_within: Option<String>,
     /// Soft-deleted records: exclude, include or only.
-    #[arg(long, value_enum, default_value_t = DeletedArg::Exclude)]
-    pub deleted: DeletedArg,
+    #[arg(
+        long,
+        value_enum,
+        value_parser = names::<DeletedFilter>(),
+        default_value_t = DeletedFilter::Exclude
+    )]
+    pub deleted: DeletedFilter,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum StatusArg {
-    Active,
-    Expired,
-    NeverExpires,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum DeletedArg {
-    Exclude,
-    Include,
-    Only,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-#[value(rename_all = "snake_case")]
-pub enum SortArg {
-    CreatedAt,
-    UpdatedAt,
-    ExpiresAt,
-    Token,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum OrderArg {
-    Asc,
-    Desc,
+/// A parser for a library value enum that accepts the names it gives clap but shows no
+/// description: the variants' doc comments are written for the library, and clap would
+/// list them under each flag and switch `--help` to its long layout.
+fn names<E: ValueEnum + Send + Sync + 'static>() -> impl TypedValueParser<Value = E> {
+    let values = E::value_variants()
+        .iter()
+        .filter_map(ValueEnum::to_possible_value)
+        .map(|v| v.help(Resettable::Reset));
+    // The name was checked above (case-insensitively only where the flag allows it).
+    PossibleValuesParser::new(values).try_map(|name| E::from_str(&name, true))
 }

@@ -1,8 +1,20 @@
-//! Printing records: an aligned table for people, JSON for scripts.
+//! Printing results: one line at a time, records as an aligned table for people or as
+//! JSON for scripts.
+
+use std::io::Write;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use vaultstore::{Metadata, Page, Record, RecordStatus};
+
+use crate::failure::Outcome;
+
+/// Prints one line to stdout; a closed pipe (`| head`) is not an error worth a message.
+pub fn say(text: &str) -> Outcome {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    Ok(())
+}
 
 #[derive(Serialize)]
 struct JsonRecord<'a> {

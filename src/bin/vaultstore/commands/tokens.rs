@@ -1,0 +1,111 @@
+//! Commands on one token or a few: create, read, update, rekey, delete, restore, renew.
+
+use serde_json::json;
+use vaultstore::{CreateOptions, Metadata, Store};
+use zeroize::Zeroizing;
+
+use crate::args::{CreateArgs, PasswordArgs, TokenCommand};
+use crate::duration;
+use crate::failure::Outcome;
+use crate::output::say;
+use crate::secrets;
+
+pub async fn run(command: &TokenCommand, store: &Store) -> Outcome {
+    match command {
+        TokenCommand::Create(args) => create(args, store).await,
+        TokenCommand::Read {
+            token,
+            json,
+            password,
+        } => read(token, *json, password, store).await,
+        TokenCommand::ReadMany {
+            tokens,
+            json,
+            password,
+        } => read_many(tokens, *json, password, store).await,
+        TokenCommand::Update {
+            token,
+            password,
+            value,
+        } => {
+            let value = secrets::value(value, vaultstore::DEFAULT_MAX_VALUE_BYTES)?;
+            let password = secrets::password(password)?;
+            Ok(store.token_update(token, &value, &password).await?)
+        }
+        TokenCommand::Rekey {
+            token,
+            password,
+            new_password,
+        } => {
+            let old = secrets::password(password)?;
+            let new = secrets::new_password(new_password)?;
+            Ok(store.token_rekey(token, &old, &new).await?)
+        }
+        TokenCommand::Delete { token } => Ok(store.token_delete(token).await?),
+        TokenCommand::SoftDelete { token } => Ok(store.token_soft_delete(token).await?),
+        TokenCommand::Restore { token } => Ok(store.token_restore(token).await?),
+        TokenCommand::Renew { token, expiry } => {
+            let at = if expiry.never {
+                None
+            } else {
+                duration::expiry(expiry.expires_at.as_deref(), expiry.expires_in.as_deref())?
+            };
+            Ok(store.token_renew(token, at).await?)
+        }
+        TokenCommand::Exists { token } => say(&store.token_exists(token).await?.to_string()),
+    }
+}
+
+async fn create(args: &CreateArgs, store: &Store) -> Outcome {
+    let options = CreateOptions {
+        token: args.token.clone(),
+        length: args.length,
+        expires_at: duration::expiry(
+            args.expiry.expires_at.as_deref(),
+            args.expiry.expires_in.as_deref(),
+        )?,
+        metadata: Metadata {
+            label: args.label.clone(),
+            notes: args.notes.clone(),
+            tags: args.tags.clone(),
+            ..Metadata::default()
+        },
+    };
+    let value = secrets::value(&args.value, vaultstore::DEFAULT_MAX_VALUE_BYTES)?;
+    let password = secrets::password(&args.password)?;
+    let token = store.token_create(&value, &password, options).await?;
+    say(&token)
+}
+
+async fn read(token: &str, json: bool, password: &PasswordArgs, store: &Store) -> Outcome {
+    let password = secrets::password(password)?;
+    let value = store.token_read(token, &password).await?;
+    if json {
+        let text = Zeroizing::new(json!({ "token": token, "value": value.expose() }).to_string());
+        say(&text)
+    } else {
+        say(value.expose())
+    }
+}
+
+async fn read_many(
+    tokens: &[String],
+    json: bool,
+    password: &PasswordArgs,
+    store: &Store,
+) -> Outcome {
+    let password = secrets::password(password)?;
+    let values = store.tokens_read(tokens, &password).await?;
+    if json {
+        let map: serde_json::Map<String, serde_json::Value> = values
+            .iter()
+            .map(|(t, v)| (t.clone(), v.expose().into()))
+            .collect();
+        say(&Zeroizing::new(serde_json::Value::Object(map).to_string()))
+    } else {
+        for (t, v) in &values {
+            say(&Zeroizing::new(format!("{t}\t{}", v.expose())))?;
+        }
+        Ok(())
+    }
+}

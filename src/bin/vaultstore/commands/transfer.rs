@@ -1,0 +1,118 @@
+//! Moving records in and out: bundles, plaintext exports, other managers' exports and the
+//! Go library's table. Each runs in one transaction that Ctrl-C rolls back.
+
+use vaultstore::Store;
+use vaultstore::transfer::{ImportOptions, OnConflict};
+
+use super::records::query_of;
+use crate::args::{ExportArgs, ImportArgs, ImportGoArgs, TransferCommand};
+use crate::failure::{Failure, Outcome};
+use crate::output::{self, say};
+use crate::progress::{cancel_on_ctrl_c, end_progress, progress};
+use crate::secrets;
+
+/// `go_table` is the global `--table`, which for import-go names the Go library's table.
+pub async fn run(command: &TransferCommand, go_table: Option<&str>, store: &Store) -> Outcome {
+    match command {
+        TransferCommand::Export(args) => export(args, store).await,
+        TransferCommand::Import(args) => import(args, store).await,
+        TransferCommand::ImportGo(args) => {
+            import_go(args, go_table.unwrap_or("vault"), store).await
+        }
+    }
+}
+
+async fn export(args: &ExportArgs, store: &Store) -> Outcome {
+    let query = query_of(&args.filters)?;
+    let cancel = cancel_on_ctrl_c();
+    if !args.plaintext {
+        let report = store
+            .export_bundle(&query, &args.file, progress("exporting"), &cancel)
+            .await?;
+        end_progress();
+        return say(&report.count.to_string());
+    }
+    if !args.i_understand_plaintext {
+        return Err(Failure::Usage(format!(
+            "--plaintext writes every value unencrypted to {}; add --i-understand-plaintext to confirm",
+            args.file.display()
+        )));
+    }
+    let passwords = secrets::passwords(&args.password_envs, &args.password_files)?;
+    let export = store
+        .export_plaintext(
+            &query,
+            &passwords,
+            args.format,
+            progress("decrypting"),
+            &cancel,
+        )
+        .await?;
+    end_progress();
+    vaultstore::transfer::write_plain(&args.file, &export)?;
+    if !export.unopened.is_empty() {
+        eprintln!(
+            "vaultstore: {} record(s) did not open with the given password(s) and were not exported: {}",
+            export.unopened.len(),
+            export.unopened.join(", ")
+        );
+    }
+    say(&export.exported.to_string())
+}
+
+async fn import(args: &ImportArgs, store: &Store) -> Outcome {
+    let options = import_options(args.on_conflict, args.restore_deleted, args.dry_run);
+    let bytes = read_input_file(&args.file)?;
+    let cancel = cancel_on_ctrl_c();
+    let report = match args.from {
+        None => {
+            store
+                .import_bundle(&bytes, options, progress("importing"), &cancel)
+                .await?
+        }
+        Some(format) => {
+            let password = secrets::password(&args.password)?;
+            store
+                .import_foreign(
+                    format,
+                    &bytes,
+                    &password,
+                    options,
+                    progress("importing"),
+                    &cancel,
+                )
+                .await?
+        }
+    };
+    end_progress();
+    say(&output::import_report(&report, args.json))
+}
+
+async fn import_go(args: &ImportGoArgs, go_table: &str, store: &Store) -> Outcome {
+    let options = import_options(args.on_conflict, args.restore_deleted, args.dry_run);
+    let cancel = cancel_on_ctrl_c();
+    let report = store
+        .import_go(
+            &args.from,
+            go_table,
+            options,
+            progress("importing"),
+            &cancel,
+        )
+        .await?;
+    end_progress();
+    say(&output::import_report(&report, args.json))
+}
+
+fn import_options(on_conflict: OnConflict, restore_deleted: bool, dry_run: bool) -> ImportOptions {
+    ImportOptions {
+        on_conflict,
+        restore_deleted,
+        dry_run,
+    }
+}
+
+/// An import file, read with the bundle limit as a hard cap.
+fn read_input_file(path: &std::path::Path) -> Outcome<Vec<u8>> {
+    vaultstore::transfer::read_input(path).map_err(|e| Failure::Input(e.to_string()))
+}
