@@ -242,17 +242,8 @@ pub struct ExportArgs {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     pub file: PathBuf,
-    /// What to do with tokens the vault already has.
-    #[arg(
-        long,
-        value_enum,
-        value_parser = names::<OnConflict>(),
-        default_value_t = OnConflict::Skip
-    )]
-    pub on_conflict: OnConflict,
-    /// Make imported soft-deleted records live.
-    #[arg(long)]
-    pub restore_deleted: bool,
+    #[command(flatten)]
+    pub policy: ImportPolicyArgs,
     /// Read another manager's export instead of a bundle (entries are sealed under the
     /// password given with --password-env/--password-file/prompt).
     #[arg(long, value_enum, value_parser = names::<ForeignFormat>())]
@@ -267,14 +258,9 @@ pub struct ImportArgs {
     pub password: PasswordArgs,
 }
 
+/// How an import treats what the vault already has (bundle, foreign and Go imports).
 #[derive(Debug, Args)]
-pub struct ImportGoArgs {
-    /// URL of the Go library's database.
-    #[arg(long, value_name = "URL")]
-    pub from: String,
-    /// The vault table to import into (here --table names the Go library's table).
-    #[arg(long, value_name = "NAME", default_value = "vault")]
-    pub into_table: String,
+pub struct ImportPolicyArgs {
     /// What to do with tokens the vault already has.
     #[arg(
         long,
@@ -286,6 +272,18 @@ pub struct ImportGoArgs {
     /// Make imported soft-deleted records live.
     #[arg(long)]
     pub restore_deleted: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportGoArgs {
+    /// URL of the Go library's database.
+    #[arg(long, value_name = "URL")]
+    pub from: String,
+    /// The vault table to import into (here --table names the Go library's table).
+    #[arg(long, value_name = "NAME", default_value = "vault")]
+    pub into_table: String,
+    #[command(flatten)]
+    pub policy: ImportPolicyArgs,
     /// Only report what would happen.
     #[arg(long)]
     pub dry_run: bool,

@@ -2,10 +2,10 @@
 //! Go library's table. Each runs in one transaction that Ctrl-C rolls back.
 
 use vaultstore::Store;
-use vaultstore::transfer::{ImportOptions, OnConflict};
+use vaultstore::transfer::ImportOptions;
 
 use super::records::query_of;
-use crate::args::{ExportArgs, ImportArgs, ImportGoArgs, TransferCommand};
+use crate::args::{ExportArgs, ImportArgs, ImportGoArgs, ImportPolicyArgs, TransferCommand};
 use crate::failure::{Failure, Outcome};
 use crate::output::{self, say};
 use crate::progress::{cancel_on_ctrl_c, end_progress, progress};
@@ -61,7 +61,7 @@ async fn export(args: &ExportArgs, store: &Store) -> Outcome {
 }
 
 async fn import(args: &ImportArgs, store: &Store) -> Outcome {
-    let options = import_options(args.on_conflict, args.restore_deleted, args.dry_run);
+    let options = import_options(&args.policy, args.dry_run);
     let bytes = read_input_file(&args.file)?;
     let cancel = cancel_on_ctrl_c();
     let report = match args.from {
@@ -89,7 +89,7 @@ async fn import(args: &ImportArgs, store: &Store) -> Outcome {
 }
 
 async fn import_go(args: &ImportGoArgs, go_table: &str, store: &Store) -> Outcome {
-    let options = import_options(args.on_conflict, args.restore_deleted, args.dry_run);
+    let options = import_options(&args.policy, args.dry_run);
     let cancel = cancel_on_ctrl_c();
     let report = store
         .import_go(
@@ -104,10 +104,10 @@ async fn import_go(args: &ImportGoArgs, go_table: &str, store: &Store) -> Outcom
     say(&output::import_report(&report, args.json))
 }
 
-fn import_options(on_conflict: OnConflict, restore_deleted: bool, dry_run: bool) -> ImportOptions {
+fn import_options(policy: &ImportPolicyArgs, dry_run: bool) -> ImportOptions {
     ImportOptions {
-        on_conflict,
-        restore_deleted,
+        on_conflict: policy.on_conflict,
+        restore_deleted: policy.restore_deleted,
         dry_run,
     }
 }
