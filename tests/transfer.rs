@@ -572,6 +572,129 @@ on_every_backend!(
     the_go_library_table_imports_and_its_values_open,
 );
 
+/// Export files in a folder other users can write to: the temp file an export goes through
+/// is made fresh (never an existing file, never through a symlink) and owner-only, then
+/// renamed over the target. The file system is the same whatever the backend, so these
+/// run on SQLite only.
+#[cfg(unix)]
+mod export_files {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    use std::path::{Path, PathBuf};
+
+    use super::common::{self, Backend, Ctx, pw};
+    use super::{Cancel, DeletedFilter, PlainFormat, RecordQuery, seed};
+    use vaultstore::transfer::{PlainExport, write_plain};
+
+    /// The temp path exports used to write through: `.<name>.<pid>.tmp` beside the target,
+    /// which anyone could compute and create first.
+    fn old_temp_path(target: &Path) -> PathBuf {
+        let name = target.file_name().unwrap().to_string_lossy();
+        target.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+    }
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::symlink_metadata(path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    }
+
+    async fn plaintext(ctx: &Ctx, format: PlainFormat) -> PlainExport {
+        seed(ctx).await;
+        let q = RecordQuery::new().deleted(DeletedFilter::Include);
+        ctx.store
+            .export_plaintext(&q, &[pw("a")], format, |_| {}, &Cancel::new())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_plaintext_export_never_writes_into_a_file_planted_at_the_old_temp_path() {
+        common::run(Backend::Sqlite, "planted_temp", async |ctx: &Ctx| {
+            let dir = tempfile::tempdir().unwrap();
+            let target = dir.path().join("export.csv");
+            let planted = old_temp_path(&target);
+            std::fs::write(&planted, "planted").unwrap();
+            std::fs::set_permissions(&planted, std::fs::Permissions::from_mode(0o666)).unwrap();
+            let export = plaintext(ctx, PlainFormat::Csv).await;
+            write_plain(&target, &export).unwrap();
+            assert_eq!(
+                std::fs::read_to_string(&planted).ok().as_deref(),
+                Some("planted"),
+                "the planted file is untouched and still there"
+            );
+            assert_eq!(mode(&planted), 0o666);
+            let written = std::fs::read_to_string(&target).unwrap();
+            assert!(written.contains("tk_alpha,Alpha,alpha,"), "{written}");
+            assert_eq!(mode(&target), 0o600, "the export is owner-only");
+            assert_eq!(
+                std::fs::read_dir(dir.path()).unwrap().count(),
+                2,
+                "no temp file is left behind"
+            );
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_export_never_follows_a_symlink_planted_at_the_old_temp_path() {
+        common::run(Backend::Sqlite, "symlink_temp", async |ctx: &Ctx| {
+            let dir = tempfile::tempdir().unwrap();
+            let victim = dir.path().join("readable-by-them.txt");
+            std::fs::write(&victim, "theirs").unwrap();
+            let plain = dir.path().join("export.json");
+            symlink(&victim, old_temp_path(&plain)).unwrap();
+            let export = plaintext(ctx, PlainFormat::Json).await;
+            write_plain(&plain, &export).unwrap();
+            assert_eq!(std::fs::read_to_string(&victim).unwrap(), "theirs");
+            assert!(
+                std::fs::read_to_string(&plain)
+                    .unwrap()
+                    .contains("\"alpha\"")
+            );
+            assert_eq!(mode(&plain), 0o600);
+
+            // The bundle export goes through the same writer.
+            let bundle = dir.path().join("vault.bundle");
+            symlink(&victim, old_temp_path(&bundle)).unwrap();
+            let q = RecordQuery::new().deleted(DeletedFilter::Include);
+            ctx.store
+                .export_bundle(&q, &bundle, |_| {}, &Cancel::new())
+                .await
+                .unwrap();
+            assert_eq!(std::fs::read_to_string(&victim).unwrap(), "theirs");
+            assert!(
+                std::fs::read_to_string(&bundle)
+                    .unwrap()
+                    .contains("vaultstore-bundle")
+            );
+            assert_eq!(mode(&bundle), 0o600);
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_export_replaces_a_symlink_at_the_target_instead_of_writing_through_it() {
+        common::run(Backend::Sqlite, "symlink_target", async |ctx: &Ctx| {
+            let dir = tempfile::tempdir().unwrap();
+            let victim = dir.path().join("readable-by-them.txt");
+            std::fs::write(&victim, "theirs").unwrap();
+            std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let target = dir.path().join("export.csv");
+            symlink(&victim, &target).unwrap();
+            let export = plaintext(ctx, PlainFormat::Csv).await;
+            write_plain(&target, &export).unwrap();
+            assert_eq!(std::fs::read_to_string(&victim).unwrap(), "theirs");
+            let meta = std::fs::symlink_metadata(&target).unwrap();
+            assert!(meta.file_type().is_file(), "the symlink was replaced");
+            assert_eq!(mode(&target), 0o600);
+            assert!(std::fs::read_to_string(&target).unwrap().contains("alpha"));
+        })
+        .await;
+    }
+}
+
 /// SQLite → bundle → PostgreSQL → bundle → MySQL: every record readable with its
 /// password, every timestamp and trash state kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
