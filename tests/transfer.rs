@@ -343,6 +343,66 @@ async fn plaintext_export_opens_what_it_can_and_lists_the_rest(ctx: &Ctx) {
     assert!(both.unopened.is_empty());
 }
 
+/// Cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage
+/// return first) come out of the CSV behind a `'`; the JSON keeps them exactly.
+async fn a_plaintext_csv_shows_formula_cells_as_text(ctx: &Ctx) {
+    let formula = r#"=HYPERLINK("http://evil.example","x")"#;
+    let mk = |token: &str, label: &str, notes: &str| CreateOptions {
+        token: Some(token.into()),
+        metadata: Metadata {
+            label: Some(label.into()),
+            notes: Some(notes.into()),
+            tags: vec!["-rm".into()],
+            ..Metadata::default()
+        },
+        ..CreateOptions::default()
+    };
+    let s = &ctx.store;
+    s.token_create(&val("+1"), &pw("a"), mk("tk_evil", formula, "@SUM(A1)"))
+        .await
+        .unwrap();
+    s.token_create(&val("\tx"), &pw("a"), mk("tk_plain", "Plain", "\rcr"))
+        .await
+        .unwrap();
+    let q = RecordQuery::new().sort(vaultstore::SortField::Token);
+    let out = s
+        .export_plaintext(&q, &[pw("a")], PlainFormat::Csv, |_| {}, &Cancel::new())
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(&out.bytes[..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(Into::into).collect();
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(Into::into).collect())
+        .collect();
+    let cell = |token: &str, column: &str| {
+        let i = header.iter().position(|h| h == column).unwrap();
+        let row = rows.iter().find(|r| r[0] == token).unwrap();
+        row[i].clone()
+    };
+    assert_eq!(cell("tk_evil", "label"), format!("'{formula}"));
+    assert_eq!(cell("tk_evil", "value"), "'+1");
+    assert_eq!(cell("tk_evil", "notes"), "'@SUM(A1)");
+    assert_eq!(cell("tk_evil", "tags"), "'-rm");
+    assert_eq!(cell("tk_plain", "label"), "Plain");
+    assert_eq!(cell("tk_plain", "value"), "'\tx");
+    assert_eq!(cell("tk_plain", "notes"), "'\rcr");
+    assert_eq!(cell("tk_plain", "token"), "tk_plain");
+    let json = s
+        .export_plaintext(&q, &[pw("a")], PlainFormat::Json, |_| {}, &Cancel::new())
+        .await
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.bytes).unwrap();
+    let evil = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["token"] == "tk_evil")
+        .unwrap();
+    assert_eq!(evil["label"], formula);
+    assert_eq!(evil["value"], "+1");
+}
+
 const KEEPASSXC: &str = "\"Group\",\"Title\",\"Username\",\"Password\",\"URL\",\"Notes\",\"TOTP\",\"Icon\",\"Last Modified\",\"Created\"
 \"Root\",\"Mail\",\"me@example.org\",\"p4ss,with \"\"quotes\"\"\",\"https://mail.example.org\",\"line1
 line2\",\"\",\"0\",\"2024-01-01T00:00:00Z\",\"2024-01-01T00:00:00Z\"
@@ -568,6 +628,7 @@ on_every_backend!(
     conflict_policies_skip_overwrite_or_fail,
     bad_bundles_are_refused_whole_and_change_nothing,
     plaintext_export_opens_what_it_can_and_lists_the_rest,
+    a_plaintext_csv_shows_formula_cells_as_text,
     other_managers_exports_become_records_under_one_password,
     the_go_library_table_imports_and_its_values_open,
 );
