@@ -343,6 +343,66 @@ async fn plaintext_export_opens_what_it_can_and_lists_the_rest(ctx: &Ctx) {
     assert!(both.unopened.is_empty());
 }
 
+/// Cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage
+/// return first) come out of the CSV behind a `'`; the JSON keeps them exactly.
+async fn a_plaintext_csv_shows_formula_cells_as_text(ctx: &Ctx) {
+    let formula = r#"=HYPERLINK("http://evil.example","x")"#;
+    let mk = |token: &str, label: &str, notes: &str| CreateOptions {
+        token: Some(token.into()),
+        metadata: Metadata {
+            label: Some(label.into()),
+            notes: Some(notes.into()),
+            tags: vec!["-rm".into()],
+            ..Metadata::default()
+        },
+        ..CreateOptions::default()
+    };
+    let s = &ctx.store;
+    s.token_create(&val("+1"), &pw("a"), mk("tk_evil", formula, "@SUM(A1)"))
+        .await
+        .unwrap();
+    s.token_create(&val("\tx"), &pw("a"), mk("tk_plain", "Plain", "\rcr"))
+        .await
+        .unwrap();
+    let q = RecordQuery::new().sort(vaultstore::SortField::Token);
+    let out = s
+        .export_plaintext(&q, &[pw("a")], PlainFormat::Csv, |_| {}, &Cancel::new())
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(&out.bytes[..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(Into::into).collect();
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(Into::into).collect())
+        .collect();
+    let cell = |token: &str, column: &str| {
+        let i = header.iter().position(|h| h == column).unwrap();
+        let row = rows.iter().find(|r| r[0] == token).unwrap();
+        row[i].clone()
+    };
+    assert_eq!(cell("tk_evil", "label"), format!("'{formula}"));
+    assert_eq!(cell("tk_evil", "value"), "'+1");
+    assert_eq!(cell("tk_evil", "notes"), "'@SUM(A1)");
+    assert_eq!(cell("tk_evil", "tags"), "'-rm");
+    assert_eq!(cell("tk_plain", "label"), "Plain");
+    assert_eq!(cell("tk_plain", "value"), "'\tx");
+    assert_eq!(cell("tk_plain", "notes"), "'\rcr");
+    assert_eq!(cell("tk_plain", "token"), "tk_plain");
+    let json = s
+        .export_plaintext(&q, &[pw("a")], PlainFormat::Json, |_| {}, &Cancel::new())
+        .await
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.bytes).unwrap();
+    let evil = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["token"] == "tk_evil")
+        .unwrap();
+    assert_eq!(evil["label"], formula);
+    assert_eq!(evil["value"], "+1");
+}
+
 const KEEPASSXC: &str = "\"Group\",\"Title\",\"Username\",\"Password\",\"URL\",\"Notes\",\"TOTP\",\"Icon\",\"Last Modified\",\"Created\"
 \"Root\",\"Mail\",\"me@example.org\",\"p4ss,with \"\"quotes\"\"\",\"https://mail.example.org\",\"line1
 line2\",\"\",\"0\",\"2024-01-01T00:00:00Z\",\"2024-01-01T00:00:00Z\"
@@ -568,9 +628,133 @@ on_every_backend!(
     conflict_policies_skip_overwrite_or_fail,
     bad_bundles_are_refused_whole_and_change_nothing,
     plaintext_export_opens_what_it_can_and_lists_the_rest,
+    a_plaintext_csv_shows_formula_cells_as_text,
     other_managers_exports_become_records_under_one_password,
     the_go_library_table_imports_and_its_values_open,
 );
+
+/// Export files in a folder other users can write to: the temp file an export goes through
+/// is made fresh (never an existing file, never through a symlink) and owner-only, then
+/// renamed over the target. The file system is the same whatever the backend, so these
+/// run on SQLite only.
+#[cfg(unix)]
+mod export_files {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    use std::path::{Path, PathBuf};
+
+    use super::common::{self, Backend, Ctx, pw};
+    use super::{Cancel, DeletedFilter, PlainFormat, RecordQuery, seed};
+    use vaultstore::transfer::{PlainExport, write_plain};
+
+    /// The temp path exports used to write through: `.<name>.<pid>.tmp` beside the target,
+    /// which anyone could compute and create first.
+    fn old_temp_path(target: &Path) -> PathBuf {
+        let name = target.file_name().unwrap().to_string_lossy();
+        target.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+    }
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::symlink_metadata(path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    }
+
+    async fn plaintext(ctx: &Ctx, format: PlainFormat) -> PlainExport {
+        seed(ctx).await;
+        let q = RecordQuery::new().deleted(DeletedFilter::Include);
+        ctx.store
+            .export_plaintext(&q, &[pw("a")], format, |_| {}, &Cancel::new())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_plaintext_export_never_writes_into_a_file_planted_at_the_old_temp_path() {
+        common::run(Backend::Sqlite, "planted_temp", async |ctx: &Ctx| {
+            let dir = tempfile::tempdir().unwrap();
+            let target = dir.path().join("export.csv");
+            let planted = old_temp_path(&target);
+            std::fs::write(&planted, "planted").unwrap();
+            std::fs::set_permissions(&planted, std::fs::Permissions::from_mode(0o666)).unwrap();
+            let export = plaintext(ctx, PlainFormat::Csv).await;
+            write_plain(&target, &export).unwrap();
+            assert_eq!(
+                std::fs::read_to_string(&planted).ok().as_deref(),
+                Some("planted"),
+                "the planted file is untouched and still there"
+            );
+            assert_eq!(mode(&planted), 0o666);
+            let written = std::fs::read_to_string(&target).unwrap();
+            assert!(written.contains("tk_alpha,Alpha,alpha,"), "{written}");
+            assert_eq!(mode(&target), 0o600, "the export is owner-only");
+            assert_eq!(
+                std::fs::read_dir(dir.path()).unwrap().count(),
+                2,
+                "no temp file is left behind"
+            );
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_export_never_follows_a_symlink_planted_at_the_old_temp_path() {
+        common::run(Backend::Sqlite, "symlink_temp", async |ctx: &Ctx| {
+            let dir = tempfile::tempdir().unwrap();
+            let victim = dir.path().join("readable-by-them.txt");
+            std::fs::write(&victim, "theirs").unwrap();
+            let plain = dir.path().join("export.json");
+            symlink(&victim, old_temp_path(&plain)).unwrap();
+            let export = plaintext(ctx, PlainFormat::Json).await;
+            write_plain(&plain, &export).unwrap();
+            assert_eq!(std::fs::read_to_string(&victim).unwrap(), "theirs");
+            assert!(
+                std::fs::read_to_string(&plain)
+                    .unwrap()
+                    .contains("\"alpha\"")
+            );
+            assert_eq!(mode(&plain), 0o600);
+
+            // The bundle export goes through the same writer.
+            let bundle = dir.path().join("vault.bundle");
+            symlink(&victim, old_temp_path(&bundle)).unwrap();
+            let q = RecordQuery::new().deleted(DeletedFilter::Include);
+            ctx.store
+                .export_bundle(&q, &bundle, |_| {}, &Cancel::new())
+                .await
+                .unwrap();
+            assert_eq!(std::fs::read_to_string(&victim).unwrap(), "theirs");
+            assert!(
+                std::fs::read_to_string(&bundle)
+                    .unwrap()
+                    .contains("vaultstore-bundle")
+            );
+            assert_eq!(mode(&bundle), 0o600);
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_export_replaces_a_symlink_at_the_target_instead_of_writing_through_it() {
+        common::run(Backend::Sqlite, "symlink_target", async |ctx: &Ctx| {
+            let dir = tempfile::tempdir().unwrap();
+            let victim = dir.path().join("readable-by-them.txt");
+            std::fs::write(&victim, "theirs").unwrap();
+            std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let target = dir.path().join("export.csv");
+            symlink(&victim, &target).unwrap();
+            let export = plaintext(ctx, PlainFormat::Csv).await;
+            write_plain(&target, &export).unwrap();
+            assert_eq!(std::fs::read_to_string(&victim).unwrap(), "theirs");
+            let meta = std::fs::symlink_metadata(&target).unwrap();
+            assert!(meta.file_type().is_file(), "the symlink was replaced");
+            assert_eq!(mode(&target), 0o600);
+            assert!(std::fs::read_to_string(&target).unwrap().contains("alpha"));
+        })
+        .await;
+    }
+}
 
 /// SQLite → bundle → PostgreSQL → bundle → MySQL: every record readable with its
 /// password, every timestamp and trash state kept.

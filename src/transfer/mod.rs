@@ -85,13 +85,21 @@ pub fn read_input(path: &std::path::Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Writes a plaintext export to `path`, owner-only, through a temp file.
+/// Writes a plaintext export to `path`, owner-only, through a temp file (see
+/// [`write_atomically`]).
 pub fn write_plain(path: &std::path::Path, export: &PlainExport) -> Result<()> {
     write_atomically(path, &export.bytes)
 }
 
 /// Writes `bytes` to `path` through a temp file in the same folder renamed into place,
 /// so a crash or a full disk never leaves a half-written file under the real name.
+///
+/// Exports often land in shared folders, so the temp file must not be one another user
+/// prepared: its name is random, it is created new (`O_CREAT | O_EXCL`, which also refuses
+/// any symlink at that name) with mode 0600 from the start, and the rename replaces
+/// whatever `path` was, a symlink included, rather than writing through it. A fixed
+/// name such as `.<name>.<pid>.tmp` let anyone plant a world-readable file or a symlink
+/// there and read the export.
 pub(crate) fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let fail = |e: std::io::Error| {
@@ -101,26 +109,18 @@ pub(crate) fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(
         )
     };
     let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
     };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "export".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".vaultstore-").suffix(".tmp");
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let result = (|| {
-        let mut file = options.open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(fail)
+    builder
+        .permissions(<std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600));
+    // Dropping the temp file on any error below removes it.
+    let mut file = builder.tempfile_in(dir).map_err(fail)?;
+    file.write_all(bytes).map_err(fail)?;
+    file.as_file().sync_all().map_err(fail)?;
+    file.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
 }

@@ -67,9 +67,79 @@ struct PlainRow<'a> {
     deleted_at: String,
 }
 
+impl PlainRow<'_> {
+    /// The CSV header: the JSON keys, in the order of [`PlainRow::cells`].
+    const COLUMNS: [&'static str; 9] = [
+        "token",
+        "label",
+        "value",
+        "notes",
+        "tags",
+        "expires_at",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+    ];
+
+    /// The row's text, in the order of [`PlainRow::COLUMNS`].
+    fn cells(&self) -> [&str; 9] {
+        [
+            self.token,
+            self.label,
+            self.value,
+            self.notes,
+            &self.tags,
+            &self.expires_at,
+            &self.created_at,
+            &self.updated_at,
+            &self.deleted_at,
+        ]
+    }
+}
+
+/// First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV
+/// Injection"): `=HYPERLINK(...)` in a label would otherwise run when the file is opened.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Writes one CSV cell, behind a `'` when it starts like a formula, so a spreadsheet
+/// shows it as text. The copy may hold the secret value, so it is zeroized.
+fn write_csv_cell<W: std::io::Write>(w: &mut csv::Writer<W>, text: &str) -> csv::Result<()> {
+    if text.starts_with(FORMULA_STARTS) {
+        // Sized up front so the string never reallocates and leaves a stray copy.
+        let mut guarded = Zeroizing::new(String::with_capacity(text.len() + 1));
+        guarded.push('\'');
+        guarded.push_str(text);
+        w.write_field(guarded.as_bytes())
+    } else {
+        w.write_field(text)
+    }
+}
+
+/// The rows as CSV with a header row; a cell (any column) starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return gets a leading `'`, so a spreadsheet opening the file
+/// shows it as text instead of running it. Such a value reads back with the `'`; the JSON
+/// export keeps every value exactly.
+fn write_csv(rows: &[PlainRow<'_>], out: &mut Vec<u8>) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(PlainRow::COLUMNS)?;
+    for row in rows {
+        for cell in row.cells() {
+            write_csv_cell(&mut w, cell)?;
+        }
+        // Ends the record: the fields were written one by one above.
+        w.write_record(std::iter::empty::<&[u8]>())?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
 impl Store {
     /// Decrypts the records matching `query` that open with one of `passwords` into CSV
     /// or JSON. The caller is responsible for the user's explicit consent.
+    ///
+    /// The CSV guards against spreadsheet formulas: a cell starting with `=`, `+`, `-`,
+    /// `@`, a tab or a carriage return is written behind a `'`, so a spreadsheet shows it
+    /// as text (a value `+1` is `'+1` in the file). The JSON keeps every value exactly.
     pub async fn export_plaintext(
         &self,
         query: &RecordQuery,
@@ -127,15 +197,8 @@ impl Store {
                     .map_err(|e| Error::invalid("export", e.to_string()))?;
                 bytes.push(b'\n');
             }
-            PlainFormat::Csv => {
-                let mut w = csv::Writer::from_writer(&mut *bytes);
-                for row in &plain {
-                    w.serialize(row)
-                        .map_err(|e| Error::invalid("export", e.to_string()))?;
-                }
-                w.flush()
-                    .map_err(|e| Error::invalid("export", e.to_string()))?;
-            }
+            PlainFormat::Csv => write_csv(&plain, &mut bytes)
+                .map_err(|e| Error::invalid("export", e.to_string()))?,
         }
         Ok(PlainExport {
             bytes,
