@@ -43,13 +43,16 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use crypto::KdfParams;
 pub use db::{DbPool, Dialect};
 pub use error::{Error, ErrorCode, Result};
-pub use paths::{default_database_url, default_vault_path};
+pub use paths::{
+    database_url_has_password, default_database_url, default_vault_path, password_in_argv_warning,
+    redact_database_url,
+};
 pub use policy::PasswordPolicy;
 pub use progress::{Cancel, Progress};
 pub use query::{Cursor, DeletedFilter, ExpiryFilter, Page, RecordQuery, SortField, SortOrder};
 pub use record::{Metadata, Record, RecordStatus};
 pub use secret::{Password, SecretValue};
-pub use store::MetadataPatch;
 pub use store::{
     CreateOptions, DEFAULT_MAX_VALUE_BYTES, DatabaseSource, Store, StoreOptions, Upserted,
 };
+pub use store::{MetadataPatch, SessionKey};

@@ -535,7 +535,42 @@ async fn the_go_library_table_imports_from_the_command_line(ctx: &Ctx) {
     );
 }
 
+/// A password in `--db` works but is warned about (the process list shows it to every
+/// user); the same URL from `$VAULTSTORE_DB` is private and says nothing. PostgreSQL
+/// only: its test server trusts local connections, so any password is accepted.
+async fn a_password_in_db_on_the_command_line_is_warned_about(ctx: &Ctx) {
+    if ctx.backend != common::Backend::Postgres {
+        return;
+    }
+    let url = ctx.url.replacen(
+        "postgres://postgres@",
+        "postgres://postgres:not-secret-pw@",
+        1,
+    );
+    assert_ne!(
+        url, ctx.url,
+        "the test URL names user postgres: {}",
+        ctx.url
+    );
+    let warned = |out: &Output| String::from_utf8_lossy(&out.stderr).contains("warning");
+    let argv = Command::new(env!("CARGO_BIN_EXE_vaultstore"))
+        .args(["--db", &url, "count"])
+        .env_remove("VAULTSTORE_DB")
+        .output()
+        .unwrap();
+    assert!(argv.status.success(), "{argv:?}");
+    assert!(warned(&argv), "--db with a password warns: {argv:?}");
+    let env = Command::new(env!("CARGO_BIN_EXE_vaultstore"))
+        .arg("count")
+        .env("VAULTSTORE_DB", &url)
+        .output()
+        .unwrap();
+    assert!(env.status.success(), "{env:?}");
+    assert!(!warned(&env), "$VAULTSTORE_DB is private: {env:?}");
+}
+
 on_every_backend!(
+    a_password_in_db_on_the_command_line_is_warned_about,
     export_and_import_move_a_vault_through_files,
     the_go_library_table_imports_from_the_command_line,
     every_command_works_as_documented,

@@ -1379,7 +1379,74 @@ async fn an_unreachable_database_is_a_database_error(_ctx: &Ctx) {
     );
 }
 
+/// The session keyring: an app remembers a `SessionKey` for an opened record instead of
+/// its password. The key opens that record again without the KDF, opens nothing after
+/// Lock, and a record sealed under the same password opens with the keys already derived.
+async fn session_keys_open_records_without_the_password_until_lock(ctx: &Ctx) {
+    let (p, other) = (pw("session"), pw("session-other"));
+    let first = create(ctx, "first value", &p).await;
+    let second = create(ctx, "second value", &p).await;
+    let theirs = create(ctx, "their value", &other).await;
+    let store = &ctx.store;
+    store.lock();
+    assert_eq!(
+        store.token_read(&first, &p).await.unwrap().expose(),
+        "first value"
+    );
+    let key = store.session_key(&p);
+    let derivations = store.kdf_derivations();
+    let again = store
+        .token_read_with_session_key(&first, key)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.map(|v| v.expose().to_owned()).as_deref(),
+        Some("first value"),
+        "the session key opens the record opened with its password"
+    );
+    let (value, used) = store
+        .token_read_with_any_session_key(&second)
+        .await
+        .unwrap()
+        .expect("a record under the same password opens with the session's keys");
+    assert_eq!(value.expose(), "second value");
+    assert_eq!(used, key, "and names the key that opened it");
+    assert!(
+        store
+            .token_read_with_any_session_key(&theirs)
+            .await
+            .unwrap()
+            .is_none(),
+        "a record under another password does not open"
+    );
+    let never_derived = store.session_key(&other);
+    assert!(
+        store
+            .token_read_with_session_key(&theirs, never_derived)
+            .await
+            .unwrap()
+            .is_none(),
+        "a key for a password never used this session opens nothing"
+    );
+    assert_eq!(
+        store.kdf_derivations(),
+        derivations,
+        "no KDF run without a password"
+    );
+    assert_eq!(format!("{key:?}"), "SessionKey(***)");
+    store.lock();
+    assert!(
+        store
+            .token_read_with_session_key(&first, key)
+            .await
+            .unwrap()
+            .is_none(),
+        "after Lock the session key opens nothing"
+    );
+}
+
 on_every_backend!(
+    session_keys_open_records_without_the_password_until_lock,
     a_created_token_reads_back_its_value,
     a_wrong_password_is_an_invalid_password,
     a_missing_token_is_not_found_and_named,

@@ -6,10 +6,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use tauri::ipc::Channel;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
-use vaultstore::{CreateOptions, Password, SecretValue};
+use vaultstore::{CreateOptions, DeletedFilter, ExpiryFilter, Password, RecordQuery, SecretValue};
 
+use crate::clipboard;
 use crate::dto::{
     CopiedDto, ListArgs, MetadataArgs, MetadataEditArgs, PageDto, ProgressDto, RecordDto,
     RevealedDto, VaultInfoDto, progress,
@@ -93,28 +94,58 @@ pub async fn create_record(
         .store
         .token_create(&args.value, &args.password, options)
         .await?;
-    state.remember(&token, &args.password);
+    state.remember(&token, state.store.session_key(&args.password));
     Ok(token)
 }
 
-/// Opens a record with the given password or the one remembered for it; remembers a
-/// password that worked, forgets one that did not.
+/// How a value was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opened {
+    /// With the password typed now.
+    WithPassword,
+    /// With the key remembered for this record, or one derived this session for another
+    /// record under the same password (the session keyring). No KDF runs.
+    WithSessionKey,
+}
+
+/// Opens a record with the password given, else with this session's keys; remembers the
+/// key (never the password) that worked, forgets one that did not.
 async fn open(
     state: &AppState,
     token: &str,
     password: Option<Password>,
-) -> CmdResult<(SecretValue, Password)> {
-    let password = state.password_for(token, password)?;
+) -> CmdResult<(SecretValue, Opened)> {
+    let Some(password) = password else {
+        return open_with_session_keys(state, token).await;
+    };
     match state.store.token_read(token, &password).await {
         Ok(value) => {
-            state.remember(token, &password);
-            Ok((value, password))
+            state.remember(token, state.store.session_key(&password));
+            Ok((value, Opened::WithPassword))
         }
         Err(e) => {
             if e.code() == vaultstore::ErrorCode::InvalidPassword {
                 state.forget(token);
             }
             Err(e.into())
+        }
+    }
+}
+
+async fn open_with_session_keys(state: &AppState, token: &str) -> CmdResult<(SecretValue, Opened)> {
+    if let Some(key) = state.key_for(token)
+        && let Some(value) = state.store.token_read_with_session_key(token, key).await?
+    {
+        return Ok((value, Opened::WithSessionKey));
+    }
+    match state.store.token_read_with_any_session_key(token).await? {
+        Some((value, key)) => {
+            state.remember(token, key);
+            Ok((value, Opened::WithSessionKey))
+        }
+        None => {
+            state.forget(token);
+            Err(ErrorDto::password_required(token))
         }
     }
 }
@@ -127,8 +158,12 @@ pub async fn reveal_value(
     password: Option<Password>,
 ) -> CmdResult<RevealedDto> {
     state.touch();
-    let (value, _) = open(&state, &token, password).await?;
-    Ok(RevealedDto { token, value })
+    let (value, opened) = open(&state, &token, password).await?;
+    Ok(RevealedDto {
+        token,
+        value,
+        by_session_key: opened == Opened::WithSessionKey,
+    })
 }
 
 /// Copies a value to the clipboard from the backend (the value need not be shown), marked
@@ -150,9 +185,12 @@ pub async fn copy_value(
             format!("could not use the clipboard: {e}"),
         )
     };
+    let mark = clipboard::Mark::of(value.expose());
     app.clipboard()
         .write_secret(value.expose())
         .map_err(clipboard_error)?;
+    drop(value);
+    state.copies.set(mark);
     let seconds = state.settings().clipboard_clear_seconds;
     tauri::async_runtime::spawn(async move {
         #[allow(
@@ -160,30 +198,29 @@ pub async fn copy_value(
             reason = "the clipboard is cleared after the chosen time: the wait is the feature"
         )]
         tokio::time::sleep(Duration::from_secs(u64::from(seconds))).await;
-        let still_ours = app
-            .clipboard()
-            .read_text()
-            .map(|current| SecretValue::new(current) == value)
-            .unwrap_or(false);
-        if still_ours {
-            let _ = app.clipboard().clear();
+        match mark {
+            Some(mark) => app.state::<AppState>().copies.clear_ours(&app, Some(mark)),
+            None => {
+                let _ = app.clipboard().clear();
+            }
         }
     });
     Ok(CopiedDto { token, seconds })
 }
 
+/// Replaces a value. The password must be typed now: a record opened earlier in the
+/// session does not authorise a change that could lock its owner out.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn update_value(
     state: State<'_, AppState>,
     token: String,
     value: SecretValue,
-    password: Option<Password>,
+    password: Password,
 ) -> CmdResult<()> {
     state.touch();
-    let password = state.password_for(&token, password)?;
     state.store.token_update(&token, &value, &password).await?;
-    state.remember(&token, &password);
+    state.remember(&token, state.store.session_key(&password));
     Ok(())
 }
 
@@ -204,18 +241,19 @@ pub async fn update_metadata(
     Ok(())
 }
 
+/// Re-seals a record under a new password; the current one must be typed now (see
+/// `update_value`).
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn rekey_record(
     state: State<'_, AppState>,
     token: String,
-    old: Option<Password>,
+    old: Password,
     new: Password,
 ) -> CmdResult<()> {
     state.touch();
-    let old = state.password_for(&token, old)?;
     state.store.token_rekey(&token, &old, &new).await?;
-    state.remember(&token, &new);
+    state.remember(&token, state.store.session_key(&new));
     Ok(())
 }
 
@@ -241,23 +279,64 @@ pub async fn restore_record(state: State<'_, AppState>, token: String) -> CmdRes
     Ok(state.store.token_restore(&token).await?)
 }
 
+/// Deletes a record for good: `confirm` must be the token, typed by the user.
 #[tauri::command]
-pub async fn delete_record(state: State<'_, AppState>, token: String) -> CmdResult<()> {
+pub async fn delete_record(
+    state: State<'_, AppState>,
+    token: String,
+    confirm: Option<String>,
+) -> CmdResult<()> {
     state.touch();
+    confirm_deletion(&token, confirm.as_deref())?;
     state.store.token_delete(&token).await?;
     state.forget(&token);
     Ok(())
 }
 
+/// A deletion for good goes ahead only with the token typed as confirmation (the
+/// comparison is not secret: the token is shown beside the field).
+fn confirm_deletion(token: &str, confirm: Option<&str>) -> CmdResult<()> {
+    if confirm.map(str::trim) == Some(token) {
+        Ok(())
+    } else {
+        Err(ErrorDto::invalid(
+            "confirm",
+            format!("type the token {token} to delete it forever"),
+        ))
+    }
+}
+
+/// Deleting many for good goes ahead only with their number typed as confirmation; a
+/// number that no longer matches (records expired meanwhile) asks the user to look again.
+fn confirm_count(count: u64, confirm: Option<&str>) -> CmdResult<()> {
+    if confirm.map(str::trim) == Some(count.to_string().as_str()) {
+        Ok(())
+    } else {
+        Err(ErrorDto::invalid(
+            "confirm",
+            format!("type the number of records to delete for good ({count}) to confirm"),
+        ))
+    }
+}
+
 /// Removes expired records (soft: moves them to the Trash) in one transaction, with
-/// progress on `on_progress`; `cancel_operation` rolls it back.
+/// progress on `on_progress`; `cancel_operation` rolls it back. Deleting for good needs
+/// `confirm`: the number of expired records, as the user typed it.
 #[tauri::command]
 pub async fn purge_expired(
     state: State<'_, AppState>,
     soft: bool,
+    confirm: Option<String>,
     on_progress: Channel<ProgressDto>,
 ) -> CmdResult<u64> {
     state.touch();
+    if !soft {
+        let expired = RecordQuery::new()
+            .deleted(DeletedFilter::Include)
+            .expiry(ExpiryFilter::Expired);
+        let count = state.store.records_count(&expired).await?;
+        confirm_count(count, confirm.as_deref())?;
+    }
     let operation = state.begin_operation()?;
     Ok(state
         .store
@@ -302,9 +381,11 @@ pub async fn touch(state: State<'_, AppState>) -> CmdResult<()> {
     Ok(())
 }
 
+/// Lock: forgets every key, and clears the clipboard if it still holds our copy.
 #[tauri::command]
-pub async fn lock_vault(state: State<'_, AppState>) -> CmdResult<()> {
+pub async fn lock_vault(app: AppHandle, state: State<'_, AppState>) -> CmdResult<()> {
     state.lock_vault();
+    state.copies.clear_ours(&app, None);
     Ok(())
 }
 
@@ -317,4 +398,27 @@ pub async fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
 pub async fn set_settings(state: State<'_, AppState>, settings: Typed<Settings>) -> CmdResult<()> {
     state.touch();
     state.set_settings(settings.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deleting_forever_needs_the_token_typed() {
+        let token = "tk_mail";
+        for wrong in [None, Some(""), Some("yes"), Some("tk_mai"), Some("TK_MAIL")] {
+            let err = confirm_deletion(token, wrong).unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("confirm"), "{wrong:?}");
+        }
+        confirm_deletion(token, Some(" tk_mail ")).unwrap();
+    }
+
+    #[test]
+    fn purging_for_good_needs_the_count_typed() {
+        for wrong in [None, Some("3"), Some("all"), Some("")] {
+            assert!(confirm_count(4, wrong).is_err(), "{wrong:?}");
+        }
+        confirm_count(4, Some("4")).unwrap();
+    }
 }

@@ -234,14 +234,17 @@ impl MetadataEditArgs {
 pub struct RevealedDto {
     pub token: String,
     pub value: SecretValue,
+    /// Opened with a key of this session, no password typed (the UI says so).
+    pub by_session_key: bool,
 }
 
 impl Serialize for RevealedDto {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Revealed", 2)?;
+        let mut st = s.serialize_struct("Revealed", 3)?;
         st.serialize_field("token", &self.token)?;
         st.serialize_field("value", self.value.expose())?;
+        st.serialize_field("bySessionKey", &self.by_session_key)?;
         st.end()
     }
 }

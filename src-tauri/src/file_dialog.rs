@@ -1,6 +1,7 @@
 //! Native file dialogs, run from the backend so the webview needs no file-system or
-//! dialog permission. `VAULTSTORE_E2E_DIALOG_PATH` answers every dialog with that path:
-//! WebDriver cannot click a native GTK dialog, and the end-to-end test needs an answer.
+//! dialog permission. In a debug build (the one tests drive), `VAULTSTORE_E2E_DIALOG_PATH`
+//! answers every dialog with that path: WebDriver cannot click a native GTK dialog. A
+//! release build ignores it, so no environment can steer where an export is written.
 
 use std::path::PathBuf;
 
@@ -9,8 +10,15 @@ use tauri_plugin_dialog::DialogExt;
 
 const TEST_ANSWER: &str = "VAULTSTORE_E2E_DIALOG_PATH";
 
+#[cfg(debug_assertions)]
 fn test_answer() -> Option<PathBuf> {
     std::env::var_os(TEST_ANSWER).map(PathBuf::from)
+}
+
+#[cfg(not(debug_assertions))]
+fn test_answer() -> Option<PathBuf> {
+    let _ = TEST_ANSWER;
+    None
 }
 
 /// Asks where to save; `None` when the user cancels.

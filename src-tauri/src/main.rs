@@ -2,6 +2,7 @@
 //! `ui/` through thin commands (`commands.rs`).
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod clipboard;
 #[cfg(test)]
 mod command_names;
 mod commands;
@@ -20,32 +21,32 @@ use vaultstore::{Store, StoreOptions};
 use state::AppState;
 
 /// The database URL: `--db URL`, else `$VAULTSTORE_DB`, else the default SQLite vault.
+/// A password in `--db` is used, with a warning: the process list shows it to everyone.
 fn database_url() -> Result<String, vaultstore::Error> {
     let mut args = std::env::args().skip(1);
+    let mut given = None;
     while let Some(arg) = args.next() {
         if arg == "--db" {
-            if let Some(url) = args.next() {
-                return Ok(url);
-            }
+            given = args.next();
         } else if let Some(url) = arg.strip_prefix("--db=") {
-            return Ok(url.to_owned());
+            given = Some(url.to_owned());
         }
+        if given.is_some() {
+            break;
+        }
+    }
+    if let Some(url) = given {
+        if vaultstore::database_url_has_password(&url) {
+            eprintln!(
+                "vaultstore-desktop: warning: {}",
+                vaultstore::password_in_argv_warning()
+            );
+        }
+        return Ok(url);
     }
     match std::env::var("VAULTSTORE_DB") {
         Ok(url) if !url.is_empty() => Ok(url),
         _ => vaultstore::default_database_url(),
-    }
-}
-
-/// The URL without a password, for display.
-fn display_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{}{user}@{}", &url[..scheme_end + 3], &url[at + 1..])
-        }
-        _ => url.to_owned(),
     }
 }
 
@@ -58,6 +59,7 @@ fn spawn_idle_lock(app: tauri::AppHandle) {
             let state = app.state::<AppState>();
             let limit = Duration::from_secs(u64::from(state.settings().idle_lock_minutes) * 60);
             if state.idle_for() >= limit && state.lock_vault() {
+                state.copies.clear_ours(&app, None);
                 let _ = app.emit("vault-locked", "idle");
             }
         }
@@ -72,7 +74,11 @@ fn main() {
             let url = database_url()?;
             let store = tauri::async_runtime::block_on(Store::new(StoreOptions::new(&url)))?;
             let settings_path = app.path().app_config_dir()?.join("settings.json");
-            app.manage(AppState::new(store, display_url(&url), settings_path));
+            app.manage(AppState::new(
+                store,
+                vaultstore::redact_database_url(&url),
+                settings_path,
+            ));
             spawn_idle_lock(app.handle().clone());
             Ok(())
         })
@@ -103,7 +109,17 @@ fn main() {
             transfer_commands::preview_import,
             transfer_commands::run_import,
         ])
-        .run(tauri::generate_context!("../tauri.conf.json"));
+        .build(tauri::generate_context!("../tauri.conf.json"))
+        .map(|app| {
+            app.run(|app, event| {
+                // Quitting leaves no copied secret behind.
+                if let tauri::RunEvent::Exit = event
+                    && let Some(state) = app.try_state::<AppState>()
+                {
+                    state.copies.clear_ours(app, None);
+                }
+            })
+        });
     if let Err(e) = result {
         eprintln!("vaultstore-desktop: {e}");
         std::process::exit(1);
@@ -114,20 +130,7 @@ fn main() {
 mod tests {
     use std::collections::BTreeSet;
 
-    use super::display_url;
     use crate::command_names::COMMANDS;
-
-    #[test]
-    fn the_shown_database_url_has_no_password() {
-        assert_eq!(
-            display_url("postgres://team:s3cret@db.example/vault"),
-            "postgres://team@db.example/vault"
-        );
-        assert_eq!(
-            display_url("sqlite:///home/me/vault.db"),
-            "sqlite:///home/me/vault.db"
-        );
-    }
 
     fn source(relative: &str) -> String {
         let path = format!("{}/{relative}", env!("CARGO_MANIFEST_DIR"));

@@ -6,17 +6,18 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use vaultstore::{Cancel, Password, Store};
+use vaultstore::{Cancel, SessionKey, Store};
 
 use crate::errors::{ErrorCode, ErrorDto};
 use crate::settings::Settings;
 
-/// What this session has opened: the passwords of revealed records, so a second reveal
-/// or an edit does not ask again. Forgotten (zeroized) on lock and idle timeout, together
-/// with the store's derived keys.
+/// What this session has opened: for each revealed record, the handle of the key that
+/// opened it (never the password: a memory dump of an unlocked app yields keys for the
+/// salts opened, not a password to reuse elsewhere), so a second reveal does not ask
+/// again. Forgotten on lock and idle timeout, together with the store's derived keys.
 struct Session {
     last_activity: Instant,
-    opened: HashMap<String, Password>,
+    opened: HashMap<String, SessionKey>,
 }
 
 pub struct AppState {
@@ -27,6 +28,8 @@ pub struct AppState {
     settings: Mutex<Settings>,
     settings_path: PathBuf,
     operation: Mutex<Option<Cancel>>,
+    /// The app's latest copy on the clipboard (a mark, not the value).
+    pub copies: crate::clipboard::Copies,
     /// The bundle chosen for import, between preview and import.
     pending_import: Mutex<Option<std::sync::Arc<Vec<u8>>>>,
 }
@@ -47,6 +50,7 @@ impl AppState {
             settings: Mutex::new(Settings::load(&settings_path)),
             settings_path,
             operation: Mutex::new(None),
+            copies: crate::clipboard::Copies::default(),
             pending_import: Mutex::new(None),
         }
     }
@@ -60,10 +64,8 @@ impl AppState {
         lock(&self.session).last_activity.elapsed()
     }
 
-    pub fn remember(&self, token: &str, password: &Password) {
-        lock(&self.session)
-            .opened
-            .insert(token.to_owned(), password.clone());
+    pub fn remember(&self, token: &str, key: SessionKey) {
+        lock(&self.session).opened.insert(token.to_owned(), key);
     }
 
     pub fn forget(&self, token: &str) {
@@ -74,16 +76,9 @@ impl AppState {
         lock(&self.session).opened.contains_key(token)
     }
 
-    /// The password given, or the one remembered for `token`.
-    pub fn password_for(&self, token: &str, given: Option<Password>) -> Result<Password, ErrorDto> {
-        match given {
-            Some(p) => Ok(p),
-            None => lock(&self.session)
-                .opened
-                .get(token)
-                .cloned()
-                .ok_or_else(|| ErrorDto::password_required(token)),
-        }
+    /// The key remembered for `token`, if it was opened this session.
+    pub fn key_for(&self, token: &str) -> Option<SessionKey> {
+        lock(&self.session).opened.get(token).copied()
     }
 
     /// Forgets every opened password and derived key. Returns whether anything was open.

@@ -84,6 +84,36 @@ impl KeyCache {
         Ok(key.clone())
     }
 
+    /// The key of a slot if this session derived it already (never derives).
+    pub(crate) fn cached(
+        &self,
+        fingerprint: Fingerprint,
+        salt: [u8; SALT_LEN],
+        params: KdfParams,
+    ) -> Option<Key> {
+        let slot = Slot {
+            fingerprint,
+            salt,
+            params,
+        };
+        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots.get(&slot).and_then(|cell| cell.get().cloned())
+    }
+
+    /// Every key this session derived for these settings, with its fingerprint.
+    pub(crate) fn cached_for(
+        &self,
+        salt: [u8; SALT_LEN],
+        params: KdfParams,
+    ) -> Vec<(Fingerprint, Key)> {
+        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots
+            .iter()
+            .filter(|(slot, _)| slot.salt == salt && slot.params == params)
+            .filter_map(|(slot, cell)| Some((slot.fingerprint, cell.get()?.clone())))
+            .collect()
+    }
+
     pub(crate) fn clear(&self) {
         // Dropping the cells drops the keys, whose Zeroizing wrapper wipes them.
         self.slots.lock().unwrap_or_else(|p| p.into_inner()).clear();

@@ -27,7 +27,8 @@ pub(crate) use kdf::{Key, SALT_LEN};
 use crate::error::{Error, Result};
 use crate::secret::{Password, SecretValue};
 use envelope::{Envelope, NONCE_LEN, RECORD_SALT_LEN, V2_PARAMS};
-use key_cache::{Fingerprint, KeyCache};
+pub(crate) use key_cache::Fingerprint;
+use key_cache::KeyCache;
 
 /// Domain label for the per-record subkey (HKDF `info`).
 const RECORD_KEY_INFO: &[u8] = b"vaultstore v3 record key";
@@ -153,6 +154,46 @@ impl Crypto {
         let (salt, params) = key_slot(&envelope);
         let master = self.master_key(password, salt, params).await?;
         open_parsed(&master, envelope, token)
+    }
+
+    /// Opens the envelope of record `token` with a key this session already derived for
+    /// the password `fingerprint` stands for: `Ok(None)` when there is none (the caller
+    /// asks for the password). Never derives, so it is cheap.
+    pub(crate) fn open_cached(
+        &self,
+        text: &str,
+        fingerprint: Fingerprint,
+        token: &str,
+    ) -> Result<Option<SecretValue>> {
+        let envelope = envelope::parse(text)?;
+        let (salt, params) = key_slot(&envelope);
+        match self.cache.cached(fingerprint, salt, params) {
+            Some(master) => open_parsed(&master, envelope, token).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Tries every key this session derived for the envelope's settings (records sharing
+    /// a password open without asking again); the value and the key's fingerprint.
+    pub(crate) fn open_with_any_cached(
+        &self,
+        text: &str,
+        token: &str,
+    ) -> Result<Option<(SecretValue, Fingerprint)>> {
+        let (salt, params) = envelope_key_slot(text)?;
+        for (fingerprint, master) in self.cache.cached_for(salt, params) {
+            match open_with(&master, text, token) {
+                Ok(value) => return Ok(Some((value, fingerprint))),
+                Err(Error::InvalidPassword) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+
+    /// The fingerprint that stands for `password` in this session's key cache.
+    pub(crate) fn fingerprint(&self, password: &Password) -> Fingerprint {
+        self.cache.fingerprint(password)
     }
 
     /// The master key for these settings, derived at most once per session.

@@ -8,6 +8,7 @@ mod metadata_edit;
 mod password_change;
 mod purge;
 mod records;
+mod session;
 mod tokens;
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub use metadata_edit::MetadataPatch;
+pub use session::SessionKey;
 pub(crate) use tokens::new_id;
 pub use tokens::{CreateOptions, Upserted};
 

@@ -39,6 +39,7 @@ export const api = {
   // `password` may be null: the backend then uses the one remembered this session.
   revealValue: (token, password) => call('reveal_value', { token, password }),
   copyValue: (token, password) => call('copy_value', { token, password }),
+  // Changes that can lock the owner out take the password typed now (never null).
   updateValue: (token, value, password) => call('update_value', { token, value, password }),
   updateMetadata: (id, metadata) => call('update_metadata', { id, metadata }),
   rekeyRecord: (token, oldPassword, newPassword) =>
@@ -46,8 +47,10 @@ export const api = {
   renewRecord: (token, expiresAt) => call('renew_record', { token, expiresAt }),
   softDeleteRecord: (token) => call('soft_delete_record', { token }),
   restoreRecord: (token) => call('restore_record', { token }),
-  deleteRecord: (token) => call('delete_record', { token }),
-  purgeExpired: (soft, onProgress) => call('purge_expired', { soft, onProgress: channel(onProgress) }),
+  // `confirm`: the token as the user typed it (the backend refuses anything else).
+  deleteRecord: (token, confirm) => call('delete_record', { token, confirm }),
+  // Deleting for good (`soft` false) takes `confirm`: the count, as the user typed it.
+  purgeExpired: (soft, confirm, onProgress) => call('purge_expired', { soft, confirm, onProgress: channel(onProgress) }),
   changePassword(oldPassword, newPassword, onProgress) {
     return call('change_password', { old: oldPassword, new: newPassword, onProgress: channel(onProgress) });
   },

@@ -2,7 +2,7 @@
 // shortcuts, locking and the theme.
 import { api } from './api.js';
 import { describe } from './errors.js';
-import { confirmAction } from './confirm-dialog.js';
+import { confirmTyped } from './confirm-dialog.js';
 import { CreateDialog } from './create-dialog.js';
 import { PasswordDialog } from './password-dialog.js';
 import { RecordDialog } from './record-dialog.js';
@@ -34,7 +34,7 @@ function reportActivity() {
 }
 
 // A purge runs without a dialog: its progress and Cancel stay in a toast until it ends.
-async function purge(count) {
+async function purge(count, confirm) {
   let cancelling = false;
   const running = toast(`Purging ${count} expired record${count === 1 ? '' : 's'}…`, {
     seconds: 0,
@@ -48,7 +48,7 @@ async function purge(count) {
     },
   });
   try {
-    return await api.purgeExpired(false, ({ done, total }) => {
+    return await api.purgeExpired(false, confirm, ({ done, total }) => {
       if (!cancelling && done < total) running.setMessage(`Purging ${total} expired records…`);
     });
   } finally {
@@ -138,11 +138,11 @@ async function main() {
         toast('No expired records to purge.');
         return;
       }
-      const ok = await confirmAction('Purge expired records?',
+      const typed = await confirmTyped('Purge expired records?',
         `${count} expired record${count === 1 ? '' : 's'} (including any in the Trash) will be deleted for good.`,
-        `Delete ${count}`);
-      if (!ok) return;
-      const removed = await purge(count);
+        `Delete ${count}`, String(count));
+      if (typed === null) return;
+      const removed = await purge(count, typed);
       toast(`Deleted ${removed} expired record${removed === 1 ? '' : 's'}.`);
       refresh();
     } catch (e) {

@@ -10,7 +10,7 @@
 import { api } from './api.js';
 import { Code, describe } from './errors.js';
 import { busy, clearErrors, enterRunsAction, expiryFrom, field, passwordErrors, showError, tagsFrom } from './dialog-form.js';
-import { confirmAction } from './confirm-dialog.js';
+import { confirmAction, confirmTyped } from './confirm-dialog.js';
 import { el, expiryBadge, formatDate } from './format.js';
 import { strength } from './password-tools.js';
 import { toast } from './toast.js';
@@ -115,10 +115,10 @@ export class RecordDialog extends EventTarget {
     this.form.querySelector('[data-action="restore"]').hidden = !trashed;
     this.form.querySelector('[data-action="delete-forever"]').hidden = !trashed;
     this.dialog.showModal();
-    if (!trashed) {
-      if (record.opened) this.reveal(this.form.querySelector('[data-action="open"]'), true);
-      else field(this.form, 'password').focus();
-    }
+    // Try this session's keys first (no password typed): the record's own, or one
+    // derived for another record under the same password. Without one, the password
+    // field takes the focus.
+    if (!trashed) this.reveal(this.form.querySelector('[data-action="open"]'), true);
   }
 
   password() {
@@ -140,6 +140,9 @@ export class RecordDialog extends EventTarget {
       this.form.querySelector('[data-role="value"]').hidden = false;
       this.setShown(false);
       this.armTimer();
+      if (answer.bySessionKey && !this.record.opened) {
+        toast('Opened with a password you used earlier in this session.');
+      }
     } catch (e) {
       if (!this.current(opening, token)) return;
       if (remembered && e.code === Code.PASSWORD_REQUIRED) {
@@ -197,6 +200,7 @@ export class RecordDialog extends EventTarget {
     const pre = this.form.querySelector('[data-role="value-text"]');
     pre.textContent = '';
     field(this.form, 'newValue').value = '';
+    field(this.form, 'editPassword').value = '';
     for (const b of this.form.querySelectorAll('[data-needs-value]')) b.hidden = false;
     this.form.querySelector('[data-role="edit-value"]').hidden = true;
     this.form.querySelector('[data-role="value"]').hidden = true;
@@ -229,15 +233,28 @@ export class RecordDialog extends EventTarget {
     this.armTimer();
   }
 
+  // A change that could lock the owner out needs the password typed now, not the one
+  // remembered since the record was opened.
+  typedPassword(name) {
+    const password = field(this.form, name).value;
+    if (!password) {
+      this.form.querySelector(`[data-for="${name}"]`).textContent = 'Type the current password of this record.';
+      field(this.form, name).focus();
+    }
+    return password || null;
+  }
+
   async saveValue(button) {
     clearErrors(this.form);
+    const password = this.typedPassword('editPassword');
+    if (!password) return;
     try {
-      await busy(button, () => api.updateValue(this.record.token, field(this.form, 'newValue').value, null));
+      await busy(button, () => api.updateValue(this.record.token, field(this.form, 'newValue').value, password));
       toast('Value saved.');
       this.forgetValue();
       this.dispatchEvent(new Event('changed'));
     } catch (e) {
-      showError(this.form, e, passwordErrors);
+      showError(this.form, e, { [Code.INVALID_PASSWORD]: 'editPassword', [Code.POLICY]: 'editPassword' });
     }
   }
 
@@ -277,14 +294,15 @@ export class RecordDialog extends EventTarget {
       this.form.querySelector('[data-for="form"]').textContent = 'The two new passwords differ.';
       return;
     }
+    const old = this.typedPassword('rekeyOld');
+    if (!old) return;
     try {
-      await busy(button, () => api.rekeyRecord(this.record.token, this.password(), next));
-      field(this.form, 'newPassword').value = '';
-      field(this.form, 'newConfirm').value = '';
+      await busy(button, () => api.rekeyRecord(this.record.token, old, next));
+      for (const n of ['rekeyOld', 'newPassword', 'newConfirm']) field(this.form, n).value = '';
       toast('Password changed for this record.');
       this.dispatchEvent(new Event('changed'));
     } catch (e) {
-      showError(this.form, e, { [Code.INVALID_PASSWORD]: 'password', [Code.PASSWORD_REQUIRED]: 'password' });
+      showError(this.form, e, { [Code.INVALID_PASSWORD]: 'rekeyOld', [Code.POLICY]: 'form' });
     }
   }
 
@@ -341,10 +359,10 @@ export class RecordDialog extends EventTarget {
   async deleteForever() {
     const token = this.record.token;
     this.dialog.close();
-    const ok = await confirmAction('Delete forever?', `${token} and its value will be gone for good. This cannot be undone.`, 'Delete forever');
-    if (!ok) return;
+    const typed = await confirmTyped('Delete forever?', `${token} and its value will be gone for good. This cannot be undone.`, 'Delete forever', token);
+    if (typed === null) return;
     try {
-      await api.deleteRecord(token);
+      await api.deleteRecord(token, typed);
       toast('Deleted for good.');
       this.dispatchEvent(new Event('changed'));
     } catch (e) {
@@ -364,7 +382,7 @@ RecordDialog.prototype.lock = function lock(reason) {
     return [];
   }
   this.forgetValue();
-  for (const n of ['password', 'newPassword', 'newConfirm']) field(this.form, n).value = '';
+  for (const n of ['password', 'editPassword', 'rekeyOld', 'newPassword', 'newConfirm']) field(this.form, n).value = '';
   clearErrors(this.form);
   this.setLockNote(`${reason} Your unsaved ${kept.join(', ')} ${kept.length === 1 ? 'was' : 'were'} kept: save them with "Save details" (or set the expiry). The value and any password typed were cleared.`);
   return kept;

@@ -155,6 +155,41 @@ pub async fn stored_metadata(url: &str, label: &str) -> Metadata {
         .metadata
 }
 
+/// The token of the record labelled `label` (live or in the Trash).
+pub async fn token_of(url: &str, label: &str) -> String {
+    let store = open(url).await;
+    let query = RecordQuery::new()
+        .search(label)
+        .deleted(DeletedFilter::Include);
+    let page = store.records_list(&query).await.unwrap();
+    store.close().await;
+    page.records
+        .into_iter()
+        .find(|r| r.metadata.label.as_deref() == Some(label))
+        .unwrap_or_else(|| panic!("no record labelled {label}"))
+        .token
+}
+
+/// The value of `token` as `password` opens it now, or the error's code.
+pub async fn read(url: &str, token: &str, password: &str) -> Result<String, String> {
+    let store = open(url).await;
+    let value = store
+        .token_read(token, &Password::new(password))
+        .await
+        .map(|v| v.expose().to_owned())
+        .map_err(|e| e.code().to_string());
+    store.close().await;
+    value
+}
+
+/// Whether a record (live or in the Trash) has this token.
+pub async fn exists(url: &str, token: &str) -> bool {
+    let store = open(url).await;
+    let found = store.record_find_by_token(token).await.unwrap().is_some();
+    store.close().await;
+    found
+}
+
 /// Another writer holding the SQLite write lock (as a second app or the CLI would), so
 /// the app's next long operation waits for it: it runs as long as the test wants.
 pub struct WriteLock {

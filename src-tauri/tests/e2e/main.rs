@@ -11,8 +11,9 @@
 //!   dialog); the selectors live there.
 //! - `library`: the vault through the vaultstore library, beside the window: records
 //!   written before the app starts, metadata read back, a competing writer.
-//! - the stories: `secrets`, `transfer`, `safety` (edits and operations that must not be
-//!   lost), `idle` (the idle lock) and `window` (the page's CSP, 100,000 records).
+//! - the stories: `authority` (changes that can lock the owner out), `secrets`,
+//!   `transfer`, `safety` (edits and operations that must not be lost), `idle` (the idle
+//!   lock) and `window` (the page's CSP, 100,000 records).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -25,6 +26,7 @@ mod library;
 mod pages;
 mod ui;
 
+mod authority;
 mod idle;
 mod safety;
 mod secrets;

@@ -207,7 +207,7 @@ impl<'a> Trash<'a> {
             .await
             .click("[data-action=delete-forever]")
             .await;
-        ConfirmDialog::until_open(self.0).await.ok().await;
+        ConfirmDialog::until_open(self.0).await.type_and_ok().await;
     }
 
     pub async fn back_to_vault(&self) -> Vault<'a> {
@@ -449,7 +449,11 @@ impl RecordDialog<'_> {
         self.0.fill(Self::NEW_VALUE, text).await;
     }
 
-    pub async fn save_value(&self) {
+    /// Saves the edited value with the record's password typed now.
+    pub async fn save_value(&self, password: &str) {
+        self.0
+            .fill("#record-dialog input[name=editPassword]", password)
+            .await;
         self.click("[data-action=save-value]").await;
     }
 
@@ -527,6 +531,24 @@ impl<'a> ConfirmDialog<'a> {
 
     pub async fn ok(&self) {
         self.0.click("#confirm-dialog [data-role=ok]").await;
+    }
+
+    /// Types what the dialog asks to be typed ("Type X to confirm:"), as a user reading
+    /// it would, then confirms.
+    pub async fn type_and_ok(&self) {
+        let prompt = self
+            .0
+            .text_of("#confirm-dialog [data-role=typed-prompt]")
+            .await;
+        let prompt = prompt.as_str().unwrap_or_default();
+        let expected = prompt
+            .strip_prefix("Type ")
+            .and_then(|rest| rest.strip_suffix(" to confirm:"))
+            .unwrap_or_else(|| panic!("the dialog asks for nothing to type: {prompt:?}"));
+        self.0
+            .fill("#confirm-dialog input[name=typed]", expected)
+            .await;
+        self.ok().await;
     }
 
     pub async fn cancel(&self) {

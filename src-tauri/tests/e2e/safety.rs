@@ -149,7 +149,7 @@ async fn an_edit_outlives_the_reveal_timer() {
         json!("edited-xxxx"),
         "closing asked first"
     );
-    record.save_value().await;
+    record.save_value(PASSWORD).await;
     window.expect_toast("Value saved").await;
     record.close().await;
     window.quit().await;
@@ -163,7 +163,7 @@ async fn a_purge_keeps_its_cancel_in_sight() {
     };
     let vault = Vault(&window);
     let lock = WriteLock::take(&window.db_url()).await;
-    vault.purge().await.ok().await;
+    vault.purge().await.type_and_ok().await;
     let running = RunningToast::until_shown(&window).await;
     window
         .let_time_pass(

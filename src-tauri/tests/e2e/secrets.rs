@@ -115,11 +115,12 @@ async fn a_user_edits_a_secret_and_gets_it_back_from_the_trash() {
     let vault = Vault(&window);
     create_three(&vault).await;
 
-    // Edit the value (the password is remembered since creation).
+    // Edit the value: shown without asking (the key is remembered since creation), saved
+    // only with the password typed again.
     let record = vault.open_record("Production DB").await;
     record.until_revealed().await;
     record.edit_value("rotated-secret").await;
-    record.save_value().await;
+    record.save_value(PASSWORD).await;
     record.until_value_section_hidden().await;
     record.close().await;
     let record = vault.open_record("Production DB").await;

@@ -45,6 +45,23 @@ impl Ui {
         self.c.execute(script, vec![]).await.unwrap()
     }
 
+    /// Calls backend command `command` straight from the page, as any script running in
+    /// the window could: `Ok(answer)` or `Err({code, message, field})`.
+    pub async fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
+        let script = "const [command, args, done] = arguments; \
+            window.__TAURI__.core.invoke(command, args) \
+              .then((ok) => done({ ok: ok ?? null }), (err) => done({ err }));";
+        let answer = self
+            .c
+            .execute_async(script, vec![json!(command), args])
+            .await
+            .unwrap();
+        match answer.get("err") {
+            Some(err) => Err(err.clone()),
+            None => Ok(answer["ok"].clone()),
+        }
+    }
+
     /// Whether a JavaScript expression is truthy now.
     pub async fn is(&self, expr: &str) -> bool {
         self.js(&format!("return !!({expr});")).await == json!(true)

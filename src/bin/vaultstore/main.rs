@@ -57,7 +57,15 @@ fn main() -> ExitCode {
 
 async fn open(cli: &Cli) -> Outcome<Store> {
     let url = match &cli.db {
-        Some(url) => url.clone(),
+        Some(url) => {
+            if db_url_in_argv() && vaultstore::database_url_has_password(url) {
+                eprintln!(
+                    "vaultstore: warning: {}",
+                    vaultstore::password_in_argv_warning()
+                );
+            }
+            url.clone()
+        }
         None => vaultstore::default_database_url()?,
     };
     let mut options = StoreOptions::new(url);
@@ -67,6 +75,12 @@ async fn open(cli: &Cli) -> Outcome<Store> {
         _ => cli.table.clone().unwrap_or_else(|| "vault".to_owned()),
     };
     Ok(Store::new(options).await?)
+}
+
+/// Whether `--db` came from the command line (clap also fills it from `$VAULTSTORE_DB`,
+/// which other users cannot read).
+fn db_url_in_argv() -> bool {
+    std::env::args().any(|a| a == "--db" || a.starts_with("--db="))
 }
 
 async fn run(cli: Cli) -> Outcome {
