@@ -1434,6 +1434,17 @@ async fn session_keys_open_records_without_the_password_until_lock(ctx: &Ctx) {
         "no KDF run without a password"
     );
     assert_eq!(format!("{key:?}"), "SessionKey(***)");
+    let cached = store.cached_keys();
+    for n in 0..3 {
+        let wrong = pw(&format!("wrong-{n}"));
+        let err = store.token_read(&first, &wrong).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidPassword);
+    }
+    assert_eq!(
+        store.cached_keys(),
+        cached,
+        "wrong passwords leave no key behind"
+    );
     store.lock();
     assert!(
         store

@@ -53,12 +53,13 @@ fn database_url() -> Result<String, vaultstore::Error> {
 /// Locks the vault when the user has been idle longer than the setting allows.
 fn spawn_idle_lock(app: tauri::AppHandle) {
     tauri::async_runtime::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        // Every second: after the machine wakes, the window learns of the lock at once.
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
             tick.tick().await;
             let state = app.state::<AppState>();
-            let limit = Duration::from_secs(u64::from(state.settings().idle_lock_minutes) * 60);
-            if state.idle_for() >= limit && state.lock_vault() {
+            let idle = state.idle_for() >= state.idle_limit() && state.lock_vault();
+            if state.take_locked_on_wake() || idle {
                 state.copies.clear_ours(&app, None);
                 let _ = app.emit("vault-locked", "idle");
             }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use vaultstore::{Cancel, SessionKey, Store};
 
@@ -16,8 +16,34 @@ use crate::settings::Settings;
 /// salts opened, not a password to reuse elsewhere), so a second reveal does not ask
 /// again. Forgotten on lock and idle timeout, together with the store's derived keys.
 struct Session {
-    last_activity: Instant,
+    last_activity: Activity,
     opened: HashMap<String, SessionKey>,
+    /// The vault was locked by a command arriving after the idle limit (a laptop that
+    /// woke up): the idle task still owes the window its "locked" event.
+    locked_on_wake: bool,
+}
+
+/// When the user last did something, on two clocks. The monotonic clock stops while the
+/// machine sleeps (CLOCK_MONOTONIC on Linux) and the wall clock does not, so idle time
+/// is the larger of the two: a laptop that wakes past the idle limit is locked.
+#[derive(Debug, Clone, Copy)]
+struct Activity {
+    mono: Instant,
+    wall: SystemTime,
+}
+
+impl Activity {
+    fn now() -> Self {
+        Self {
+            mono: Instant::now(),
+            wall: SystemTime::now(),
+        }
+    }
+
+    fn idle_at(&self, mono: Instant, wall: SystemTime) -> Duration {
+        let asleep_too = wall.duration_since(self.wall).unwrap_or_default();
+        mono.saturating_duration_since(self.mono).max(asleep_too)
+    }
 }
 
 pub struct AppState {
@@ -44,8 +70,9 @@ impl AppState {
             store,
             database,
             session: Mutex::new(Session {
-                last_activity: Instant::now(),
+                last_activity: Activity::now(),
                 opened: HashMap::new(),
+                locked_on_wake: false,
             }),
             settings: Mutex::new(Settings::load(&settings_path)),
             settings_path,
@@ -55,13 +82,30 @@ impl AppState {
         }
     }
 
-    /// Notes user activity (every command does), postponing the idle lock.
+    /// Notes user activity (every command does), postponing the idle lock. Activity that
+    /// arrives after the idle limit (the machine slept, the idle task has not run yet)
+    /// locks the vault first, so the command finds nothing open.
     pub fn touch(&self) {
-        lock(&self.session).last_activity = Instant::now();
+        let limit = self.idle_limit();
+        if self.idle_for() >= limit && self.lock_vault() {
+            lock(&self.session).locked_on_wake = true;
+        }
+        lock(&self.session).last_activity = Activity::now();
     }
 
     pub fn idle_for(&self) -> Duration {
-        lock(&self.session).last_activity.elapsed()
+        lock(&self.session)
+            .last_activity
+            .idle_at(Instant::now(), SystemTime::now())
+    }
+
+    pub fn idle_limit(&self) -> Duration {
+        Duration::from_secs(u64::from(self.settings().idle_lock_minutes) * 60)
+    }
+
+    /// Whether `touch` locked the vault since the last call (the window is told).
+    pub fn take_locked_on_wake(&self) -> bool {
+        std::mem::take(&mut lock(&self.session).locked_on_wake)
     }
 
     pub fn remember(&self, token: &str, key: SessionKey) {
@@ -159,5 +203,50 @@ impl Operation<'_> {
 impl Drop for Operation<'_> {
     fn drop(&mut self) {
         *lock(self.slot) = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_time_counts_the_time_the_machine_slept() {
+        let then = Activity::now();
+        let hour = Duration::from_secs(3600);
+        // Asleep for an hour: the monotonic clock moved a second, the wall clock an hour.
+        let idle = then.idle_at(then.mono + Duration::from_secs(1), then.wall + hour);
+        assert_eq!(idle, hour);
+        // A wall clock set back never makes the user less idle than the monotonic clock.
+        let idle = then.idle_at(then.mono + hour, then.wall - hour);
+        assert_eq!(idle, hour);
+    }
+
+    #[tokio::test]
+    async fn a_command_after_the_idle_limit_finds_the_vault_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("vault.db").display());
+        let mut options = vaultstore::StoreOptions::new(&url);
+        options.kdf = Some(vaultstore::KdfParams::MINIMUM);
+        let store = Store::new(options).await.unwrap();
+        let password = vaultstore::Password::new("idle-test-password-1");
+        let value = vaultstore::SecretValue::new("v");
+        let token = store
+            .token_create(&value, &password, vaultstore::CreateOptions::default())
+            .await
+            .unwrap();
+        let state = AppState::new(store, url, dir.path().join("settings.json"));
+        state.remember(&token, state.store.session_key(&password));
+        // The machine slept past the limit before the idle task could run.
+        lock(&state.session).last_activity.wall -= state.idle_limit() * 2;
+        state.touch();
+        assert!(
+            !state.is_open(&token),
+            "the waking command must find the record closed"
+        );
+        assert!(
+            state.take_locked_on_wake(),
+            "and the window is told it locked"
+        );
     }
 }

@@ -28,9 +28,45 @@ struct Slot {
 
 type Cell = Arc<OnceCell<Key>>;
 
+/// Most keys kept at once; past it the least recently used is forgotten (zeroized). A
+/// vault normally needs one per password in use; a bulk change of many distinct salts
+/// derives again what it evicted, never fails.
+pub(crate) const MAX_CACHED_KEYS: usize = 64;
+
+/// A cached key and when it was last used (a counter, for eviction order).
+struct Entry {
+    cell: Cell,
+    used: u64,
+}
+
+#[derive(Default)]
+struct Slots {
+    map: HashMap<Slot, Entry>,
+    clock: u64,
+}
+
+impl Slots {
+    fn touch(&mut self, slot: Slot) -> Cell {
+        self.clock += 1;
+        let used = self.clock;
+        if !self.map.contains_key(&slot) && self.map.len() >= MAX_CACHED_KEYS {
+            let oldest = self.map.iter().min_by_key(|(_, e)| e.used).map(|(s, _)| *s);
+            if let Some(oldest) = oldest {
+                self.map.remove(&oldest);
+            }
+        }
+        let entry = self.map.entry(slot).or_insert_with(|| Entry {
+            cell: Cell::default(),
+            used,
+        });
+        entry.used = used;
+        entry.cell.clone()
+    }
+}
+
 pub(crate) struct KeyCache {
     fingerprint_key: Zeroizing<[u8; 32]>,
-    slots: Mutex<HashMap<Slot, Cell>>,
+    slots: Mutex<Slots>,
     deriver: Arc<Deriver>,
     derivations: Arc<AtomicU64>,
 }
@@ -64,10 +100,7 @@ impl KeyCache {
             salt,
             params,
         };
-        let cell: Cell = {
-            let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-            slots.entry(slot).or_default().clone()
-        };
+        let cell: Cell = self.lock().touch(slot);
         let key = cell
             .get_or_try_init(|| async {
                 let pw = Zeroizing::new(password.expose().as_bytes().to_vec());
@@ -96,8 +129,28 @@ impl KeyCache {
             salt,
             params,
         };
-        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        slots.get(&slot).and_then(|cell| cell.get().cloned())
+        let slots = self.lock();
+        slots.map.get(&slot).and_then(|e| e.cell.get().cloned())
+    }
+
+    /// Forgets the key of a password that did not open what it was derived for: wrong
+    /// passwords must not fill the cache (nor stay in memory as keys).
+    pub(crate) fn forget(&self, fingerprint: Fingerprint, salt: [u8; SALT_LEN], params: KdfParams) {
+        let slot = Slot {
+            fingerprint,
+            salt,
+            params,
+        };
+        self.lock().map.remove(&slot);
+    }
+
+    /// How many keys are cached now.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().map.len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Slots> {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Every key this session derived for these settings, with its fingerprint.
@@ -106,17 +159,17 @@ impl KeyCache {
         salt: [u8; SALT_LEN],
         params: KdfParams,
     ) -> Vec<(Fingerprint, Key)> {
-        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        slots
+        self.lock()
+            .map
             .iter()
             .filter(|(slot, _)| slot.salt == salt && slot.params == params)
-            .filter_map(|(slot, cell)| Some((slot.fingerprint, cell.get()?.clone())))
+            .filter_map(|(slot, e)| Some((slot.fingerprint, e.cell.get()?.clone())))
             .collect()
     }
 
     pub(crate) fn clear(&self) {
         // Dropping the cells drops the keys, whose Zeroizing wrapper wipes them.
-        self.slots.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.lock().map.clear();
     }
 
     pub(crate) fn derivations(&self) -> u64 {
@@ -129,4 +182,33 @@ impl KeyCache {
 fn unreachable_hmac() -> Hmac<Sha256> {
     // A fixed key is never used in practice; returning one keeps this path panic-free.
     <Hmac<Sha256> as KeyInit>::new(&Default::default())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail by panicking")]
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_cache_keeps_the_most_recently_used_keys_only() {
+        let cache = KeyCache::new().unwrap();
+        let salt = [7u8; SALT_LEN];
+        let params = KdfParams::MINIMUM;
+        let passwords: Vec<Password> = (0..=MAX_CACHED_KEYS)
+            .map(|n| Password::new(format!("password number {n}")))
+            .collect();
+        for p in &passwords {
+            let fp = cache.fingerprint(p);
+            cache.get_or_derive(p, fp, salt, params).await.unwrap();
+        }
+        assert_eq!(cache.len(), MAX_CACHED_KEYS, "bounded");
+        let first = cache.fingerprint(&passwords[0]);
+        assert!(
+            cache.cached(first, salt, params).is_none(),
+            "oldest forgotten first"
+        );
+        let last = cache.fingerprint(&passwords[MAX_CACHED_KEYS]);
+        assert!(cache.cached(last, salt, params).is_some(), "newest kept");
+    }
 }

@@ -153,7 +153,16 @@ impl Crypto {
         let envelope = envelope::parse(text)?;
         let (salt, params) = key_slot(&envelope);
         let master = self.master_key(password, salt, params).await?;
-        open_parsed(&master, envelope, token)
+        let opened = open_parsed(&master, envelope, token);
+        if matches!(opened, Err(Error::InvalidPassword)) {
+            self.cache.forget(password.fingerprint, salt, params);
+        }
+        opened
+    }
+
+    /// How many derived keys the session holds now.
+    pub(crate) fn cached_keys(&self) -> usize {
+        self.cache.len()
     }
 
     /// Opens the envelope of record `token` with a key this session already derived for

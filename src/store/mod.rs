@@ -186,6 +186,13 @@ impl Store {
         self.inner.crypto.derivations()
     }
 
+    /// How many derived keys this session holds: at most one per password and vault
+    /// salt in use, never one for a wrong password, and at most 64 (least recently used
+    /// forgotten first).
+    pub fn cached_keys(&self) -> usize {
+        self.inner.crypto.cached_keys()
+    }
+
     /// Closes the pool.
     pub async fn close(&self) {
         self.inner.pool.close().await;

@@ -29,7 +29,13 @@ export class CreateDialog extends EventTarget {
       e.preventDefault();
       this.submit(e.currentTarget);
     });
-    dialog.addEventListener('close', () => this.setShown(false));
+    // However it closes (Create, Cancel, Esc, Lock), the value and passwords leave the
+    // form; the details stay for the next open.
+    dialog.addEventListener('close', () => {
+      this.setShown(false);
+      for (const n of ['value', 'password', 'confirm']) field(this.form, n).value = '';
+      this.updateStrength();
+    });
   }
 
   open() {
