@@ -577,4 +577,33 @@ on_every_backend!(
     exit_codes_tell_scripts_what_went_wrong,
     secrets_never_appear_in_process_arguments,
     an_unreachable_database_exits_8,
+    import_refuses_a_costly_kdf_unless_allowed,
 );
+
+/// A bundle whose record claims the costliest key derivation accepted (1 GiB × 10 passes,
+/// far beyond 4× any vault's own) is refused with the invalid-input exit code and a
+/// message naming the token; `--allow-costly-kdf` imports it. Never read back.
+async fn import_refuses_a_costly_kdf_unless_allowed(ctx: &Ctx) {
+    let cli = Run { ctx };
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, costly) = (
+        dir.path().join("plain.json"),
+        dir.path().join("costly.json"),
+    );
+    let token = cli.ok(&["create", "--password-env", "PW", "--value-env", "VALUE"]);
+    assert_eq!(cli.ok(&["export", plain.to_str().unwrap()]), "1");
+    let bytes = common::claiming_kdf_cost(
+        &vaultstore::transfer::read_input(&plain).unwrap(),
+        vaultstore::KdfParams::MAX_MEMORY_KIB,
+        vaultstore::KdfParams::MAX_ITERATIONS,
+    );
+    std::fs::write(&costly, bytes).unwrap();
+    let f = costly.to_str().unwrap();
+    let refused = cli.fails(&["--table", "other", "import", f], 7);
+    assert!(refused.contains(&token), "{refused}");
+    assert_eq!(cli.ok(&["--table", "other", "count"]), "0");
+    assert_eq!(
+        cli.ok(&["--table", "other", "import", f, "--allow-costly-kdf"]),
+        "created 1, skipped 0, overwritten 0, restored 0"
+    );
+}

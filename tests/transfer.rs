@@ -14,7 +14,8 @@ use common::{Ctx, all_records, pw, val};
 use vaultstore::transfer::bundle::{self, BundleRecord};
 use vaultstore::transfer::{ForeignFormat, ImportOptions, ImportReport, OnConflict, PlainFormat};
 use vaultstore::{
-    Cancel, CreateOptions, DeletedFilter, ErrorCode, Metadata, Password, RecordQuery, Store,
+    Cancel, CreateOptions, DeletedFilter, ErrorCode, KdfParams, Metadata, Password, RecordQuery,
+    Store,
 };
 
 async fn seed(ctx: &Ctx) {
@@ -623,6 +624,61 @@ async fn the_go_library_table_imports_and_its_values_open(ctx: &Ctx) {
     assert_eq!(again.skipped, vs.len() as u64 + 1);
 }
 
+/// A record whose envelope claims a key derivation far costlier than the vault's own (here
+/// 16×) would stall every reveal: the import refuses it from the header alone, before any
+/// derivation and before writing, unless the caller allows it. Exactly the limit passes.
+/// Nothing here reads the crafted records back: deriving with their parameters is what
+/// the refusal avoids.
+async fn a_record_with_a_far_costlier_kdf_is_refused_unless_allowed(ctx: &Ctx) {
+    let vault = ctx.store.kdf_params();
+    assert_eq!(vault, KdfParams::MINIMUM, "the harness's vault parameters");
+    ctx.store
+        .token_create(
+            &val("costly"),
+            &pw("a"),
+            CreateOptions {
+                token: Some("tk_costly".into()),
+                ..CreateOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    let good = export(&ctx.store, &RecordQuery::new()).await;
+    // 8× the memory and 2× the passes: 16× the vault's cost.
+    let costly = common::claiming_kdf_cost(&good, vault.memory_kib() * 8, vault.iterations() * 2);
+    let dest = other_vault(ctx, "dest").await;
+    create_one(&dest).await;
+    let before = all_records(&dest).await;
+    for dry_run in [false, true] {
+        let options = ImportOptions {
+            dry_run,
+            ..ImportOptions::default()
+        };
+        let err = import(&dest, &costly, options).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+        let message = err.to_string();
+        for says in ["tk_costly", "155648 KiB × 4 passes", "19456 KiB × 2 passes"] {
+            assert!(message.contains(says), "names {says}: {message}");
+        }
+        assert_eq!(all_records(&dest).await, before, "nothing written");
+    }
+
+    let allowed = ImportOptions {
+        allow_costly_kdf: true,
+        ..ImportOptions::default()
+    };
+    let report = import(&dest, &costly, allowed).await.unwrap();
+    assert_eq!(report.created, 1);
+
+    // Exactly MAX_KDF_COST_FACTOR (4×) the vault's cost: twice the memory and passes.
+    let at_limit = common::claiming_kdf_cost(&good, vault.memory_kib() * 2, vault.iterations() * 2);
+    let fresh = other_vault(ctx, "at_limit").await;
+    let report = import(&fresh, &at_limit, ImportOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.created, 1);
+}
+
 on_every_backend!(
     a_bundle_restores_every_record_readable_with_its_password,
     conflict_policies_skip_overwrite_or_fail,
@@ -631,6 +687,7 @@ on_every_backend!(
     a_plaintext_csv_shows_formula_cells_as_text,
     other_managers_exports_become_records_under_one_password,
     the_go_library_table_imports_and_its_values_open,
+    a_record_with_a_far_costlier_kdf_is_refused_unless_allowed,
 );
 
 /// Export files in a folder other users can write to: the temp file an export goes through

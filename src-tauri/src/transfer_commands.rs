@@ -125,6 +125,7 @@ impl ImportChoice {
             on_conflict: self.on_conflict,
             restore_deleted: self.restore_deleted,
             dry_run,
+            allow_costly_kdf: false,
         }
     }
 }

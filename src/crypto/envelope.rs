@@ -112,6 +112,23 @@ pub(crate) fn parse(text: &str) -> Result<Envelope> {
     }
 }
 
+/// The KDF parameters a `v3:` envelope claims, from its header alone: only the base64 of
+/// the header is decoded, and nothing is derived. `None` for a `v2:` envelope (its
+/// parameters are fixed by the format, see [`V2_PARAMS`]) and for anything unparsable.
+pub(crate) fn claimed_v3_params(text: &str) -> Option<KdfParams> {
+    // The header is 57 bytes, a multiple of 3, so its base64 is exactly 76 characters.
+    const HEADER_CHARS: usize = V3_HEADER_LEN / 3 * 4;
+    let head = text.strip_prefix(V3_PREFIX)?.get(..HEADER_CHARS)?;
+    let bytes = URL_SAFE_NO_PAD.decode(head).ok()?;
+    let word = |at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+    };
+    if bytes.first() != Some(&KDF_ARGON2ID_13) {
+        return None;
+    }
+    KdfParams::new(word(1)?, word(5)?, word(9)?).ok()
+}
+
 fn take<const N: usize>(bytes: &[u8], at: &mut usize) -> Result<[u8; N]> {
     let slice = bytes
         .get(*at..*at + N)

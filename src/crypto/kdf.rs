@@ -99,6 +99,13 @@ impl KdfParams {
     pub fn lanes(&self) -> u32 {
         self.lanes
     }
+
+    /// The time a derivation takes, in units of one KiB filled once: memory × passes.
+    /// Lanes are left out on purpose: they split the same memory between threads, so they
+    /// add no sequential work (and on a small machine add nothing at all).
+    pub(crate) fn sequential_cost(&self) -> u64 {
+        u64::from(self.memory_kib) * u64::from(self.iterations)
+    }
 }
 
 impl Default for KdfParams {

@@ -249,6 +249,12 @@ fn key_slot(envelope: &Envelope) -> ([u8; SALT_LEN], KdfParams) {
     }
 }
 
+/// The KDF parameters a stored `v3:` envelope claims, read from its header without
+/// deriving anything; `None` for `v2:` (fixed parameters) and unparsable values.
+pub(crate) fn claimed_kdf_params(text: &str) -> Option<KdfParams> {
+    envelope::claimed_v3_params(text)
+}
+
 /// The key slot of a stored envelope, so a caller can derive the keys a batch needs
 /// before opening the batch synchronously (and in parallel) with [`open_with`].
 pub(crate) fn envelope_key_slot(text: &str) -> Result<([u8; SALT_LEN], KdfParams)> {

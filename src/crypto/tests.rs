@@ -99,6 +99,39 @@ async fn envelopes_claiming_huge_kdf_costs_fail_fast() {
     );
 }
 
+#[test]
+fn the_claimed_kdf_cost_is_read_from_the_v3_header_alone() {
+    let params = KdfParams::new(KdfParams::MAX_MEMORY_KIB, KdfParams::MAX_ITERATIONS, 3).unwrap();
+    let header = envelope::v3_header(
+        params,
+        &[1; SALT_LEN],
+        &[2; RECORD_SALT_LEN],
+        &[3; NONCE_LEN],
+    );
+    let env = envelope::encode_v3(&header, &[0u8; 32]);
+    assert_eq!(claimed_kdf_params(&env), Some(params));
+    assert_eq!(
+        params.sequential_cost(),
+        10 * 1024 * 1024,
+        "lanes add nothing"
+    );
+    // v2 parameters are fixed by the format, not claimed; damaged values claim nothing.
+    let v2 = load("go-v2.json")["vectors"][0]["envelope"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(claimed_kdf_params(&v2), None);
+    for damaged in [
+        "v3:",
+        "v3:AAAA",
+        "v3:é",
+        "plaintext",
+        &env.replacen("v3:A", "v3:B", 1),
+    ] {
+        assert_eq!(claimed_kdf_params(damaged), None, "{damaged}");
+    }
+}
+
 #[tokio::test]
 async fn v3_known_answers_and_fail_vectors() {
     let c = Crypto::new().unwrap();

@@ -143,6 +143,8 @@ impl Store {
                 format!("token {} appears twice", dup.token),
             ));
         }
+        // The Go library writes v2 only (fixed parameters), but the table can hold v3.
+        self.check_kdf_costs(&records, options, "Go table")?;
         self.import_records(records, options, &on_progress, cancel)
             .await
     }

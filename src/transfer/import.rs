@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use super::OnConflict;
 use super::bundle::{self, BundleRecord};
+use crate::crypto;
 use crate::error::{Error, Result};
 use crate::progress::{Cancel, Progress};
 use crate::store::{Store, new_id};
@@ -13,6 +14,12 @@ use crate::store::{Store, new_id};
 const INSERT_BATCH: usize = 200;
 /// Tokens per existence lookup.
 const LOOKUP_BATCH: usize = 500;
+
+/// How many times the vault's own key-derivation cost an imported record's envelope may
+/// claim before the import refuses it (unless [`ImportOptions::allow_costly_kdf`]).
+/// Headroom for a vault that lowered its parameters, or a bundle from a stronger one; a
+/// claim of 1 GiB × 10 passes is 53× the default and would stall every reveal for minutes.
+pub const MAX_KDF_COST_FACTOR: u64 = 4;
 
 /// How to import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -23,6 +30,10 @@ pub struct ImportOptions {
     pub restore_deleted: bool,
     /// Compute the report, then roll back: a preview.
     pub dry_run: bool,
+    /// Accept records whose envelopes claim a key derivation more than
+    /// [`MAX_KDF_COST_FACTOR`] times as costly as the vault's own. Off by default: such a
+    /// record stalls every reveal, and a hostile file can carry them.
+    pub allow_costly_kdf: bool,
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -49,8 +60,50 @@ impl Store {
         cancel: &Cancel,
     ) -> Result<ImportReport> {
         let records = bundle::decode(bytes)?;
+        self.check_kdf_costs(&records, options, "bundle")?;
         self.import_records(records, options, &on_progress, cancel)
             .await
+    }
+
+    /// Refuses the first record whose envelope claims a key derivation more than
+    /// [`MAX_KDF_COST_FACTOR`] times as costly as the vault's own, unless the options allow
+    /// it. Read from the headers alone, before any derivation and before anything is
+    /// written: every reveal of such a record would stall the app, and the bounds of
+    /// [`KdfParams`](crate::KdfParams) still allow 1 GiB × 10 passes.
+    pub(crate) fn check_kdf_costs(
+        &self,
+        records: &[BundleRecord],
+        options: ImportOptions,
+        source: &'static str,
+    ) -> Result<()> {
+        if options.allow_costly_kdf {
+            return Ok(());
+        }
+        let vault = self.kdf_params();
+        let limit = vault.sequential_cost().saturating_mul(MAX_KDF_COST_FACTOR);
+        let costly = records.iter().enumerate().find_map(|(i, r)| {
+            crypto::claimed_kdf_params(&r.value)
+                .filter(|p| p.sequential_cost() > limit)
+                .map(|p| (i, r, p))
+        });
+        let Some((i, r, claimed)) = costly else {
+            return Ok(());
+        };
+        Err(Error::invalid(
+            source,
+            format!(
+                "record {} ({:?}) claims a key derivation of {} KiB × {} passes, more than \
+                 {MAX_KDF_COST_FACTOR}× the cost of this vault's {} KiB × {} passes: every \
+                 reveal of it would stall for a long time; import it only from a source you \
+                 trust, allowing costly key derivation (--allow-costly-kdf on the command line)",
+                i + 1,
+                r.token,
+                claimed.memory_kib(),
+                claimed.iterations(),
+                vault.memory_kib(),
+                vault.iterations(),
+            ),
+        ))
     }
 
     /// Which incoming tokens the vault has, and which ids are taken: one query per

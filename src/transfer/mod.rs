@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 
 pub use export::ExportReport;
 pub use foreign::ForeignFormat;
-pub use import::{ImportOptions, ImportReport};
+pub use import::{ImportOptions, ImportReport, MAX_KDF_COST_FACTOR};
 pub use plain::{PlainExport, PlainFormat};
 
 /// What an import does with a token that already exists in the vault (`skip`,

@@ -227,3 +227,21 @@ pub async fn run(backend: Backend, name: &str, test: impl AsyncFnOnce(&Ctx)) {
     test(&ctx).await;
     ctx.cleanup().await;
 }
+
+/// `bundle` with every record's `v3:` header rewritten to claim Argon2id at `memory_kib`
+/// KiB × `iterations` passes (salts, nonce and lanes kept). The header is authenticated,
+/// so these values no longer open: for tests of what an import does with such a claim.
+pub fn claiming_kdf_cost(bundle: &[u8], memory_kib: u32, iterations: u32) -> Vec<u8> {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut records = vaultstore::transfer::bundle::decode(bundle).unwrap();
+    for r in &mut records {
+        let body = r.value.strip_prefix("v3:").expect("a v3 envelope");
+        let mut bytes = URL_SAFE_NO_PAD.decode(body).unwrap();
+        // Layout: kdf id (1) | memory KiB (4, BE) | iterations (4, BE) | lanes (4, BE) | …
+        bytes[1..5].copy_from_slice(&memory_kib.to_be_bytes());
+        bytes[5..9].copy_from_slice(&iterations.to_be_bytes());
+        r.value = format!("v3:{}", URL_SAFE_NO_PAD.encode(&bytes));
+    }
+    vaultstore::transfer::bundle::encode(records, t0()).unwrap()
+}

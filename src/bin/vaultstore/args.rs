@@ -272,6 +272,11 @@ pub struct ImportPolicyArgs {
     /// Make imported soft-deleted records live.
     #[arg(long)]
     pub restore_deleted: bool,
+    /// Accept records whose key derivation costs more than 4 times the vault's own.
+    /// Refused by default: every reveal of such a record would stall for a long time, and
+    /// a hostile file can carry them on purpose. Use only for a file you trust.
+    #[arg(long)]
+    pub allow_costly_kdf: bool,
 }
 
 #[derive(Debug, Args)]

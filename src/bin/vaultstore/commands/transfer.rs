@@ -109,6 +109,7 @@ fn import_options(policy: &ImportPolicyArgs, dry_run: bool) -> ImportOptions {
         on_conflict: policy.on_conflict,
         restore_deleted: policy.restore_deleted,
         dry_run,
+        allow_costly_kdf: policy.allow_costly_kdf,
     }
 }
 
