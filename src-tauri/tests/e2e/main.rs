@@ -13,7 +13,8 @@
 //!   written before the app starts, metadata read back, a competing writer.
 //! - the stories: `authority` (changes that can lock the owner out), `secrets`,
 //!   `transfer`, `safety` (edits and operations that must not be lost), `idle` (the idle
-//!   lock) and `window` (the page's CSP, 100,000 records).
+//!   lock), `memory` (no secret left in the app's memory after Lock) and `window` (the
+//!   page's CSP, 100,000 records).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -28,6 +29,7 @@ mod ui;
 
 mod authority;
 mod idle;
+mod memory;
 mod safety;
 mod secrets;
 mod transfer;

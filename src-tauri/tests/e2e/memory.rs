@@ -1,0 +1,117 @@
+//! What the app's own process keeps in memory, read through /proc as a memory dump
+//! would. The goal: after Lock, no copy of a password typed or a value revealed. Not
+//! met yet, so the test is ignored and run by hand (`cargo test -p vaultstore-desktop
+//! --test e2e memory -- --ignored --nocapture`): it prints every copy and the mapping
+//! it sits in. Last run: 1 copy of the password and 4 of the value after Lock, all in
+//! anonymous mappings of WebKit's own allocator (libpas), which keeps the IPC messages
+//! that carried them; wiping what glibc frees (`glibc.malloc.perturb`) changed nothing.
+
+use std::io::{Read, Seek, SeekFrom};
+
+use crate::PASSWORD;
+use crate::desktop::Desktop;
+use crate::pages::Vault;
+
+const VALUE: &str = "marker-value-51d2b8-only-in-this-test";
+
+/// The pid of the app whose environment names `db` (each test's vault is its own).
+fn app_pid(db: &str) -> u32 {
+    let wanted = format!("VAULTSTORE_DB={db}");
+    let app = std::path::Path::new(env!("CARGO_BIN_EXE_vaultstore-desktop"));
+    let app = app.canonicalize().unwrap();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| {
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+            #[allow(clippy::disallowed_methods, reason = "a /proc file of our own child")]
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            exe.as_deref() == Some(app.as_path())
+                && environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes())
+        })
+        .unwrap_or_else(|| panic!("no app process with {wanted}"))
+}
+
+/// Mappings larger than this are address-space reservations (JavaScriptCore's cage),
+/// not heap: reading them would fault in gigabytes of zero pages.
+const LARGEST_REGION: u64 = 1 << 30;
+const CHUNK: usize = 1 << 20;
+
+/// How many times each needle occurs in the writable memory of process `pid`.
+fn count_in_memory(pid: u32, needles: &[&str]) -> Vec<usize> {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).unwrap();
+    let overlap = needles.iter().map(|n| n.len()).max().unwrap_or(0);
+    let mut counts = vec![0; needles.len()];
+    for line in maps.lines() {
+        let mut parts = line.split_whitespace();
+        let (Some(range), Some(perms)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let (start, end) = range.split_once('-').unwrap();
+        let start = u64::from_str_radix(start, 16).unwrap();
+        let end = u64::from_str_radix(end, 16).unwrap();
+        if !perms.starts_with("rw") || end - start > LARGEST_REGION {
+            continue;
+        }
+        // Chunk by chunk, each overlapping the last by a needle's length.
+        let mut at = start;
+        while at < end {
+            let len = usize::try_from((end - at).min(CHUNK as u64)).unwrap();
+            let mut chunk = vec![0u8; len];
+            if mem.seek(SeekFrom::Start(at)).is_err() || mem.read_exact(&mut chunk).is_err() {
+                break; // a guard page or a mapping gone meanwhile
+            }
+            // Count matches that start before the overlap (the next chunk sees the rest).
+            let fresh = if len == CHUNK { len - overlap } else { len };
+            for (count, needle) in counts.iter_mut().zip(needles) {
+                let hits = memchr::memmem::find_iter(&chunk, needle.as_bytes())
+                    .filter(|at| *at < fresh)
+                    .count();
+                if hits > 0 {
+                    eprintln!("{hits} x {needle} in {line}");
+                }
+                *count += hits;
+            }
+            at += fresh as u64;
+        }
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "fails today: WebKit's allocator keeps the IPC messages (issue 11, copies in memory)"]
+async fn after_lock_no_password_or_value_is_left_in_the_app_memory() {
+    let Some(desktop) = Desktop::start().await else {
+        return;
+    };
+    let db = desktop.db_url();
+    let window = desktop.open_window().await;
+    let vault = Vault(&window);
+    vault.create(VALUE, "Marked", "", "never").await;
+    // Reveal with the password typed, as after any Lock.
+    vault.lock().await;
+    vault.until_no_record_open().await;
+    let record = vault.open_record("Marked").await;
+    record.until_settled().await;
+    record.reveal_with(PASSWORD).await;
+    record.until_revealed().await;
+    record.toggle_shown().await;
+    record.until_value_shown(VALUE).await;
+    record.toggle_shown().await;
+    record.close().await;
+    let pid = app_pid(&db);
+    let open = count_in_memory(pid, &[PASSWORD, VALUE]);
+    eprintln!("copies while unlocked (password, value): {open:?}");
+
+    vault.lock().await;
+    vault.until_no_record_open().await;
+    let locked = count_in_memory(pid, &[PASSWORD, VALUE]);
+    eprintln!("copies after Lock (password, value): {locked:?}");
+    assert_eq!(
+        locked,
+        vec![0, 0],
+        "after Lock the app process holds no copy of the password or the value"
+    );
+    window.quit().await;
+}
