@@ -1,5 +1,9 @@
 //! Printing results: one line at a time, records as an aligned table for people or as
 //! JSON for scripts.
+//!
+//! Everything reaches stdout through [`say`], so a write that fails (a full disk, a
+//! closed pipe) is a [`Failure::Output`] rather than a silent success or a `println!`
+//! panic.
 
 use std::io::Write;
 
@@ -7,13 +11,14 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use vaultstore::{Metadata, Page, Record, RecordStatus};
 
-use crate::failure::Outcome;
+use crate::failure::{Failure, Outcome};
 
-/// Prints one line to stdout; a closed pipe (`| head`) is not an error worth a message.
+/// Prints one line to stdout and flushes it, reporting a write that failed.
 pub fn say(text: &str) -> Outcome {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}");
-    Ok(())
+    writeln!(out, "{text}")
+        .and_then(|()| out.flush())
+        .map_err(Failure::Output)
 }
 
 #[derive(Serialize)]
