@@ -649,6 +649,56 @@ async fn a_closed_pipe_on_stdout_ends_quietly(ctx: &Ctx) {
     }
 }
 
+/// The JSON of values is exactly what it was when it went through `serde_json::Value`:
+/// quotes, backslashes, newlines and control characters escaped, non-ASCII as UTF-8,
+/// `read-many` keys in token order.
+async fn values_print_byte_for_byte_with_json_escapes(ctx: &Ctx) {
+    let cli = Run { ctx };
+    let tricky = "say \"hi\" \\ C:\\dir\nline two\r\ttab \u{1} é ✓ 🔑 </script>";
+    let create = |token: &str, value: &str| {
+        let r = cli.run_stdin(&["create", "--token", token, "--password-env", "PW"], value);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    };
+    create("tk_b_tricky", tricky);
+    create("tk_a_plain", "plain");
+    let escaped = r#""say \"hi\" \\ C:\\dir\nline two\r\ttab \u0001 é ✓ 🔑 </script>""#;
+
+    let read = cli.run(&["read", "tk_b_tricky", "--password-env", "PW"]);
+    assert_eq!(read.code, 0, "{}", read.stderr);
+    assert_eq!(read.stdout, format!("{tricky}\n"));
+    let json = cli.run(&["read", "tk_b_tricky", "--json", "--password-env", "PW"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    assert_eq!(
+        json.stdout,
+        format!("{{\"token\":\"tk_b_tricky\",\"value\":{escaped}}}\n")
+    );
+    let many = cli.run(&[
+        "read-many",
+        "tk_b_tricky",
+        "tk_a_plain",
+        "--json",
+        "--password-env",
+        "PW",
+    ]);
+    assert_eq!(many.code, 0, "{}", many.stderr);
+    assert_eq!(
+        many.stdout,
+        format!("{{\"tk_a_plain\":\"plain\",\"tk_b_tricky\":{escaped}}}\n")
+    );
+    let lines = cli.run(&[
+        "read-many",
+        "tk_b_tricky",
+        "tk_a_plain",
+        "--password-env",
+        "PW",
+    ]);
+    assert_eq!(lines.code, 0, "{}", lines.stderr);
+    assert_eq!(
+        lines.stdout,
+        format!("tk_a_plain\tplain\ntk_b_tricky\t{tricky}\n")
+    );
+}
+
 on_every_backend!(
     a_password_in_db_on_the_command_line_is_warned_about,
     export_and_import_move_a_vault_through_files,
@@ -659,4 +709,5 @@ on_every_backend!(
     an_unreachable_database_exits_8,
     a_full_disk_on_stdout_fails_with_one_line_and_no_secret,
     a_closed_pipe_on_stdout_ends_quietly,
+    values_print_byte_for_byte_with_json_escapes,
 );
