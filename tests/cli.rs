@@ -63,6 +63,34 @@ impl Run<'_> {
         from(child.wait_with_output().unwrap())
     }
 
+    /// Runs with stdout on `/dev/full`, where every write fails with ENOSPC.
+    fn to_full_disk(&self, args: &[&str]) -> Result {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        from(
+            self.cmd(args)
+                .stdout(Stdio::from(full))
+                .stderr(Stdio::piped())
+                .output()
+                .unwrap(),
+        )
+    }
+
+    /// Runs with stdout on a pipe whose reading end is closed at once (`| head -0`).
+    fn to_closed_pipe(&self, args: &[&str]) -> Result {
+        let mut child = self
+            .cmd(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before the child has opened the database, so its first write gets EPIPE.
+        drop(child.stdout.take());
+        from(child.wait_with_output().unwrap())
+    }
+
     /// Runs and expects success; returns stdout without the final newline.
     fn ok(&self, args: &[&str]) -> String {
         let r = self.run(args);
@@ -569,6 +597,108 @@ async fn a_password_in_db_on_the_command_line_is_warned_about(ctx: &Ctx) {
     assert!(!warned(&env), "$VAULTSTORE_DB is private: {env:?}");
 }
 
+async fn a_full_disk_on_stdout_fails_with_one_line_and_no_secret(ctx: &Ctx) {
+    let cli = Run { ctx };
+    let token = cli.ok(&["create", "--password-env", "PW", "--value-env", "VALUE"]);
+    let cases: [&[&str]; 8] = [
+        &["read", &token, "--password-env", "PW"],
+        &["read", &token, "--json", "--password-env", "PW"],
+        &["read-many", &token, "--password-env", "PW"],
+        &["read-many", &token, "--json", "--password-env", "PW"],
+        &["list"],
+        &["list", "--json"],
+        &["count"],
+        &["exists", &token],
+    ];
+    for args in cases {
+        let r = cli.to_full_disk(args);
+        assert_eq!(r.code, 1, "{args:?}: stderr {}", r.stderr);
+        assert_eq!(
+            r.stderr.lines().count(),
+            1,
+            "{args:?}: one line: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr
+                .starts_with("vaultstore: cannot write the output: No space left on device"),
+            "{args:?}: {}",
+            r.stderr
+        );
+        for secret in [PW, NEW_PW, VALUE] {
+            assert!(!r.stderr.contains(secret), "secret in stderr: {}", r.stderr);
+        }
+    }
+}
+
+/// Like ripgrep, a reader that went away (`vaultstore list | head -0`) ends the command
+/// quietly with 0: the reader chose to stop, nothing failed that a message could help.
+async fn a_closed_pipe_on_stdout_ends_quietly(ctx: &Ctx) {
+    let cli = Run { ctx };
+    let token = cli.ok(&["create", "--password-env", "PW", "--value-env", "VALUE"]);
+    let cases: [&[&str]; 4] = [
+        &["read", &token, "--password-env", "PW"],
+        &["read", &token, "--json", "--password-env", "PW"],
+        &["list"],
+        &["count"],
+    ];
+    for args in cases {
+        let r = cli.to_closed_pipe(args);
+        assert_eq!(r.code, 0, "{args:?}: stderr {}", r.stderr);
+        assert_eq!(r.stderr, "", "{args:?}: no message, no panic");
+    }
+}
+
+/// The JSON of values is exactly what it was when it went through `serde_json::Value`:
+/// quotes, backslashes, newlines and control characters escaped, non-ASCII as UTF-8,
+/// `read-many` keys in token order.
+async fn values_print_byte_for_byte_with_json_escapes(ctx: &Ctx) {
+    let cli = Run { ctx };
+    let tricky = "say \"hi\" \\ C:\\dir\nline two\r\ttab \u{1} é ✓ 🔑 </script>";
+    let create = |token: &str, value: &str| {
+        let r = cli.run_stdin(&["create", "--token", token, "--password-env", "PW"], value);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    };
+    create("tk_b_tricky", tricky);
+    create("tk_a_plain", "plain");
+    let escaped = r#""say \"hi\" \\ C:\\dir\nline two\r\ttab \u0001 é ✓ 🔑 </script>""#;
+
+    let read = cli.run(&["read", "tk_b_tricky", "--password-env", "PW"]);
+    assert_eq!(read.code, 0, "{}", read.stderr);
+    assert_eq!(read.stdout, format!("{tricky}\n"));
+    let json = cli.run(&["read", "tk_b_tricky", "--json", "--password-env", "PW"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    assert_eq!(
+        json.stdout,
+        format!("{{\"token\":\"tk_b_tricky\",\"value\":{escaped}}}\n")
+    );
+    let many = cli.run(&[
+        "read-many",
+        "tk_b_tricky",
+        "tk_a_plain",
+        "--json",
+        "--password-env",
+        "PW",
+    ]);
+    assert_eq!(many.code, 0, "{}", many.stderr);
+    assert_eq!(
+        many.stdout,
+        format!("{{\"tk_a_plain\":\"plain\",\"tk_b_tricky\":{escaped}}}\n")
+    );
+    let lines = cli.run(&[
+        "read-many",
+        "tk_b_tricky",
+        "tk_a_plain",
+        "--password-env",
+        "PW",
+    ]);
+    assert_eq!(lines.code, 0, "{}", lines.stderr);
+    assert_eq!(
+        lines.stdout,
+        format!("tk_a_plain\tplain\ntk_b_tricky\t{tricky}\n")
+    );
+}
+
 on_every_backend!(
     a_password_in_db_on_the_command_line_is_warned_about,
     export_and_import_move_a_vault_through_files,
@@ -578,6 +708,9 @@ on_every_backend!(
     secrets_never_appear_in_process_arguments,
     an_unreachable_database_exits_8,
     import_refuses_a_costly_kdf_unless_allowed,
+    a_full_disk_on_stdout_fails_with_one_line_and_no_secret,
+    a_closed_pipe_on_stdout_ends_quietly,
+    values_print_byte_for_byte_with_json_escapes,
 );
 
 /// A bundle whose record claims the costliest key derivation accepted (1 GiB × 10 passes,

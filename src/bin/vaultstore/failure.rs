@@ -14,6 +14,9 @@ pub enum Failure {
     Usage(String),
     /// An input (file, variable, time, duration) is unusable (exit 7).
     Input(String),
+    /// Standard output refused the result: a full disk, a closed pipe (exit 1; `main`
+    /// ends quietly with 0 on a closed pipe instead).
+    Output(std::io::Error),
 }
 
 impl From<vaultstore::Error> for Failure {
@@ -27,17 +30,20 @@ impl fmt::Display for Failure {
         match self {
             Self::Store(e) => write!(f, "{e}"),
             Self::Usage(m) | Self::Input(m) => f.write_str(m),
+            // The io error names the cause only (ENOSPC, EIO), never the bytes written.
+            Self::Output(e) => write!(f, "cannot write the output: {e}"),
         }
     }
 }
 
 impl Failure {
     /// 0 success; 2 usage; 3 not found; 4 invalid password; 5 expired; 6 already exists;
-    /// 7 invalid input or policy; 8 database; 1 anything else.
+    /// 7 invalid input or policy; 8 database; 1 anything else (an unwritable output too).
     pub fn exit_code(&self) -> ExitCode {
         let n: u8 = match self {
             Self::Usage(_) => 2,
             Self::Input(_) => 7,
+            Self::Output(_) => 1,
             Self::Store(e) => match e.code() {
                 ErrorCode::NotFound => 3,
                 ErrorCode::InvalidPassword => 4,

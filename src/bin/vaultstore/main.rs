@@ -11,13 +11,14 @@ mod output;
 mod progress;
 mod secrets;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 use vaultstore::{Store, StoreOptions};
 
 use args::{Cli, Command, TransferCommand};
-use failure::Outcome;
+use failure::{Failure, Outcome};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -48,8 +49,12 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`vaultstore list | head -1`): it stopped on purpose, so end
+        // quietly with 0, as ripgrep and coreutils-style filters do.
+        Err(Failure::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("vaultstore: {failure}");
+            // Not `eprintln!`, which panics when stderr itself cannot be written.
+            let _ = writeln!(std::io::stderr(), "vaultstore: {failure}");
             failure.exit_code()
         }
     }

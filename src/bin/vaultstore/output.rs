@@ -1,19 +1,117 @@
 //! Printing results: one line at a time, records as an aligned table for people or as
-//! JSON for scripts.
+//! JSON for scripts, values straight from their zeroizing buffers.
+//!
+//! Everything reaches stdout through [`write_out`], so a write that fails (a full disk, a
+//! closed pipe) is a [`Failure::Output`] rather than a silent success or a `println!`
+//! panic.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
-use vaultstore::{Metadata, Page, Record, RecordStatus};
+use serde::{Serialize, Serializer};
+use vaultstore::{Metadata, Page, Record, RecordStatus, SecretValue};
+use zeroize::Zeroizing;
 
-use crate::failure::Outcome;
+use crate::failure::{Failure, Outcome};
 
-/// Prints one line to stdout; a closed pipe (`| head`) is not an error worth a message.
-pub fn say(text: &str) -> Outcome {
+/// Writes one whole result to stdout and flushes it.
+///
+/// Callers pass complete lines: std's line-buffered stdout hands a buffer that ends in a
+/// newline straight to the file descriptor while its own buffer is empty, so no copy of
+/// a value is left in that buffer, which is never zeroized.
+pub fn write_out(bytes: &[u8]) -> Outcome {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}");
-    Ok(())
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(Failure::Output)
+}
+
+/// Prints one line of non-secret text (a token, a count, a table).
+pub fn say(text: &str) -> Outcome {
+    let mut line = String::with_capacity(text.len() + 1);
+    line.push_str(text);
+    line.push('\n');
+    write_out(line.as_bytes())
+}
+
+/// A value and a newline, for `read`. The one copy is this zeroizing buffer, sized
+/// exactly so it never reallocates (a reallocation frees the old block unzeroed).
+pub fn value_line(value: &SecretValue) -> Zeroizing<Vec<u8>> {
+    let bytes = value.expose().as_bytes();
+    let mut line = Zeroizing::new(Vec::with_capacity(bytes.len() + 1));
+    line.extend_from_slice(bytes);
+    line.push(b'\n');
+    line
+}
+
+/// `TOKEN<TAB>VALUE` lines in token order, for `read-many`; one exact-size buffer.
+pub fn value_lines(values: &BTreeMap<String, SecretValue>) -> Zeroizing<Vec<u8>> {
+    let len = values.iter().map(|(t, v)| t.len() + v.len() + 2).sum();
+    let mut lines = Zeroizing::new(Vec::with_capacity(len));
+    for (token, value) in values {
+        lines.extend_from_slice(token.as_bytes());
+        lines.push(b'\t');
+        lines.extend_from_slice(value.expose().as_bytes());
+        lines.push(b'\n');
+    }
+    lines
+}
+
+/// `{"token":…,"value":…}`: borrows the value, so the JSON buffer is the only copy.
+#[derive(Serialize)]
+struct JsonValue<'a> {
+    token: &'a str,
+    value: &'a str,
+}
+
+/// `{token: value, …}` in token order, serialized from the borrowed values.
+struct JsonValues<'a>(&'a BTreeMap<String, SecretValue>);
+
+impl Serialize for JsonValues<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(t, v)| (t, v.expose())))
+    }
+}
+
+/// The most bytes a JSON string of `s` takes: each byte escapes to at most six
+/// (`\u001f`), plus two quotes.
+fn json_string_max(s: &str) -> usize {
+    s.len().saturating_mul(6).saturating_add(2)
+}
+
+/// Serializes `data` and a newline into a zeroizing buffer of `max` bytes' capacity, an
+/// upper bound of the JSON's length, so the buffer never reallocates.
+fn json_line(data: &impl Serialize, max: usize) -> Outcome<Zeroizing<Vec<u8>>> {
+    let mut line = Zeroizing::new(Vec::with_capacity(max.saturating_add(1)));
+    // Writing into a Vec cannot fail; an error here would be serde's, for an output.
+    serde_json::to_writer(&mut *line, data).map_err(|e| Failure::Output(e.into()))?;
+    line.push(b'\n');
+    Ok(line)
+}
+
+/// `read --json`: `{"token":…,"value":…}` and a newline.
+pub fn value_json(token: &str, value: &SecretValue) -> Outcome<Zeroizing<Vec<u8>>> {
+    let max =
+        r#"{"token":,"value":}"#.len() + json_string_max(token) + json_string_max(value.expose());
+    json_line(
+        &JsonValue {
+            token,
+            value: value.expose(),
+        },
+        max,
+    )
+}
+
+/// `read-many --json`: an object token → value and a newline.
+pub fn values_json(values: &BTreeMap<String, SecretValue>) -> Outcome<Zeroizing<Vec<u8>>> {
+    let max = values.iter().fold(2, |n: usize, (t, v)| {
+        // A colon and a comma around each pair.
+        n.saturating_add(json_string_max(t))
+            .saturating_add(json_string_max(v.expose()))
+            .saturating_add(2)
+    });
+    json_line(&JsonValues(values), max)
 }
 
 #[derive(Serialize)]

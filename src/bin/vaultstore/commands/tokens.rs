@@ -1,13 +1,11 @@
 //! Commands on one token or a few: create, read, update, rekey, delete, restore, renew.
 
-use serde_json::json;
 use vaultstore::{CreateOptions, Metadata, Store};
-use zeroize::Zeroizing;
 
 use crate::args::{CreateArgs, PasswordArgs, TokenCommand};
 use crate::duration;
 use crate::failure::Outcome;
-use crate::output::say;
+use crate::output::{self, say, write_out};
 use crate::secrets;
 
 pub async fn run(command: &TokenCommand, store: &Store) -> Outcome {
@@ -81,10 +79,9 @@ async fn read(token: &str, json: bool, password: &PasswordArgs, store: &Store) -
     let password = secrets::password(password)?;
     let value = store.token_read(token, &password).await?;
     if json {
-        let text = Zeroizing::new(json!({ "token": token, "value": value.expose() }).to_string());
-        say(&text)
+        write_out(&output::value_json(token, &value)?)
     } else {
-        say(value.expose())
+        write_out(&output::value_line(&value))
     }
 }
 
@@ -97,15 +94,8 @@ async fn read_many(
     let password = secrets::password(password)?;
     let values = store.tokens_read(tokens, &password).await?;
     if json {
-        let map: serde_json::Map<String, serde_json::Value> = values
-            .iter()
-            .map(|(t, v)| (t.clone(), v.expose().into()))
-            .collect();
-        say(&Zeroizing::new(serde_json::Value::Object(map).to_string()))
+        write_out(&output::values_json(&values)?)
     } else {
-        for (t, v) in &values {
-            say(&Zeroizing::new(format!("{t}\t{}", v.expose())))?;
-        }
-        Ok(())
+        write_out(&output::value_lines(&values))
     }
 }
