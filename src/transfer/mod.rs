@@ -86,7 +86,7 @@ pub fn read_input(path: &std::path::Path) -> Result<Vec<u8>> {
 }
 
 /// Writes a plaintext export to `path`, owner-only, through a temp file (see
-/// [`write_atomically`]).
+/// `write_atomically`).
 pub fn write_plain(path: &std::path::Path, export: &PlainExport) -> Result<()> {
     write_atomically(path, &export.bytes)
 }
