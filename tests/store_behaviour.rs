@@ -1434,16 +1434,16 @@ async fn session_keys_open_records_without_the_password_until_lock(ctx: &Ctx) {
         "no KDF run without a password"
     );
     assert_eq!(format!("{key:?}"), "SessionKey(***)");
-    let cached = store.cached_keys();
-    for n in 0..3 {
-        let wrong = pw(&format!("wrong-{n}"));
+    let (cached, derived) = (store.cached_keys(), store.kdf_derivations());
+    let wrong = pw("wrong");
+    for _ in 0..3 {
         let err = store.token_read(&first, &wrong).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidPassword);
     }
     assert_eq!(
-        store.cached_keys(),
-        cached,
-        "wrong passwords leave no key behind"
+        (store.cached_keys(), store.kdf_derivations()),
+        (cached + 1, derived + 1),
+        "a wrong password tried three times derives (and keeps) one key, not three"
     );
     store.lock();
     assert!(

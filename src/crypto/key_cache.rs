@@ -133,17 +133,6 @@ impl KeyCache {
         slots.map.get(&slot).and_then(|e| e.cell.get().cloned())
     }
 
-    /// Forgets the key of a password that did not open what it was derived for: wrong
-    /// passwords must not fill the cache (nor stay in memory as keys).
-    pub(crate) fn forget(&self, fingerprint: Fingerprint, salt: [u8; SALT_LEN], params: KdfParams) {
-        let slot = Slot {
-            fingerprint,
-            salt,
-            params,
-        };
-        self.lock().map.remove(&slot);
-    }
-
     /// How many keys are cached now.
     pub(crate) fn len(&self) -> usize {
         self.lock().map.len()

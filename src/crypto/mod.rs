@@ -153,11 +153,7 @@ impl Crypto {
         let envelope = envelope::parse(text)?;
         let (salt, params) = key_slot(&envelope);
         let master = self.master_key(password, salt, params).await?;
-        let opened = open_parsed(&master, envelope, token);
-        if matches!(opened, Err(Error::InvalidPassword)) {
-            self.cache.forget(password.fingerprint, salt, params);
-        }
-        opened
+        open_parsed(&master, envelope, token)
     }
 
     /// How many derived keys the session holds now.

@@ -186,9 +186,9 @@ impl Store {
         self.inner.crypto.derivations()
     }
 
-    /// How many derived keys this session holds: at most one per password and vault
-    /// salt in use, never one for a wrong password, and at most 64 (least recently used
-    /// forgotten first).
+    /// How many derived keys this session holds: one per password and vault salt tried,
+    /// at most 64 (least recently used forgotten first). A wrong password's key is kept
+    /// too, so checking it against many records derives once.
     pub fn cached_keys(&self) -> usize {
         self.inner.crypto.cached_keys()
     }
