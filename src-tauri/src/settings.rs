@@ -16,6 +16,12 @@ pub struct Settings {
     pub clipboard_clear_seconds: u32,
     /// Mask a revealed value again after this many seconds.
     pub reveal_seconds: u32,
+    /// Lock when the screen locks or the system goes to sleep (where the platform says so).
+    pub lock_on_sleep: bool,
+    /// How many derived keys the session keeps (oldest forgotten first).
+    pub remembered_keys: u32,
+    /// Hide the record list while locked: labels and tokens are plaintext.
+    pub hide_list_when_locked: bool,
 }
 
 impl Default for Settings {
@@ -24,6 +30,9 @@ impl Default for Settings {
             idle_lock_minutes: 5,
             clipboard_clear_seconds: 30,
             reveal_seconds: 30,
+            lock_on_sleep: true,
+            remembered_keys: 64,
+            hide_list_when_locked: false,
         }
     }
 }
@@ -61,6 +70,13 @@ impl Settings {
             self.reveal_seconds,
             5,
             600,
+        )?;
+        check(
+            "rememberedKeys",
+            "keys remembered",
+            self.remembered_keys,
+            1,
+            1024,
         )
     }
 

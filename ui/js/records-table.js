@@ -84,6 +84,10 @@ export class RecordsTable extends EventTarget {
     this.next = null;
     this.rows = new Map();
     this.errorNode.hidden = true;
+    // Until the new rows arrive the old ones are not this query's: say so, and
+    // activate() finds none of them (a click on a vault row after choosing Trash
+    // opens nothing rather than the live record).
+    this.table.setAttribute('aria-busy', 'true');
     try {
       const [page, total] = await Promise.all([
         api.listRecords(this.args()),
@@ -93,8 +97,11 @@ export class RecordsTable extends EventTarget {
       this.body.replaceChildren();
       this.append(page);
       this.totalNode.textContent = `${total} record${total === 1 ? '' : 's'}`;
+      this.table.dataset.view = this.filters.view;
     } catch (e) {
       this.showError(e);
+    } finally {
+      if (generation === this.generation) this.table.removeAttribute('aria-busy');
     }
   }
 

@@ -1,9 +1,10 @@
-// Settings: idle lock, clipboard clearing and reveal timeouts.
+// Settings: idle lock, clipboard clearing, reveal timeouts, remembered keys and lock options.
 import { api } from './api.js';
 import { busy, clearErrors, enterRunsAction, field, showError } from './dialog-form.js';
 import { toast } from './toast.js';
 
-const NAMES = ['idleLockMinutes', 'clipboardClearSeconds', 'revealSeconds'];
+const NUMBERS = ['idleLockMinutes', 'clipboardClearSeconds', 'revealSeconds', 'rememberedKeys'];
+const SWITCHES = ['lockOnSleep', 'hideListWhenLocked'];
 
 export class SettingsDialog extends EventTarget {
   constructor(dialog) {
@@ -11,7 +12,10 @@ export class SettingsDialog extends EventTarget {
     this.dialog = dialog;
     this.form = dialog.querySelector('form');
     enterRunsAction(this.form);
-    this.current = { idleLockMinutes: 5, clipboardClearSeconds: 30, revealSeconds: 30 };
+    this.current = {
+      idleLockMinutes: 5, clipboardClearSeconds: 30, revealSeconds: 30, rememberedKeys: 64,
+      lockOnSleep: true, hideListWhenLocked: false,
+    };
     this.form.querySelector('[data-action="save"]').addEventListener('click', (e) => this.save(e.currentTarget));
   }
 
@@ -22,17 +26,22 @@ export class SettingsDialog extends EventTarget {
 
   open() {
     clearErrors(this.form);
-    for (const n of NAMES) field(this.form, n).value = this.current[n];
+    for (const n of NUMBERS) field(this.form, n).value = this.current[n];
+    for (const n of SWITCHES) field(this.form, n).checked = this.current[n];
     this.dialog.showModal();
   }
 
   async save(button) {
     clearErrors(this.form);
-    const next = Object.fromEntries(NAMES.map((n) => [n, Number(field(this.form, n).value)]));
+    const next = Object.fromEntries([
+      ...NUMBERS.map((n) => [n, Number(field(this.form, n).value)]),
+      ...SWITCHES.map((n) => [n, field(this.form, n).checked]),
+    ]);
     try {
       await busy(button, () => api.setSettings(next));
       this.current = next;
       this.dialog.close();
+      this.dispatchEvent(new CustomEvent('changed', { detail: next }));
       toast('Settings saved.');
     } catch (e) {
       showError(this.form, e);

@@ -33,6 +33,16 @@ async fn until_rows(ui: &Ui, want: &[&str]) {
     .await;
 }
 
+/// Waits until the table shows `view`'s rows: until then the rows on screen are the
+/// last view's, and one clicked may be replaced under the pointer.
+async fn until_view(ui: &Ui, view: &str) {
+    ui.until(
+        &format!("the {view} rows"),
+        &format!("document.querySelector('#records[data-view={view}]:not([aria-busy])')"),
+    )
+    .await;
+}
+
 /// Opens a record by clicking its row.
 async fn open_record<'a>(ui: &'a Ui, label: &str) -> RecordDialog<'a> {
     ui.click_xpath(&format!(
@@ -153,6 +163,7 @@ impl<'a> Vault<'a> {
 
     pub async fn show_trash(&self) -> Trash<'a> {
         self.0.click("#view-trash").await;
+        until_view(self.0, "trash").await;
         Trash(self.0)
     }
 
@@ -212,6 +223,7 @@ impl<'a> Trash<'a> {
 
     pub async fn back_to_vault(&self) -> Vault<'a> {
         self.0.click("#view-vault").await;
+        until_view(self.0, "vault").await;
         Vault(self.0)
     }
 }

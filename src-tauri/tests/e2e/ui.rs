@@ -150,14 +150,23 @@ impl Ui {
     }
 
     /// Clicks an element found by XPath (a table row by its text).
+    /// A row re-rendered between finding and clicking (a refresh after a change) is
+    /// found again, as a person would click the row now on screen; a few times at most.
     pub async fn click_xpath(&self, xpath: &str) {
-        self.c
-            .find(Locator::XPath(xpath))
-            .await
-            .unwrap_or_else(|e| panic!("{xpath}: {e}"))
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {xpath}: {e:?}"));
+        for attempt in 1..=3 {
+            let el = self
+                .c
+                .find(Locator::XPath(xpath))
+                .await
+                .unwrap_or_else(|e| panic!("{xpath}: {e}"));
+            match el.click().await {
+                Ok(()) => return,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference
+                        && attempt < 3 => {}
+                Err(e) => panic!("click {xpath}: {e:?}"),
+            }
+        }
     }
 
     /// Replaces a field's text with `text`.
