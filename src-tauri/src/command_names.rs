@@ -22,6 +22,7 @@ pub const COMMANDS: &[&str] = &[
     "change_password",
     "cancel_operation",
     "lock_vault",
+    "open_sealed_channel",
     "touch",
     "get_settings",
     "set_settings",

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
-use vaultstore::{CreateOptions, DeletedFilter, ExpiryFilter, Password, RecordQuery, SecretValue};
+use vaultstore::{CreateOptions, DeletedFilter, ExpiryFilter, RecordQuery, SecretValue};
 
 use crate::clipboard;
 use crate::dto::{
@@ -16,6 +16,7 @@ use crate::dto::{
     RevealedDto, VaultInfoDto, progress,
 };
 use crate::errors::{CmdResult, ErrorCode, ErrorDto, Typed};
+use crate::sealed_ipc::Sealed;
 use crate::settings::Settings;
 use crate::state::AppState;
 
@@ -68,8 +69,8 @@ pub async fn count_records(state: State<'_, AppState>, args: Typed<ListArgs>) ->
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateArgs {
-    value: SecretValue,
-    password: Password,
+    value: Sealed,
+    password: Sealed,
     token: Option<String>,
     expires_at: Option<DateTime<Utc>>,
     #[serde(default)]
@@ -84,17 +85,16 @@ pub async fn create_record(
 ) -> CmdResult<String> {
     state.touch();
     let Typed(args) = args;
+    let value = state.sealed.value("value", &args.value)?;
+    let password = state.sealed.password("password", &args.password)?;
     let options = CreateOptions {
         token: args.token.filter(|t| !t.trim().is_empty()),
         expires_at: args.expires_at,
         metadata: args.metadata.into_metadata(),
         ..CreateOptions::default()
     };
-    let token = state
-        .store
-        .token_create(&args.value, &args.password, options)
-        .await?;
-    state.remember(&token, state.store.session_key(&args.password));
+    let token = state.store.token_create(&value, &password, options).await?;
+    state.remember(&token, state.store.session_key(&password));
     Ok(token)
 }
 
@@ -113,11 +113,12 @@ enum Opened {
 async fn open(
     state: &AppState,
     token: &str,
-    password: Option<Password>,
+    password: Option<Sealed>,
 ) -> CmdResult<(SecretValue, Opened)> {
     let Some(password) = password else {
         return open_with_session_keys(state, token).await;
     };
+    let password = state.sealed.password("password", &password)?;
     match state.store.token_read(token, &password).await {
         Ok(value) => {
             state.remember(token, state.store.session_key(&password));
@@ -155,13 +156,13 @@ async fn open_with_session_keys(state: &AppState, token: &str) -> CmdResult<(Sec
 pub async fn reveal_value(
     state: State<'_, AppState>,
     token: String,
-    password: Option<Password>,
+    password: Option<Sealed>,
 ) -> CmdResult<RevealedDto> {
     state.touch();
     let (value, opened) = open(&state, &token, password).await?;
     Ok(RevealedDto {
         token,
-        value,
+        value: state.sealed.seal(value.expose())?,
         by_session_key: opened == Opened::WithSessionKey,
     })
 }
@@ -175,7 +176,7 @@ pub async fn copy_value(
     app: AppHandle,
     state: State<'_, AppState>,
     token: String,
-    password: Option<Password>,
+    password: Option<Sealed>,
 ) -> CmdResult<CopiedDto> {
     state.touch();
     let (value, _) = open(&state, &token, password).await?;
@@ -215,10 +216,12 @@ pub async fn copy_value(
 pub async fn update_value(
     state: State<'_, AppState>,
     token: String,
-    value: SecretValue,
-    password: Password,
+    value: Sealed,
+    password: Sealed,
 ) -> CmdResult<()> {
     state.touch();
+    let value = state.sealed.value("value", &value)?;
+    let password = state.sealed.password("password", &password)?;
     state.store.token_update(&token, &value, &password).await?;
     state.remember(&token, state.store.session_key(&password));
     Ok(())
@@ -248,10 +251,12 @@ pub async fn update_metadata(
 pub async fn rekey_record(
     state: State<'_, AppState>,
     token: String,
-    old: Password,
-    new: Password,
+    old: Sealed,
+    new: Sealed,
 ) -> CmdResult<()> {
     state.touch();
+    let old = state.sealed.password("old", &old)?;
+    let new = state.sealed.password("new", &new)?;
     state.store.token_rekey(&token, &old, &new).await?;
     state.remember(&token, state.store.session_key(&new));
     Ok(())
@@ -350,11 +355,13 @@ pub async fn purge_expired(
 #[tracing::instrument(skip_all)]
 pub async fn change_password(
     state: State<'_, AppState>,
-    old: Password,
-    new: Password,
+    old: Sealed,
+    new: Sealed,
     on_progress: Channel<ProgressDto>,
 ) -> CmdResult<u64> {
     state.touch();
+    let old = state.sealed.password("old", &old)?;
+    let new = state.sealed.password("new", &new)?;
     let operation = state.begin_operation()?;
     let result = state
         .store
@@ -371,6 +378,16 @@ pub async fn change_password(
 #[tauri::command]
 pub async fn cancel_operation(state: State<'_, AppState>) -> CmdResult<bool> {
     Ok(state.cancel_operation())
+}
+
+/// The page's half of the key agreement for sealed secrets (see `sealed_ipc`); answers
+/// the backend's half.
+#[tauri::command]
+pub async fn open_sealed_channel(
+    state: State<'_, AppState>,
+    public_key: String,
+) -> CmdResult<String> {
+    state.sealed.open(&public_key)
 }
 
 /// User activity in the window (keys, pointer) that calls no other command: typing a

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use vaultstore::{
     DeletedFilter, ExpiryFilter, Metadata, MetadataPatch, Record, RecordQuery, RecordStatus,
-    SecretValue, SortField, SortOrder,
+    SortField, SortOrder,
 };
 
 use crate::errors::CmdResult;
@@ -228,25 +228,16 @@ impl MetadataEditArgs {
     }
 }
 
-/// A revealed value on its way to the UI: serialized straight from the zeroizing buffer,
-/// with the token it belongs to (the UI drops an answer that arrives after its dialog
-/// moved on to another record).
+/// A revealed value on its way to the UI, sealed for the page (see `sealed_ipc`), with
+/// the token it belongs to (the UI drops an answer that arrives after its dialog moved on
+/// to another record).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RevealedDto {
     pub token: String,
-    pub value: SecretValue,
+    pub value: crate::sealed_ipc::Sealed,
     /// Opened with a key of this session, no password typed (the UI says so).
     pub by_session_key: bool,
-}
-
-impl Serialize for RevealedDto {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Revealed", 3)?;
-        st.serialize_field("token", &self.token)?;
-        st.serialize_field("value", self.value.expose())?;
-        st.serialize_field("bySessionKey", &self.by_session_key)?;
-        st.end()
-    }
 }
 
 /// A value copied to the clipboard: which record, and when the clipboard is cleared.

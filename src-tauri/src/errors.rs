@@ -15,6 +15,9 @@ pub enum ErrorCode {
     Store(vaultstore::ErrorCode),
     /// The UI must ask for the record's password (none is remembered for it).
     PasswordRequired,
+    /// The keys sealing secrets on the IPC were dropped by a Lock: the page agrees on
+    /// new ones and sends again.
+    ChannelClosed,
     /// Another long operation is running.
     Busy,
     /// The system clipboard refused.
@@ -29,8 +32,9 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// The app's own codes, after the library's.
     #[cfg(test)]
-    const APP: [ErrorCode; 5] = [
+    const APP: [ErrorCode; 6] = [
         Self::PasswordRequired,
+        Self::ChannelClosed,
         Self::Busy,
         Self::Clipboard,
         Self::Io,
@@ -53,6 +57,7 @@ impl ErrorCode {
         match self {
             Self::Store(code) => code.as_str(),
             Self::PasswordRequired => "password_required",
+            Self::ChannelClosed => "channel_closed",
             Self::Busy => "busy",
             Self::Clipboard => "clipboard",
             Self::Io => "io",

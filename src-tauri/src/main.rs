@@ -9,6 +9,7 @@ mod commands;
 mod dto;
 mod errors;
 mod file_dialog;
+mod sealed_ipc;
 mod settings;
 mod state;
 mod transfer_commands;
@@ -101,6 +102,7 @@ fn main() {
             commands::change_password,
             commands::cancel_operation,
             commands::lock_vault,
+            commands::open_sealed_channel,
             commands::touch,
             commands::get_settings,
             commands::set_settings,
@@ -180,9 +182,9 @@ mod tests {
         );
 
         let api = source("../ui/js/api.js");
-        let called: BTreeSet<String> = api
-            .split("call('")
-            .skip(1)
+        let called: BTreeSet<String> = ["call('", "callSealed('"]
+            .iter()
+            .flat_map(|marker| api.split(marker).skip(1))
             .filter_map(|rest| rest.split('\'').next())
             .map(str::to_owned)
             .collect();

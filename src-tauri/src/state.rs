@@ -56,6 +56,8 @@ pub struct AppState {
     operation: Mutex<Option<Cancel>>,
     /// The app's latest copy on the clipboard (a mark, not the value).
     pub copies: crate::clipboard::Copies,
+    /// The keys that seal secrets on the IPC; dropped on Lock.
+    pub sealed: crate::sealed_ipc::SealedIpc,
     /// The bundle chosen for import, between preview and import.
     pending_import: Mutex<Option<std::sync::Arc<Vec<u8>>>>,
 }
@@ -78,6 +80,7 @@ impl AppState {
             settings_path,
             operation: Mutex::new(None),
             copies: crate::clipboard::Copies::default(),
+            sealed: crate::sealed_ipc::SealedIpc::default(),
             pending_import: Mutex::new(None),
         }
     }
@@ -134,6 +137,7 @@ impl AppState {
             had
         };
         self.store.lock();
+        self.sealed.close();
         had
     }
 
@@ -237,12 +241,22 @@ mod tests {
             .unwrap();
         let state = AppState::new(store, url, dir.path().join("settings.json"));
         state.remember(&token, state.store.session_key(&password));
+        use p256::elliptic_curve::Generate;
+        let page = p256::ecdh::EphemeralSecret::generate().public_key();
+        let page = p256::elliptic_curve::sec1::ToSec1Point::to_sec1_point(&page, false);
+        use base64::Engine;
+        let page = base64::engine::general_purpose::STANDARD.encode(page.as_bytes());
+        state.sealed.open(&page).unwrap();
         // The machine slept past the limit before the idle task could run.
         lock(&state.session).last_activity.wall -= state.idle_limit() * 2;
         state.touch();
         assert!(
             !state.is_open(&token),
             "the waking command must find the record closed"
+        );
+        assert!(
+            !state.sealed.is_open(),
+            "the keys sealing secrets on the IPC are gone too"
         );
         assert!(
             state.take_locked_on_wake(),

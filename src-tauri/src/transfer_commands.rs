@@ -67,11 +67,12 @@ pub async fn export_plaintext(
     state: State<'_, AppState>,
     scope: Typed<Scope>,
     format: Typed<PlainFormat>,
-    passwords: Vec<vaultstore::Password>,
+    passwords: Vec<crate::sealed_ipc::Sealed>,
     confirmed: bool,
     on_progress: Channel<ProgressDto>,
 ) -> CmdResult<PlainDone> {
     state.touch();
+    let passwords = state.sealed.passwords("passwords", &passwords)?;
     if !confirmed {
         return Err(ErrorDto::invalid(
             "confirmed",

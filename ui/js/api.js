@@ -1,6 +1,8 @@
 // The only module that talks to the Tauri backend. Every command goes through `call`,
 // which turns the backend's {code, message, field} errors into a typed UserError. The
 // command names here are checked against src-tauri/src/command_names.rs by a test.
+import { SealedChannel } from './sealed-channel.js';
+
 const tauri = window.__TAURI__;
 
 export class UserError extends Error {
@@ -31,19 +33,45 @@ async function call(command, args = {}) {
   }
 }
 
+export const channelForSecrets = new SealedChannel((publicKey) => call('open_sealed_channel', { publicKey }));
+
+// Calls with the arguments `build(seal)` makes, `seal` sealing each secret; if a Lock
+// dropped the keys meanwhile, agrees on new ones and builds and calls once more.
+async function callSealed(command, build) {
+  const seal = (text) => (text == null ? null : channelForSecrets.seal(text));
+  for (let attempt = 1; ; attempt++) {
+    const args = await build(seal);
+    try {
+      return await call(command, args);
+    } catch (e) {
+      if (e.code !== 'channel_closed' || attempt > 1) throw e;
+      channelForSecrets.forget();
+    }
+  }
+}
+
+async function reveal(token, password) {
+  const answer = await callSealed('reveal_value', async (seal) => ({ token, password: await seal(password) }));
+  return { ...answer, value: await channelForSecrets.open(answer.value) };
+}
+
 export const api = {
   vaultInfo: () => call('vault_info'),
   listRecords: (args) => call('list_records', { args }),
   countRecords: (args) => call('count_records', { args }),
-  createRecord: (args) => call('create_record', { args }),
+  createRecord: (args) => callSealed('create_record', async (seal) => ({
+    args: { ...args, value: await seal(args.value), password: await seal(args.password) },
+  })),
   // `password` may be null: the backend then uses the one remembered this session.
-  revealValue: (token, password) => call('reveal_value', { token, password }),
-  copyValue: (token, password) => call('copy_value', { token, password }),
+  revealValue: reveal,
+  copyValue: (token, password) => callSealed('copy_value', async (seal) => ({ token, password: await seal(password) })),
   // Changes that can lock the owner out take the password typed now (never null).
-  updateValue: (token, value, password) => call('update_value', { token, value, password }),
+  updateValue: (token, value, password) => callSealed('update_value', async (seal) => ({
+    token, value: await seal(value), password: await seal(password),
+  })),
   updateMetadata: (id, metadata) => call('update_metadata', { id, metadata }),
   rekeyRecord: (token, oldPassword, newPassword) =>
-    call('rekey_record', { token, old: oldPassword, new: newPassword }),
+    callSealed('rekey_record', async (seal) => ({ token, old: await seal(oldPassword), new: await seal(newPassword) })),
   renewRecord: (token, expiresAt) => call('renew_record', { token, expiresAt }),
   softDeleteRecord: (token) => call('soft_delete_record', { token }),
   restoreRecord: (token) => call('restore_record', { token }),
@@ -52,13 +80,17 @@ export const api = {
   // Deleting for good (`soft` false) takes `confirm`: the count, as the user typed it.
   purgeExpired: (soft, confirm, onProgress) => call('purge_expired', { soft, confirm, onProgress: channel(onProgress) }),
   changePassword(oldPassword, newPassword, onProgress) {
-    return call('change_password', { old: oldPassword, new: newPassword, onProgress: channel(onProgress) });
+    return callSealed('change_password', async (seal) => ({
+      old: await seal(oldPassword), new: await seal(newPassword), onProgress: channel(onProgress),
+    }));
   },
   exportBundle(scope, onProgress) {
     return call('export_bundle', { scope, onProgress: channel(onProgress) });
   },
   exportPlaintext(scope, format, passwords, onProgress) {
-    return call('export_plaintext', { scope, format, passwords, confirmed: true, onProgress: channel(onProgress) });
+    return callSealed('export_plaintext', async (seal) => ({
+      scope, format, passwords: await Promise.all(passwords.map(seal)), confirmed: true, onProgress: channel(onProgress),
+    }));
   },
   chooseImport: () => call('choose_import'),
   previewImport: (choice) => call('preview_import', { choice }),
@@ -66,10 +98,16 @@ export const api = {
     return call('run_import', { choice, onProgress: channel(onProgress) });
   },
   cancelOperation: () => call('cancel_operation'),
-  lockVault: () => call('lock_vault'),
+  lockVault: () => {
+    channelForSecrets.forget();
+    return call('lock_vault');
+  },
   // User activity that calls no other command, so the idle lock waits.
   touch: () => call('touch'),
   getSettings: () => call('get_settings'),
   setSettings: (settings) => call('set_settings', { settings }),
-  onLocked: (handler) => tauri.event.listen('vault-locked', handler),
+  onLocked: (handler) => tauri.event.listen('vault-locked', (e) => {
+    channelForSecrets.forget();
+    handler(e);
+  }),
 };

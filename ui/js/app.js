@@ -101,6 +101,28 @@ async function main() {
     });
   }
 
+  // The list hidden while locked (a setting): rows leave the DOM too, and come back
+  // fresh when the person asks for them.
+  const curtain = (on) => {
+    document.body.classList.toggle('curtained', on);
+    $('locked-screen').hidden = !on;
+    if (on) {
+      table.body.replaceChildren();
+      $('btn-show-list').focus();
+    }
+  };
+  $('btn-show-list').addEventListener('click', () => {
+    curtain(false);
+    refresh();
+    $('search').focus();
+  });
+  settings.addEventListener('changed', (e) => {
+    if (!e.detail.hideListWhenLocked && document.body.classList.contains('curtained')) {
+      curtain(false);
+      refresh();
+    }
+  });
+
   // Header actions
   const closeMenu = () => document.querySelector('details.menu').removeAttribute('open');
   // Secrets leave every open form; details typed and not saved stay, and are named.
@@ -110,7 +132,8 @@ async function main() {
     passwords.lock();
     const note = kept.length ? ` Your unsaved ${[...new Set(kept)].join(', ')} ${kept.length === 1 ? 'was' : 'were'} kept.` : '';
     toast(`${reason}${note}`);
-    refresh();
+    if (settings.current.hideListWhenLocked) curtain(true);
+    else refresh();
   };
   const lock = async () => {
     await api.lockVault();
@@ -170,7 +193,9 @@ async function main() {
   } catch (e) {
     toast(describe(e), { error: true });
   }
-  await refresh();
+  // A vault starts locked: nothing is open yet.
+  if (settings.current.hideListWhenLocked) curtain(true);
+  else await refresh();
   document.body.dataset.ready = 'true';
 }
 

@@ -12,6 +12,7 @@ export const Code = Object.freeze({
   CRYPTO: 'crypto',
   CANCELLED: 'cancelled',
   PASSWORD_REQUIRED: 'password_required',
+  CHANNEL_CLOSED: 'channel_closed',
   BUSY: 'busy',
   CLIPBOARD: 'clipboard',
   IO: 'io',

@@ -25,13 +25,17 @@ async fn an_open_record_does_not_authorise_changes_that_lock_the_owner_out() {
     let token = library::token_of(&url, "Mail").await;
 
     let edit = json!({"token": token, "value": "overwritten", "password": null});
-    let edit = window.invoke("update_value", edit).await;
+    let edit = window
+        .invoke_sealing("update_value", edit, &["value", "password"])
+        .await;
     assert!(
         edit.is_err(),
         "a value edit without the password typed now: {edit:?}"
     );
     let rekey = json!({"token": token, "old": null, "new": "a-strangers-password-1"});
-    let rekey = window.invoke("rekey_record", rekey).await;
+    let rekey = window
+        .invoke_sealing("rekey_record", rekey, &["old", "new"])
+        .await;
     assert!(
         rekey.is_err(),
         "a rekey without the current password: {rekey:?}"
@@ -68,5 +72,63 @@ async fn an_open_record_does_not_authorise_changes_that_lock_the_owner_out() {
         !library::exists(&url, &token).await,
         "deleted once confirmed"
     );
+    window.quit().await;
+}
+
+/// What crosses the IPC is sealed: a password sent in plain text is refused, and a value
+/// comes back as ciphertext the page opens (the backend process keeps IPC buffers it
+/// cannot wipe).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_cross_the_ipc_sealed() {
+    let Some(desktop) = Desktop::start().await else {
+        return;
+    };
+    let url = desktop.db_url();
+    let window = desktop.open_window().await;
+    let vault = Vault(&window);
+    vault.create(SECRET, "Mail", "", "never").await;
+    let token = library::token_of(&url, "Mail").await;
+
+    let plain = json!({"token": token, "password": PASSWORD});
+    let plain = window.invoke("reveal_value", plain).await;
+    assert!(plain.is_err(), "a password in plain text: {plain:?}");
+
+    let sealed = json!({"token": token, "password": PASSWORD});
+    let answer = window
+        .invoke_sealing("reveal_value", sealed, &["password"])
+        .await
+        .expect("a sealed password opens the record");
+    assert!(
+        answer["value"]["sealed"].is_string(),
+        "the value comes back sealed: {answer}"
+    );
+    assert!(!answer.to_string().contains(SECRET), "{answer}");
+    window.quit().await;
+}
+
+/// With "hide the list while locked", a Lock takes every row off the screen (and out of
+/// the page) until the person asks for the list again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_stays_hidden_while_locked_when_asked() {
+    let Some(desktop) = Desktop::start().await else {
+        return;
+    };
+    let window = desktop.open_window().await;
+    let vault = Vault(&window);
+    vault.create(SECRET, "Mail", "", "never").await;
+    vault.until_rows(&["Mail"]).await;
+    let settings = vault.open_settings().await;
+    settings.hide_list_when_locked().await;
+    settings.save().await;
+    assert_eq!(vault.rows().await, ["Mail"], "shown while unlocked");
+
+    vault.lock().await;
+    vault.until_list_hidden().await;
+    assert!(
+        !window.is("document.body.innerText.includes('Mail')").await,
+        "no label on screen while locked"
+    );
+    vault.show_list().await;
+    vault.until_rows(&["Mail"]).await;
     window.quit().await;
 }

@@ -32,6 +32,13 @@ async fn create(
         .unwrap();
 }
 
+/// One record of `value` labelled `label`, sealed with `PASSWORD`.
+pub async fn seed_one(url: &str, value: &str, label: &str) {
+    let store = open(url).await;
+    create(&store, value, Metadata::labelled(label), None).await;
+    store.close().await;
+}
+
 /// The labels of `seed_three_records`.
 pub const THREE: [&str; 3] = ["Production DB", "GitHub token", "Legacy FTP"];
 

@@ -143,6 +143,20 @@ impl<'a> Vault<'a> {
         self.0.click("#btn-lock").await;
     }
 
+    /// Locked with the list hidden: no row on screen or in the page.
+    pub async fn until_list_hidden(&self) {
+        self.0
+            .until(
+                "the list hidden while locked",
+                "document.body.classList.contains('curtained') && !document.querySelector('#records tbody tr')",
+            )
+            .await;
+    }
+
+    pub async fn show_list(&self) {
+        self.0.click("#btn-show-list").await;
+    }
+
     pub async fn new_record(&self) -> CreateDialog<'a> {
         self.0.click("#btn-new").await;
         self.0.until_dialog_open(CreateDialog::ID).await;
@@ -592,6 +606,13 @@ impl SettingsDialog<'_> {
 
     pub async fn press_enter_in_idle_lock_minutes(&self) {
         self.0.press_enter(Self::IDLE).await;
+    }
+
+    /// Ticks "Hide the record list while locked".
+    pub async fn hide_list_when_locked(&self) {
+        self.0
+            .click("#settings-dialog input[name=hideListWhenLocked]:not(:checked)")
+            .await;
     }
 }
 

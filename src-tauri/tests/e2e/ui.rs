@@ -48,12 +48,28 @@ impl Ui {
     /// Calls backend command `command` straight from the page, as any script running in
     /// the window could: `Ok(answer)` or `Err({code, message, field})`.
     pub async fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
-        let script = "const [command, args, done] = arguments; \
-            window.__TAURI__.core.invoke(command, args) \
-              .then((ok) => done({ ok: ok ?? null }), (err) => done({ err }));";
+        self.invoke_sealing(command, args, &[]).await
+    }
+
+    /// Like `invoke`, with the arguments named in `secrets` sealed for the backend as the
+    /// page's own code seals passwords and values (a script in the window can do that too).
+    pub async fn invoke_sealing(
+        &self,
+        command: &str,
+        args: Value,
+        secrets: &[&str],
+    ) -> Result<Value, Value> {
+        let script = "const [command, args, secrets, done] = arguments; \
+            (async () => { \
+              const { channelForSecrets } = await import('./js/api.js'); \
+              for (const name of secrets) { \
+                if (args[name] != null) args[name] = await channelForSecrets.seal(args[name]); \
+              } \
+              return window.__TAURI__.core.invoke(command, args); \
+            })().then((ok) => done({ ok: ok ?? null }), (err) => done({ err }));";
         let answer = self
             .c
-            .execute_async(script, vec![json!(command), args])
+            .execute_async(script, vec![json!(command), args, json!(secrets)])
             .await
             .unwrap();
         match answer.get("err") {
