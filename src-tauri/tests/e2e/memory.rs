@@ -78,9 +78,10 @@ fn count_in_memory(pid: u32, needles: &[&str]) -> Vec<usize> {
     counts
 }
 
-/// The value never crosses the WebDriver session (which runs in the app's process and
-/// would leave copies of its own): the record is written before the app starts, and the
-/// window is checked for the value's length and prefix, never for the value itself.
+/// Neither secret crosses the WebDriver session whole (it runs in the app's process and
+/// would leave copies of its own): the record is written before the app starts, the
+/// password is joined from halves in the page, and the window is checked for the
+/// value's length and prefix, never for the value itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_lock_no_password_or_value_is_left_in_the_app_memory() {
     let Some(desktop) = Desktop::start().await else {
@@ -92,7 +93,16 @@ async fn after_lock_no_password_or_value_is_left_in_the_app_memory() {
     let vault = Vault(&window);
     let record = vault.open_record("Marked").await;
     record.until_settled().await;
-    record.reveal_with(PASSWORD).await;
+    // Typed by a script that joins two halves in the page: a WebDriver message carrying
+    // the whole password would leave a copy in this process that is the test's own.
+    let (a, b) = PASSWORD.split_at(PASSWORD.len() / 2);
+    window
+        .js(&format!(
+            "const i = document.querySelector('#record-dialog input[name=password]'); \
+             i.value = {a:?} + {b:?}; i.dispatchEvent(new Event('input', {{ bubbles: true }}));"
+        ))
+        .await;
+    record.open_with_typed_password().await;
     record.until_revealed().await;
     record.toggle_shown().await;
     let shown = format!(
@@ -105,6 +115,13 @@ async fn after_lock_no_password_or_value_is_left_in_the_app_memory() {
     let pid = app_pid(&db);
     let open = count_in_memory(pid, &[PASSWORD, VALUE]);
     eprintln!("copies while unlocked (password, value): {open:?}");
+    // While unlocked the value is on screen in the web process, never here. (The
+    // password is not asserted while unlocked: in about 1 run of 4 a copy sits in a
+    // thread's stack until that stack is reused; Lock's count below must be 0.)
+    assert_eq!(
+        open[1], 0,
+        "while unlocked the app process holds no copy of the value beyond its zeroizing buffers"
+    );
 
     vault.lock().await;
     vault.until_no_record_open().await;

@@ -353,6 +353,11 @@ impl RecordDialog<'_> {
     /// Types the password and presses Reveal (the answer comes later).
     pub async fn reveal_with(&self, password: &str) {
         self.fill_password(password).await;
+        self.open_with_typed_password().await;
+    }
+
+    /// Presses Reveal with the password field as it is.
+    pub async fn open_with_typed_password(&self) {
         self.click("[data-action=open]").await;
     }
 
