@@ -1486,11 +1486,26 @@ async fn upgrade_v2_reseals_reports_the_rest_and_retires_v2_when_none_is_left(ct
     );
     inject(ctx, "tk_go_0", &vectors[0].0).await;
 
+    // Cancelled before its first batch: nothing re-sealed, nothing retired, and said so.
+    let cancel = Cancel::new();
+    cancel.cancel();
+    let stopped = store
+        .upgrade_v2(&[go_vector(2).1], |_| {}, &cancel)
+        .await
+        .unwrap();
+    assert!(stopped.cancelled && !stopped.v2_retired, "{stopped:?}");
+    assert_eq!(
+        (stopped.upgraded, stopped.left.len()),
+        (0, 3),
+        "{stopped:?}"
+    );
+
     let unknown = pw("not-any-of-theirs");
+    let seen = std::sync::Mutex::new(Vec::new());
     let report = store
         .upgrade_v2(
             &[unknown, go_vector(2).1, go_vector(3).1],
-            |_| {},
+            |p| seen.lock().unwrap().push((p.done, p.total)),
             &Cancel::new(),
         )
         .await
@@ -1506,6 +1521,11 @@ async fn upgrade_v2_reseals_reports_the_rest_and_retires_v2_when_none_is_left(ct
         "a v2 value is left: v2 is still accepted"
     );
     assert!(!report.cancelled);
+    assert_eq!(
+        seen.into_inner().unwrap(),
+        vec![(3, 3)],
+        "progress counts the v2 records examined"
+    );
     assert_eq!(store.v2_retired_on().await.unwrap(), None);
     for token in ["tk_go_0", "tk_go_1"] {
         let r = store.record_find_by_token(token).await.unwrap().unwrap();
