@@ -26,7 +26,8 @@ pub enum ErrorCode {
     Policy,
     /// The database could not be reached or failed.
     Database,
-    /// A stored envelope is damaged, unknown, or the system RNG failed.
+    /// A stored envelope is damaged, unknown, refused (a Go `v2:` value in a vault that
+    /// retired that format), or the system RNG failed.
     Crypto,
     /// A long operation was cancelled; nothing was written.
     Cancelled,
@@ -154,6 +155,19 @@ pub enum Error {
     /// The operation was cancelled and rolled back.
     #[error("cancelled: nothing was changed")]
     Cancelled,
+
+    /// A record holds a value in the Go library's `v2:` format, which this vault retired
+    /// (it had none left, or never had one). That format does not bind a value to its
+    /// token, so the value was moved from another record or written into the database.
+    #[error(
+        "record {token} holds a legacy Go v2 value, but this vault retired v2 on {retired_on}: the value was moved or injected; restore the record from a backup or create it again"
+    )]
+    RetiredV2 {
+        /// The record's token.
+        token: String,
+        /// The date the vault retired v2 (`YYYY-MM-DD`).
+        retired_on: String,
+    },
 }
 
 impl Error {
@@ -168,7 +182,7 @@ impl Error {
             Self::InvalidInput { .. } => ErrorCode::InvalidInput,
             Self::Policy { .. } => ErrorCode::Policy,
             Self::Database { .. } | Self::UniqueViolation { .. } => ErrorCode::Database,
-            Self::Crypto(_) => ErrorCode::Crypto,
+            Self::Crypto(_) | Self::RetiredV2 { .. } => ErrorCode::Crypto,
             Self::Cancelled => ErrorCode::Cancelled,
         }
     }

@@ -55,4 +55,4 @@ pub use secret::{Password, SecretValue};
 pub use store::{
     CreateOptions, DEFAULT_MAX_VALUE_BYTES, DatabaseSource, Store, StoreOptions, Upserted,
 };
-pub use store::{MetadataPatch, SessionKey};
+pub use store::{MetadataPatch, SessionKey, UpgradeReport};

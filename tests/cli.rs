@@ -711,7 +711,65 @@ on_every_backend!(
     a_full_disk_on_stdout_fails_with_one_line_and_no_secret,
     a_closed_pipe_on_stdout_ends_quietly,
     values_print_byte_for_byte_with_json_escapes,
+    upgrade_v2_reseals_go_values_then_the_vault_refuses_v2,
 );
+
+/// `upgrade-v2` re-seals the Go values the given passwords open, names those left, and
+/// once none is left the vault refuses v2: a v2 value written into a row later fails to
+/// read with a one-line error (exit 1) that names the record.
+async fn upgrade_v2_reseals_go_values_then_the_vault_refuses_v2(ctx: &Ctx) {
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("vectors/go-v2.json")).unwrap();
+    let v = &vectors["vectors"][3];
+    let (envelope, go_pw) = (
+        v["envelope"].as_str().unwrap(),
+        v["password"].as_str().unwrap(),
+    );
+    let cli = Run { ctx };
+    let token = cli.ok(&[
+        "create",
+        "--token",
+        "tk_go_cli",
+        "--password-env",
+        "PW",
+        "--value-env",
+        "VALUE",
+    ]);
+    // A vault from before v2 retirement, holding a value the Go library wrote.
+    ctx.accept_v2().await;
+    let inject = format!("UPDATE vault SET value = '{envelope}' WHERE token = '{token}'");
+    ctx.exec(&inject).await;
+    assert_eq!(
+        cli.ok(&["upgrade-v2", "--password-env", "PW"]),
+        "upgraded 0 records; 1 left (no password given opens them): tk_go_cli"
+    );
+    let with_go_pw = |args: &[&str]| from(cli.cmd(args).env("GO_PW", go_pw).output().unwrap());
+    let done = with_go_pw(&[
+        "upgrade-v2",
+        "--password-env",
+        "PW",
+        "--password-env",
+        "GO_PW",
+    ]);
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert_eq!(
+        done.stdout,
+        "upgraded 1 records; no v2 values left: this vault now refuses v2\n"
+    );
+    let read = with_go_pw(&["read", "tk_go_cli", "--password-env", "GO_PW"]);
+    assert_eq!(read.stdout, format!("{}\n", v["value"].as_str().unwrap()));
+    ctx.exec(&inject).await;
+    let refused = with_go_pw(&["read", "tk_go_cli", "--password-env", "GO_PW"]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert_eq!(refused.stderr.lines().count(), 1, "{}", refused.stderr);
+    for says in ["tk_go_cli", "retired v2", "moved or injected"] {
+        assert!(
+            refused.stderr.contains(says),
+            "{} should say {says:?}",
+            refused.stderr
+        );
+    }
+}
 
 /// A bundle whose record claims the costliest key derivation accepted (1 GiB × 10 passes,
 /// far beyond 4× any vault's own) is refused with the invalid-input exit code and a

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use chrono::Duration;
 use common::{Ctx, pw, val};
+use vaultstore::transfer::ImportOptions;
 use vaultstore::{
     Cancel, CreateOptions, DeletedFilter, ErrorCode, ExpiryFilter, Metadata, Password,
     PasswordPolicy, RecordQuery, SecretValue, SortField, SortOrder, Store, Upserted,
@@ -1328,6 +1329,8 @@ async fn records_of_the_go_library_open_and_upgrade_on_read(ctx: &Ctx) {
         serde_json::from_str(include_str!("vectors/go-v2.json")).unwrap();
     let v = &vectors["vectors"][0];
     create_custom(ctx, "tk_go", "placeholder", &pw("a")).await;
+    // A vault from before v2 retirement: a new one would refuse the value.
+    ctx.accept_v2().await;
     ctx.exec(&format!(
         "UPDATE vault SET value = '{}' WHERE token = 'tk_go'",
         v["envelope"].as_str().unwrap()
@@ -1359,6 +1362,294 @@ async fn records_of_the_go_library_open_and_upgrade_on_read(ctx: &Ctx) {
             .expose(),
         v["value"].as_str().unwrap(),
         "the record upgraded to v3 still opens after lock forgets the cached key"
+    );
+}
+
+/// The Go library vector `i`: (envelope, password, value). Vectors 2 to 4 have passwords
+/// the default policy accepts.
+fn go_vector(i: usize) -> (String, Password, String) {
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("vectors/go-v2.json")).unwrap();
+    let v = &vectors["vectors"][i];
+    (
+        v["envelope"].as_str().unwrap().to_owned(),
+        Password::new(v["password"].as_str().unwrap()),
+        v["value"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Another vault (table `table`) in this test's database.
+async fn other_store(ctx: &Ctx, table: &str) -> Store {
+    let mut o = ctx.options();
+    o.table = table.into();
+    Store::new(o).await.unwrap()
+}
+
+/// Writes `envelope` straight into the row of `token`, as someone with write access to
+/// the database would.
+async fn inject(ctx: &Ctx, token: &str, envelope: &str) {
+    ctx.exec(&format!(
+        "UPDATE vault SET value = '{envelope}' WHERE token = '{token}'"
+    ))
+    .await;
+}
+
+/// A vault this library created never held a Go value: it refuses `v2:` from the start,
+/// so a v2 envelope written into a row (which the format does not bind to its token)
+/// fails with a typed error naming the record, on every path that opens a value, and a
+/// password change does not launder it into a `v3:` bound to the token.
+async fn a_new_vault_refuses_an_injected_v2_value(ctx: &Ctx) {
+    let (envelope, legacy, _) = go_vector(4);
+    create_custom(ctx, "tk_victim", "placeholder", &legacy).await;
+    inject(ctx, "tk_victim", &envelope).await;
+    let err = ctx
+        .store
+        .token_read("tk_victim", &legacy)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Crypto, "{err}");
+    let message = err.to_string();
+    for says in [
+        "tk_victim",
+        "legacy Go v2 value",
+        "retired v2 on 2030-06-01",
+        "moved or injected",
+    ] {
+        assert!(message.contains(says), "{message:?} should say {says:?}");
+    }
+    let store = &ctx.store;
+    assert_eq!(
+        code(store.tokens_read(&["tk_victim".to_owned()], &legacy).await),
+        ErrorCode::Crypto
+    );
+    assert_eq!(
+        code(store.token_update("tk_victim", &val("new"), &legacy).await),
+        ErrorCode::Crypto,
+        "an update must not accept the v2 value as proof of the password"
+    );
+    assert_eq!(
+        code(store.token_rekey("tk_victim", &legacy, &pw("new")).await),
+        ErrorCode::Crypto
+    );
+    assert_eq!(
+        code(
+            store
+                .token_read_with_session_key("tk_victim", store.session_key(&legacy))
+                .await
+        ),
+        ErrorCode::Crypto
+    );
+    assert_eq!(
+        code(store.token_read_with_any_session_key("tk_victim").await),
+        ErrorCode::Crypto
+    );
+    let changed = store
+        .change_password(&legacy, &pw("next"), |_| {}, &Cancel::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        changed, 0,
+        "a password change leaves the injected value alone"
+    );
+    let r = store
+        .record_find_by_token("tk_victim")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.envelope, envelope, "still the injected v2 value");
+}
+
+/// An older vault (v2 not retired) still opens Go values; `upgrade_v2` re-seals those the
+/// given passwords open, reports the others and keeps accepting v2 until none is left;
+/// then the vault retires v2 and a v2 value written into a row afterwards is refused.
+async fn upgrade_v2_reseals_reports_the_rest_and_retires_v2_when_none_is_left(ctx: &Ctx) {
+    let store = &ctx.store;
+    ctx.accept_v2().await;
+    assert_eq!(store.v2_retired_on().await.unwrap(), None);
+    let vectors: Vec<_> = (2..5).map(go_vector).collect();
+    for (i, (envelope, password, _)) in vectors.iter().enumerate() {
+        let token = format!("tk_go_{i}");
+        create_custom(ctx, &token, "placeholder", password).await;
+        inject(ctx, &token, envelope).await;
+    }
+    let mine = create(ctx, "a v3 value", &pw("mine")).await;
+    store.token_soft_delete("tk_go_1").await.unwrap();
+    // Before retirement a v2 value reads (and is upgraded on that read).
+    let (_, first_pw, first_value) = &vectors[0];
+    assert_eq!(
+        store
+            .token_read("tk_go_0", first_pw)
+            .await
+            .unwrap()
+            .expose(),
+        first_value
+    );
+    inject(ctx, "tk_go_0", &vectors[0].0).await;
+
+    // Cancelled before its first batch: nothing re-sealed, nothing retired, and said so.
+    let cancel = Cancel::new();
+    cancel.cancel();
+    let stopped = store
+        .upgrade_v2(&[go_vector(2).1], |_| {}, &cancel)
+        .await
+        .unwrap();
+    assert!(stopped.cancelled && !stopped.v2_retired, "{stopped:?}");
+    assert_eq!(
+        (stopped.upgraded, stopped.left.len()),
+        (0, 3),
+        "{stopped:?}"
+    );
+
+    let unknown = pw("not-any-of-theirs");
+    let seen = std::sync::Mutex::new(Vec::new());
+    let report = store
+        .upgrade_v2(
+            &[unknown, go_vector(2).1, go_vector(3).1],
+            |p| seen.lock().unwrap().push((p.done, p.total)),
+            &Cancel::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.upgraded, 2, "{report:?}");
+    assert_eq!(
+        report.left,
+        vec!["tk_go_2".to_owned()],
+        "no password given opens it"
+    );
+    assert!(
+        !report.v2_retired,
+        "a v2 value is left: v2 is still accepted"
+    );
+    assert!(!report.cancelled);
+    assert_eq!(
+        seen.into_inner().unwrap(),
+        vec![(3, 3)],
+        "progress counts the v2 records examined"
+    );
+    assert_eq!(store.v2_retired_on().await.unwrap(), None);
+    for token in ["tk_go_0", "tk_go_1"] {
+        let r = store.record_find_by_token(token).await.unwrap().unwrap();
+        assert!(r.envelope.starts_with("v3:"), "{token} re-sealed");
+    }
+    assert!(
+        store
+            .record_find_by_token("tk_go_1")
+            .await
+            .unwrap()
+            .unwrap()
+            .is_deleted(),
+        "a trashed record is upgraded and stays in the trash"
+    );
+    store.token_restore("tk_go_1").await.unwrap();
+    store.lock();
+    for (i, (_, password, value)) in vectors.iter().enumerate().take(2) {
+        let token = format!("tk_go_{i}");
+        assert_eq!(
+            store.token_read(&token, password).await.unwrap().expose(),
+            value
+        );
+    }
+
+    let (third_envelope, third_pw, third_value) = &vectors[2];
+    let report = store
+        .upgrade_v2(&[go_vector(4).1], |_| {}, &Cancel::new())
+        .await
+        .unwrap();
+    assert_eq!((report.upgraded, report.left.len()), (1, 0), "{report:?}");
+    assert!(report.v2_retired, "none left: v2 is retired");
+    assert_eq!(
+        store.v2_retired_on().await.unwrap().as_deref(),
+        Some("2030-06-01")
+    );
+    assert_eq!(
+        store
+            .token_read("tk_go_2", third_pw)
+            .await
+            .unwrap()
+            .expose(),
+        third_value
+    );
+    assert_eq!(
+        store.token_read(&mine, &pw("mine")).await.unwrap().expose(),
+        "a v3 value"
+    );
+
+    // A v2 value written into a row now (here: its own original envelope) is refused.
+    inject(ctx, "tk_go_2", third_envelope).await;
+    let err = store.token_read("tk_go_2", third_pw).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Crypto, "{err}");
+    assert!(
+        err.to_string().contains("retired v2 on 2030-06-01"),
+        "{err}"
+    );
+    let again = store
+        .upgrade_v2(&[go_vector(4).1], |_| {}, &Cancel::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        again.upgraded, 0,
+        "an upgrade does not launder an injected value"
+    );
+    assert_eq!(again.left, vec!["tk_go_2".to_owned()]);
+    assert!(again.v2_retired);
+}
+
+/// A bundle carrying a v2 value is refused by a vault that retired v2, naming the record
+/// and changing nothing, unless the import accepts v2: the vault then accepts v2 again.
+async fn a_retired_vault_refuses_a_bundle_carrying_v2_unless_told_to_accept_it(ctx: &Ctx) {
+    let (envelope, password, value) = go_vector(3);
+    let source = other_store(ctx, "source").await;
+    source
+        .token_create(
+            &val("placeholder"),
+            &password,
+            CreateOptions {
+                token: Some("tk_carried".into()),
+                ..CreateOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    ctx.exec(&format!(
+        "UPDATE source SET value = '{envelope}' WHERE token = 'tk_carried'"
+    ))
+    .await;
+    let bundle = source
+        .export_bundle_bytes(&common::everything(), |_| {}, &Cancel::new())
+        .await
+        .unwrap()
+        .0;
+    let store = &ctx.store;
+    let err = store
+        .import_bundle(&bundle, ImportOptions::default(), |_| {}, &Cancel::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+    for says in ["tk_carried", "v2", "upgrade-v2"] {
+        assert!(err.to_string().contains(says), "{err} should say {says:?}");
+    }
+    assert!(!store.token_exists("tk_carried").await.unwrap());
+    let accepting = ImportOptions {
+        accept_v2: true,
+        ..ImportOptions::default()
+    };
+    let report = store
+        .import_bundle(&bundle, accepting, |_| {}, &Cancel::new())
+        .await
+        .unwrap();
+    assert_eq!(report.created, 1);
+    assert_eq!(
+        store.v2_retired_on().await.unwrap(),
+        None,
+        "v2 accepted again"
+    );
+    assert_eq!(
+        store
+            .token_read("tk_carried", &password)
+            .await
+            .unwrap()
+            .expose(),
+        value
     );
 }
 
@@ -1491,4 +1782,7 @@ on_every_backend!(
     a_reopened_vault_keeps_its_salt_and_reads_old_records,
     records_of_the_go_library_open_and_upgrade_on_read,
     an_unreachable_database_is_a_database_error,
+    a_new_vault_refuses_an_injected_v2_value,
+    upgrade_v2_reseals_reports_the_rest_and_retires_v2_when_none_is_left,
+    a_retired_vault_refuses_a_bundle_carrying_v2_unless_told_to_accept_it,
 );

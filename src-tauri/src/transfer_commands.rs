@@ -127,6 +127,7 @@ impl ImportChoice {
             restore_deleted: self.restore_deleted,
             dry_run,
             allow_costly_kdf: false,
+            accept_v2: false,
         }
     }
 }

@@ -20,6 +20,7 @@ pub(crate) struct Resealer<'p> {
     new_key: Key,
     vault: VaultKdf,
     old_keys: HashMap<KeySlot, Key>,
+    refuse_v2: bool,
 }
 
 /// Seals many values under one password with one key derivation.
@@ -69,18 +70,29 @@ impl Crypto {
             new_key,
             vault,
             old_keys: HashMap::new(),
+            refuse_v2: false,
         })
     }
 }
 
 impl Resealer<'_> {
+    /// With `refuse`, leaves every `v2:` envelope as it is (a vault that retired v2).
+    pub(crate) fn refusing_v2(mut self, refuse: bool) -> Self {
+        self.refuse_v2 = refuse;
+        self
+    }
+
     /// For each `(token, envelope)`: the envelope re-sealed under the new password, or
     /// `None` when it does not open with the old one (another password's record, or a
     /// value nothing can open), which a password change leaves as it is.
     pub(crate) async fn reseal(&mut self, batch: &[(&str, &str)]) -> Result<Vec<Option<String>>> {
         // Derive the old password's key for every salt in the batch (normally the
         // vault's one, cached after the first batch)...
+        let refuse_v2 = self.refuse_v2;
         for (_, envelope) in batch {
+            if refuse_v2 && super::is_v2(envelope) {
+                continue;
+            }
             if let Ok(slot) = super::envelope_key_slot(envelope)
                 && !self.old_keys.contains_key(&slot)
             {
@@ -94,6 +106,9 @@ impl Resealer<'_> {
         batch
             .par_iter()
             .map(|(token, envelope)| {
+                if refuse_v2 && super::is_v2(envelope) {
+                    return Ok(None);
+                }
                 let Some(key) = super::envelope_key_slot(envelope)
                     .ok()
                     .and_then(|slot| keys.get(&slot))

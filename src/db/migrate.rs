@@ -10,9 +10,12 @@ use std::collections::HashMap;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::{DbPool, Dialect, Sql, TableNames, Tx};
+use chrono::{DateTime, Utc};
+
+use super::{DbPool, Dialect, Sql, TableNames, Target, Tx};
 use crate::crypto::{KdfParams, SALT_LEN, random_bytes};
 use crate::error::{Error, Result};
+use crate::timestamp;
 
 /// Secondary indexes as (name suffix, columns); token has its unique index. The sort
 /// columns carry the id too: keyset pages order by (column, id), and without it the
@@ -56,6 +59,11 @@ const K_SALT: &str = "kdf_salt";
 const K_MEMORY: &str = "kdf_memory_kib";
 const K_ITERATIONS: &str = "kdf_iterations";
 const K_LANES: &str = "kdf_lanes";
+/// When the vault stopped accepting the Go library's `v2:` values (a stored timestamp);
+/// absent while it accepts them. Written when a vault is created and when
+/// `Store::upgrade_v2` leaves no v2 value; removed only by an import the user told to
+/// accept v2 values.
+const K_V2_RETIRED: &str = "v2_retired_at";
 
 /// The vault-wide settings new records are sealed with.
 #[derive(Debug, Clone, Copy)]
@@ -81,13 +89,14 @@ fn select_meta(d: Dialect, t: &TableNames) -> Sql {
 
 /// Creates or upgrades the schema and returns the vault settings. `kdf`, when given,
 /// becomes the vault's parameters for new records (old records keep theirs: every
-/// envelope carries its own).
+/// envelope carries its own). A vault created now starts with v2 retired, at `now`.
 pub(crate) async fn migrate(
     pool: &DbPool,
     t: &TableNames,
     kdf: Option<KdfParams>,
+    now: DateTime<Utc>,
 ) -> Result<MetaSettings> {
-    migrate_with(pool, t, kdf, MIGRATIONS).await
+    migrate_with(pool, t, kdf, now, MIGRATIONS).await
 }
 
 const CTX: &str = "migrating the vault schema";
@@ -97,6 +106,7 @@ pub(crate) async fn migrate_with(
     pool: &DbPool,
     t: &TableNames,
     kdf: Option<KdfParams>,
+    now: DateTime<Utc>,
     steps: &[Migration],
 ) -> Result<MetaSettings> {
     let d = pool.dialect();
@@ -126,6 +136,13 @@ pub(crate) async fn migrate_with(
         }
     }
     seed_settings(&mut tx, d, t, target).await?;
+    if version == 0 {
+        // A vault this library creates can hold a v2 value only through a Go import or
+        // a bundle, and both must say so (the import re-opens it to v2, see `accept_v2`);
+        // a vault from before v2 retirement has no flag and keeps accepting v2 until
+        // `upgrade_v2` leaves none.
+        tx.target().execute(retire_v2(d, t, now), CTX).await?;
+    }
     for s in setting_updates(d, t, target, kdf) {
         tx.target().execute(s, CTX).await?;
     }
@@ -220,6 +237,48 @@ pub(crate) async fn read_settings(pool: &DbPool, t: &TableNames) -> Result<MetaS
     }
 }
 
+/// The date (`YYYY-MM-DD`) the vault retired `v2:` values, or `None` while it accepts
+/// them.
+pub(crate) async fn v2_retired_on(
+    target: Target<'_>,
+    d: Dialect,
+    t: &TableNames,
+) -> Result<Option<String>> {
+    let mut sql = select_meta(d, t);
+    sql.push(" WHERE name = ").bind(K_V2_RETIRED);
+    let pairs = target
+        .fetch_pairs(sql, "reading the vault settings")
+        .await?;
+    Ok(pairs
+        .into_iter()
+        .next()
+        .map(|(_, at)| at.get(..10).unwrap_or(at.as_str()).to_owned()))
+}
+
+/// Marks the vault as refusing `v2:` values from `now` on (kept if already set).
+pub(crate) fn retire_v2(d: Dialect, t: &TableNames, now: DateTime<Utc>) -> Sql {
+    let (insert, on_conflict) = d.insert_ignore();
+    let mut s = Sql::new(d, insert);
+    s.push(&d.quote(&t.meta))
+        .push(" (name, value) VALUES (")
+        .bind(K_V2_RETIRED)
+        .push(", ")
+        .bind(timestamp::to_db(now))
+        .push(")")
+        .push(on_conflict);
+    s
+}
+
+/// Makes the vault accept `v2:` values again (an import told to accept them).
+pub(crate) fn unretire_v2(d: Dialect, t: &TableNames) -> Sql {
+    let mut s = Sql::new(
+        d,
+        &format!("DELETE FROM {} WHERE name = ", d.quote(&t.meta)),
+    );
+    s.bind(K_V2_RETIRED);
+    s
+}
+
 fn corrupt(name: &str) -> Error {
     Error::Database {
         context: "reading the vault settings",
@@ -295,7 +354,9 @@ mod tests {
         let pool = DbPool::connect(url).await.unwrap();
         let t = TableNames::new(table).unwrap();
         let before = read_settings(&pool, &t).await.unwrap();
-        let after = migrate_with(&pool, &t, None, WITH_V2).await.unwrap();
+        let after = migrate_with(&pool, &t, None, chrono::Utc::now(), WITH_V2)
+            .await
+            .unwrap();
         assert_eq!(
             after.salt, before.salt,
             "the upgrade must keep the vault's salt"
@@ -306,7 +367,9 @@ mod tests {
         probe.push(&d.quote(&format!("{table}_v2_probe")));
         assert_eq!(pool.target().fetch_i64(probe, "probe").await.unwrap(), 0);
         // Running the same steps again is a no-op (a second process opening it).
-        migrate_with(&pool, &t, None, WITH_V2).await.unwrap();
+        migrate_with(&pool, &t, None, chrono::Utc::now(), WITH_V2)
+            .await
+            .unwrap();
         pool.close().await;
 
         let refused = Store::new(options.clone()).await.map(drop).unwrap_err();

@@ -22,7 +22,7 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Database, Encode, Transaction, Type};
 
 use crate::error::{Error, Result};
-pub(crate) use migrate::{migrate, read_settings};
+pub(crate) use migrate::{migrate, read_settings, retire_v2, unretire_v2, v2_retired_on};
 pub(crate) use row::{RECORD_COLUMNS as RECORD_COLUMNS_SQL, RawRecord, insert as insert_rows};
 pub(crate) use sql::{Arg, Sql};
 

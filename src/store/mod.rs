@@ -4,6 +4,7 @@
 //! the plumbing they share (the clock, row lookups, compare-and-swap writes).
 
 mod bulk;
+mod legacy_v2;
 mod metadata_edit;
 mod password_change;
 mod purge;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+pub use legacy_v2::UpgradeReport;
 pub use metadata_edit::MetadataPatch;
 pub use session::SessionKey;
 pub(crate) use tokens::new_id;
@@ -135,7 +137,7 @@ impl Store {
             DatabaseSource::Pool(pool) => pool,
         };
         let settings = if options.automigrate {
-            db::migrate(&pool, &tables, options.kdf).await?
+            db::migrate(&pool, &tables, options.kdf, options.clock.now()).await?
         } else {
             db::read_settings(&pool, &tables).await?
         };

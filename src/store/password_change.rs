@@ -37,7 +37,8 @@ impl Store {
     }
 
     /// Re-encrypts every record (live, trashed or expired) that opens with `old` under
-    /// `new`; records sealed under other passwords are left untouched. Returns how many
+    /// `new`; records sealed under other passwords are left untouched, and so are `v2:`
+    /// values once the vault retired v2. Returns how many
     /// records changed. `on_progress` is called for each batch once it is re-sealed,
     /// before it is written; setting `cancel` rolls everything back and returns
     /// [`Error::Cancelled`].
@@ -55,7 +56,10 @@ impl Store {
             .inner
             .crypto
             .resealer(old, new, self.inner.vault_kdf)
-            .await?;
+            .await?
+            // A v2 value in a vault that retired v2 was moved or injected: re-sealing it
+            // would bind it to its row's token as a genuine v3 value.
+            .refusing_v2(self.v2_retired_on().await?.is_some());
         let table = &self.inner.vault_table;
         let mut tx = self.inner.pool.begin_write(CTX).await?;
         let total = tx

@@ -36,6 +36,8 @@ impl Store {
         key: SessionKey,
     ) -> Result<Option<SecretValue>> {
         let record = self.usable_record(token).await?;
+        self.check_v2_allowed(&record.token, &record.envelope)
+            .await?;
         self.inner
             .crypto
             .open_cached(&record.envelope, key.0, &record.token)
@@ -49,6 +51,8 @@ impl Store {
         token: &str,
     ) -> Result<Option<(SecretValue, SessionKey)>> {
         let record = self.usable_record(token).await?;
+        self.check_v2_allowed(&record.token, &record.envelope)
+            .await?;
         let opened = self
             .inner
             .crypto

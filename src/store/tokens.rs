@@ -132,13 +132,16 @@ impl Store {
             .await
     }
 
-    /// Opens a record's value. A value in the Go library's `v2:` format is re-sealed as
-    /// `v3:` on its first successful read: the one path every read takes.
+    /// Opens a record's value. A value in the Go library's `v2:` format is refused once
+    /// the vault retired v2, else re-sealed as `v3:` on its first successful read: the
+    /// one path every read takes.
     pub(super) async fn open_value(
         &self,
         record: &Record,
         prepared: &PreparedPassword<'_>,
     ) -> Result<SecretValue> {
+        self.check_v2_allowed(&record.token, &record.envelope)
+            .await?;
         let value = self
             .inner
             .crypto
@@ -206,6 +209,8 @@ impl Store {
         new: &Password,
         value: Option<&SecretValue>,
     ) -> Result<bool> {
+        self.check_v2_allowed(&record.token, &record.envelope)
+            .await?;
         let crypto = &self.inner.crypto;
         let opened = crypto
             .open(&record.envelope, &crypto.prepare(old), &record.token)

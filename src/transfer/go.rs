@@ -58,11 +58,14 @@ fn cast_text(d: Dialect, column: &str) -> String {
 
 impl Store {
     /// Imports every row of the Go library's table `table` in the database at `url`.
+    /// Its `v2:` values are accepted whatever `options.accept_v2` says (they are what a Go
+    /// import is for): a vault that retired v2 accepts v2 again, until
+    /// [`Store::upgrade_v2`] re-seals them.
     pub async fn import_go(
         &self,
         url: &str,
         table: &str,
-        options: ImportOptions,
+        mut options: ImportOptions,
         on_progress: impl Fn(Progress) + Send + Sync,
         cancel: &Cancel,
     ) -> Result<ImportReport> {
@@ -145,6 +148,7 @@ impl Store {
         }
         // The Go library writes v2 only (fixed parameters), but the table can hold v3.
         self.check_kdf_costs(&records, options, "Go table")?;
+        options.accept_v2 = true;
         self.import_records(records, options, &on_progress, cancel)
             .await
     }

@@ -34,6 +34,11 @@ pub struct ImportOptions {
     /// [`MAX_KDF_COST_FACTOR`] times as costly as the vault's own. Off by default: such a
     /// record stalls every reveal, and a hostile file can carry them.
     pub allow_costly_kdf: bool,
+    /// Accept records holding the Go library's `v2:` values into a vault that retired
+    /// v2: the vault then accepts v2 values again (their envelopes are not bound to
+    /// their tokens) until [`Store::upgrade_v2`] leaves none. Off by default: such a
+    /// bundle is refused, naming the first record. A Go import always accepts them.
+    pub accept_v2: bool,
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -152,6 +157,7 @@ impl Store {
         const CTX: &str = "importing records";
         let total = records.len() as u64;
         let mut tx = self.inner.pool.begin_write(CTX).await?;
+        self.admit_v2(&mut tx, &records, options).await?;
         let (existing_tokens, mut taken_ids) = self.existing(&mut tx, &records).await?;
         let now = self.now();
         let mut report = ImportReport::default();
@@ -212,6 +218,46 @@ impl Store {
         }
         tx.commit(CTX).await?;
         Ok(report)
+    }
+
+    /// Refuses records holding `v2:` values when the vault retired v2, unless the
+    /// options accept them; accepting them makes the vault accept v2 again, in the
+    /// import's own transaction.
+    async fn admit_v2(
+        &self,
+        tx: &mut crate::db::Tx,
+        records: &[BundleRecord],
+        options: ImportOptions,
+    ) -> Result<()> {
+        let Some((i, r)) = records
+            .iter()
+            .enumerate()
+            .find(|(_, r)| crypto::is_v2(&r.value))
+        else {
+            return Ok(());
+        };
+        let (d, t) = (self.inner.dialect, &self.inner.tables);
+        let Some(retired_on) = crate::db::v2_retired_on(tx.target(), d, t).await? else {
+            return Ok(());
+        };
+        if !options.accept_v2 {
+            return Err(Error::invalid(
+                "import",
+                format!(
+                    "record {} ({:?}) holds a legacy Go v2 value, which this vault refuses \
+                     since it retired v2 on {retired_on} (v2 values are not bound to their \
+                     token); run `vaultstore upgrade-v2` on the vault the file came from and \
+                     export again, or accept v2 values (--accept-v2 on the command line) and \
+                     run upgrade-v2 here afterwards",
+                    i + 1,
+                    r.token
+                ),
+            ));
+        }
+        tx.target()
+            .execute(crate::db::unretire_v2(d, t), "importing records")
+            .await?;
+        Ok(())
     }
 
     async fn insert_batch(&self, tx: &mut crate::db::Tx, rows: Vec<BundleRecord>) -> Result<()> {

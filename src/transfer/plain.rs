@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use crate::crypto;
 use crate::error::{Error, Result};
 use crate::progress::{Cancel, Progress};
 use crate::query::RecordQuery;
@@ -156,9 +157,14 @@ impl Store {
         let prepared: Vec<_> = passwords.iter().map(|p| crypto.prepare(p)).collect();
         let mut rows = Vec::with_capacity(records.len());
         let mut unopened = Vec::new();
+        // A v2 value in a vault that retired v2 is listed as not opened, like a damaged one.
+        let refuse_v2 = self.v2_retired_on().await?.is_some();
         for r in &records {
             let mut opened = None;
             for p in &prepared {
+                if refuse_v2 && crypto::is_v2(&r.envelope) {
+                    break;
+                }
                 match crypto.open(&r.envelope, p, &r.token).await {
                     Ok(v) => {
                         opened = Some(v);

@@ -167,6 +167,13 @@ impl Ctx {
         raw_exec(self.store.pool(), sql).await;
     }
 
+    /// Makes this test's vault accept the Go library's `v2:` values again, as a vault
+    /// created before v2 retirement existed does (a new vault refuses them).
+    pub async fn accept_v2(&self) {
+        self.exec("DELETE FROM vault_meta WHERE name = 'v2_retired_at'")
+            .await;
+    }
+
     /// Drops the schema or database.
     pub async fn cleanup(self) {
         self.store.close().await;

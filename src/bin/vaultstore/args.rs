@@ -135,6 +135,17 @@ pub enum VaultCommand {
         #[arg(long)]
         soft: bool,
     },
+    /// Re-seal every Go v2 value one of the given passwords opens as v3 (under the same
+    /// password); prints how many, and the tokens left. When none is left the vault
+    /// refuses v2 values from then on: a v2 value moved or written into it fails to open.
+    UpgradeV2 {
+        /// A variable holding a password to try; repeatable (else a prompt asks for one).
+        #[arg(long = "password-env", value_name = "VAR")]
+        password_envs: Vec<String>,
+        /// A file holding a password to try; repeatable.
+        #[arg(long = "password-file", value_name = "PATH")]
+        password_files: Vec<PathBuf>,
+    },
 }
 
 /// Moving records in and out of the vault.
@@ -254,6 +265,11 @@ pub struct ImportArgs {
     /// Print the counts as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Accept Go v2 values from the bundle although this vault retired v2; the vault then
+    /// accepts v2 again until `upgrade-v2` leaves none. Refused by default: a v2 value is
+    /// not bound to its token.
+    #[arg(long)]
+    pub accept_v2: bool,
     #[command(flatten)]
     pub password: PasswordArgs,
 }

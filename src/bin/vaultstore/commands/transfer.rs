@@ -61,7 +61,10 @@ async fn export(args: &ExportArgs, store: &Store) -> Outcome {
 }
 
 async fn import(args: &ImportArgs, store: &Store) -> Outcome {
-    let options = import_options(&args.policy, args.dry_run);
+    let options = ImportOptions {
+        accept_v2: args.accept_v2,
+        ..import_options(&args.policy, args.dry_run)
+    };
     let bytes = read_input_file(&args.file)?;
     let cancel = cancel_on_ctrl_c();
     let report = match args.from {
@@ -101,6 +104,12 @@ async fn import_go(args: &ImportGoArgs, go_table: &str, store: &Store) -> Outcom
         )
         .await?;
     end_progress();
+    if report.created + report.overwritten > 0 && store.v2_retired_on().await?.is_none() {
+        eprintln!(
+            "vaultstore: this vault accepts Go v2 values, which are not bound to their token; \
+             run `vaultstore upgrade-v2` with their passwords to re-seal them and refuse v2 again"
+        );
+    }
     say(&output::import_report(&report, args.json))
 }
 
@@ -110,6 +119,7 @@ fn import_options(policy: &ImportPolicyArgs, dry_run: bool) -> ImportOptions {
         restore_deleted: policy.restore_deleted,
         dry_run,
         allow_costly_kdf: policy.allow_costly_kdf,
+        accept_v2: false,
     }
 }
 

@@ -1,12 +1,14 @@
-//! Commands over the whole vault: changing the password, purging expired records.
+//! Commands over the whole vault: changing the password, purging expired records,
+//! upgrading the Go library's v2 values.
 
 use std::io::IsTerminal;
 
-use vaultstore::{Cancel, Store};
+use vaultstore::{Cancel, Store, UpgradeReport};
 
 use crate::args::{NewPasswordArgs, PasswordArgs, VaultCommand};
 use crate::failure::Outcome;
 use crate::output::say;
+use crate::progress::{cancel_on_ctrl_c, end_progress, progress};
 use crate::secrets;
 
 pub async fn run(command: &VaultCommand, store: &Store) -> Outcome {
@@ -16,6 +18,40 @@ pub async fn run(command: &VaultCommand, store: &Store) -> Outcome {
             new_password,
         } => change_password(password, new_password, store).await,
         VaultCommand::PurgeExpired { soft } => say(&store.purge_expired(*soft).await?.to_string()),
+        VaultCommand::UpgradeV2 {
+            password_envs,
+            password_files,
+        } => {
+            let passwords = secrets::passwords(password_envs, password_files)?;
+            let cancel = cancel_on_ctrl_c();
+            let report = store
+                .upgrade_v2(&passwords, progress("re-sealing v2 values"), &cancel)
+                .await?;
+            end_progress();
+            say(&upgrade_summary(&report))
+        }
+    }
+}
+
+/// `upgraded N records; M left (…): tokens`, or that none is left and v2 is retired.
+fn upgrade_summary(report: &UpgradeReport) -> String {
+    let upgraded = format!("upgraded {} records", report.upgraded);
+    let stopped = if report.cancelled {
+        " (cancelled: run it again to go on)"
+    } else {
+        ""
+    };
+    match (report.left.len(), report.v2_retired) {
+        (0, true) => format!("{upgraded}; no v2 values left: this vault now refuses v2"),
+        (n, false) => format!(
+            "{upgraded}{stopped}; {n} left (no password given opens them): {}",
+            report.left.join(", ")
+        ),
+        // Retired already: these were moved or injected, and nothing opens them.
+        (n, true) => format!(
+            "{upgraded}; {n} refused (this vault retired v2; moved or injected values): {}",
+            report.left.join(", ")
+        ),
     }
 }
 
