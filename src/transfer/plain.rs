@@ -159,7 +159,10 @@ impl Store {
         for r in &records {
             let mut opened = None;
             for p in &prepared {
-                match crypto.open(&r.envelope, p, &r.token).await {
+                match crypto
+                    .open_or_cancel(&r.envelope, p, &r.token, Some(cancel))
+                    .await
+                {
                     Ok(v) => {
                         opened = Some(v);
                         break;
