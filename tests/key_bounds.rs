@@ -8,7 +8,9 @@
     reason = "tests fail by panicking"
 )]
 
-use vaultstore::{CreateOptions, ErrorCode, KdfParams, Password, SecretValue, Store, StoreOptions};
+use vaultstore::{
+    Cancel, CreateOptions, ErrorCode, KdfParams, Password, SecretValue, Store, StoreOptions,
+};
 
 async fn store_keeping(
     dir: &tempfile::TempDir,
@@ -110,4 +112,68 @@ async fn a_key_cache_bound_outside_1_to_1024_is_refused_naming_the_option() {
         ErrorCode::InvalidInput
     );
     store.set_max_cached_keys(1).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_password_change_stops_waiting_for_a_costly_derivation() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_keeping(&dir, 64).await.unwrap();
+    let (old, new) = (
+        Password::new("the-old-password-1"),
+        Password::new("the-new-password-1"),
+    );
+    let mine = create(&store, &old).await;
+    create(&store, &new).await; // both keys for the vault's salt are now cached
+    // A record from a vault with costly parameters, under someone else's password: the
+    // change must still derive the old password's key for its salt to learn that.
+    let costly_url = format!("sqlite://{}", dir.path().join("costly.db").display());
+    let mut costly_options = StoreOptions::new(costly_url);
+    costly_options.kdf = Some(KdfParams::new(128 * 1024, 4, 1).unwrap());
+    let costly = Store::new(costly_options).await.unwrap();
+    let began = std::time::Instant::now();
+    create(&costly, &Password::new("someone-elses-password")).await;
+    let one_costly_derivation = began.elapsed();
+    let (bundle, _) = costly
+        .export_bundle_bytes(&vaultstore::RecordQuery::new(), |_| {}, &Cancel::new())
+        .await
+        .unwrap();
+    let allow = vaultstore::transfer::ImportOptions {
+        allow_costly_kdf: true,
+        ..Default::default()
+    };
+    store
+        .import_bundle(&bundle, allow, |_| {}, &Cancel::new())
+        .await
+        .unwrap();
+
+    let cancel = Cancel::new();
+    let before = store.kdf_derivations();
+    let canceller = {
+        let (store, cancel) = (store.clone(), cancel.clone());
+        tokio::spawn(async move {
+            // The one derivation the change needs is the costly one: cancel once it began.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while store.kdf_derivations() == before && std::time::Instant::now() < deadline {
+                tokio::task::yield_now().await;
+            }
+            cancel.cancel();
+            std::time::Instant::now()
+        })
+    };
+    let err = store
+        .change_password(&old, &new, |_| {}, &cancel)
+        .await
+        .unwrap_err();
+    let returned = std::time::Instant::now();
+    let cancelled_at = canceller.await.unwrap();
+    assert_eq!(err.code(), ErrorCode::Cancelled);
+    assert_eq!(store.kdf_derivations(), before + 1, "the costly one began");
+    assert!(
+        returned.duration_since(cancelled_at) < one_costly_derivation,
+        "returned before the derivation could have ended"
+    );
+    assert!(
+        store.token_read(&mine, &old).await.is_ok(),
+        "nothing changed"
+    );
 }
