@@ -17,6 +17,6 @@ pub fn time_derivation(params: KdfParams) -> Result<Duration> {
 /// The Go library's read path for one value: a fresh Argon2id derivation, then AES-GCM
 /// (what every `v2:` read costs without a session key cache).
 pub async fn seed_path_open(envelope: &str, password: &Password) -> Result<SecretValue> {
-    let crypto = Crypto::new()?;
+    let crypto = Crypto::new(crate::store::DEFAULT_MAX_CACHED_KEYS, KdfParams::default())?;
     crypto.open(envelope, &crypto.prepare(password), "").await
 }

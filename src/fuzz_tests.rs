@@ -105,7 +105,8 @@ pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
 pub(crate) fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let crypto = Crypto::new().unwrap();
+        let crypto =
+            Crypto::new(crate::store::DEFAULT_MAX_CACHED_KEYS, KdfParams::default()).unwrap();
         let vault = VaultKdf {
             salt: [0x5a; SALT_LEN],
             params: KdfParams::MINIMUM,

@@ -53,6 +53,7 @@ pub use query::{Cursor, DeletedFilter, ExpiryFilter, Page, RecordQuery, SortFiel
 pub use record::{Metadata, Record, RecordStatus};
 pub use secret::{Password, SecretValue};
 pub use store::{
-    CreateOptions, DEFAULT_MAX_VALUE_BYTES, DatabaseSource, Store, StoreOptions, Upserted,
+    CreateOptions, DEFAULT_MAX_CACHED_KEYS, DEFAULT_MAX_VALUE_BYTES, DatabaseSource,
+    MAX_CACHED_KEYS_LIMIT, Store, StoreOptions, Upserted,
 };
 pub use store::{MetadataPatch, SessionKey, UpgradeReport};

@@ -74,8 +74,13 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let url = database_url()?;
-            let store = tauri::async_runtime::block_on(Store::new(StoreOptions::new(&url)))?;
             let settings_path = app.path().app_config_dir()?.join("settings.json");
+            let mut options = StoreOptions::new(&url);
+            // The session keeps as many derived keys as the user's setting says.
+            let remembered = settings::Settings::load(&settings_path).remembered_keys;
+            options.max_cached_keys =
+                usize::try_from(remembered).unwrap_or(vaultstore::DEFAULT_MAX_CACHED_KEYS);
+            let store = tauri::async_runtime::block_on(Store::new(options))?;
             app.manage(AppState::new(
                 store,
                 vaultstore::redact_database_url(&url),

@@ -17,10 +17,60 @@ use crate::settings::Settings;
 /// again. Forgotten on lock and idle timeout, together with the store's derived keys.
 struct Session {
     last_activity: Activity,
-    opened: HashMap<String, SessionKey>,
+    opened: Opened,
     /// The vault was locked by a command arriving after the idle limit (a laptop that
     /// woke up): the idle task still owes the window its "locked" event.
     locked_on_wake: bool,
+}
+
+/// The opened records' key handles, at most `max` (the `remembered_keys` setting, the
+/// store's key-cache bound too), the least recently used forgotten first.
+struct Opened {
+    keys: HashMap<String, (SessionKey, u64)>,
+    clock: u64,
+    max: usize,
+}
+
+impl Opened {
+    fn new(max: usize) -> Self {
+        Self {
+            keys: HashMap::new(),
+            clock: 0,
+            max: max.max(1),
+        }
+    }
+
+    fn insert(&mut self, token: &str, key: SessionKey) {
+        self.clock += 1;
+        self.keys.insert(token.to_owned(), (key, self.clock));
+        self.shrink_to(self.max);
+    }
+
+    fn get(&mut self, token: &str) -> Option<SessionKey> {
+        self.clock += 1;
+        let (key, used) = self.keys.get_mut(token)?;
+        *used = self.clock;
+        Some(*key)
+    }
+
+    fn set_max(&mut self, max: usize) {
+        self.max = max.max(1);
+        self.shrink_to(self.max);
+    }
+
+    fn shrink_to(&mut self, len: usize) {
+        while self.keys.len() > len {
+            let oldest = self
+                .keys
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(token, _)| token.clone());
+            match oldest {
+                Some(token) => self.keys.remove(&token),
+                None => break,
+            };
+        }
+    }
 }
 
 /// When the user last did something, on two clocks. The monotonic clock stops while the
@@ -62,21 +112,34 @@ pub struct AppState {
     pending_import: Mutex<Option<std::sync::Arc<Vec<u8>>>>,
 }
 
+/// The `remembered_keys` setting as a bound (validated 1..=1024, so it always fits).
+fn remembered_keys(settings: &Settings) -> usize {
+    usize::try_from(settings.remembered_keys).unwrap_or(vaultstore::DEFAULT_MAX_CACHED_KEYS)
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl AppState {
+    /// The app's state over `store`, with the settings read from `settings_path`; the
+    /// store's key-cache bound follows `remembered_keys` (main.rs also opens the store
+    /// with it).
     pub fn new(store: Store, database: String, settings_path: PathBuf) -> Self {
+        let settings = Settings::load(&settings_path);
+        let remembered = remembered_keys(&settings);
+        // `load` validated the setting, so the store accepts it; were it refused, the
+        // store would keep the bound it was opened with.
+        let _ = store.set_max_cached_keys(remembered);
         Self {
             store,
             database,
             session: Mutex::new(Session {
                 last_activity: Activity::now(),
-                opened: HashMap::new(),
+                opened: Opened::new(remembered),
                 locked_on_wake: false,
             }),
-            settings: Mutex::new(Settings::load(&settings_path)),
+            settings: Mutex::new(settings),
             settings_path,
             operation: Mutex::new(None),
             copies: crate::clipboard::Copies::default(),
@@ -112,28 +175,28 @@ impl AppState {
     }
 
     pub fn remember(&self, token: &str, key: SessionKey) {
-        lock(&self.session).opened.insert(token.to_owned(), key);
+        lock(&self.session).opened.insert(token, key);
     }
 
     pub fn forget(&self, token: &str) {
-        lock(&self.session).opened.remove(token);
+        lock(&self.session).opened.keys.remove(token);
     }
 
     pub fn is_open(&self, token: &str) -> bool {
-        lock(&self.session).opened.contains_key(token)
+        lock(&self.session).opened.keys.contains_key(token)
     }
 
     /// The key remembered for `token`, if it was opened this session.
     pub fn key_for(&self, token: &str) -> Option<SessionKey> {
-        lock(&self.session).opened.get(token).copied()
+        lock(&self.session).opened.get(token)
     }
 
     /// Forgets every opened password and derived key. Returns whether anything was open.
     pub fn lock_vault(&self) -> bool {
         let had = {
             let mut s = lock(&self.session);
-            let had = !s.opened.is_empty();
-            s.opened.clear();
+            let had = !s.opened.keys.is_empty();
+            s.opened.keys.clear();
             had
         };
         self.store.lock();
@@ -145,9 +208,14 @@ impl AppState {
         *lock(&self.settings)
     }
 
+    /// Validates, saves and applies new settings; a lower `remembered_keys` forgets the
+    /// least recently used opened records and derived keys beyond it at once.
     pub fn set_settings(&self, new: Settings) -> Result<(), ErrorDto> {
         new.validate()?;
         new.save(&self.settings_path)?;
+        let remembered = remembered_keys(&new);
+        self.store.set_max_cached_keys(remembered)?;
+        lock(&self.session).opened.set_max(remembered);
         *lock(&self.settings) = new;
         Ok(())
     }
@@ -262,5 +330,51 @@ mod tests {
             state.take_locked_on_wake(),
             "and the window is told it locked"
         );
+    }
+
+    #[tokio::test]
+    async fn the_session_keeps_at_most_remembered_keys_and_shrinks_when_the_setting_lowers() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("vault.db").display());
+        let mut options = vaultstore::StoreOptions::new(&url);
+        options.kdf = Some(vaultstore::KdfParams::MINIMUM);
+        let store = Store::new(options).await.unwrap();
+        let state = AppState::new(store, url, dir.path().join("settings.json"));
+        let three = Settings {
+            remembered_keys: 3,
+            ..Settings::default()
+        };
+        state.set_settings(three).unwrap();
+        let value = vaultstore::SecretValue::new("v");
+        let mut tokens = Vec::new();
+        for i in 0..5 {
+            let password = vaultstore::Password::new(format!("remembered-password-{i}"));
+            let token = state
+                .store
+                .token_create(&value, &password, vaultstore::CreateOptions::default())
+                .await
+                .unwrap();
+            state.remember(&token, state.store.session_key(&password));
+            tokens.push(token);
+        }
+        let opened = || lock(&state.session).opened.keys.len();
+        assert_eq!(opened(), 3, "the session map is bounded by the setting");
+        assert_eq!(
+            state.store.cached_keys(),
+            3,
+            "and so is the store's key cache"
+        );
+        assert!(!state.is_open(&tokens[0]) && !state.is_open(&tokens[1]));
+        assert!(state.is_open(&tokens[4]), "the newest stays open");
+        // Reopening tokens[2] makes it the most recently used.
+        assert!(state.key_for(&tokens[2]).is_some());
+        let one = Settings {
+            remembered_keys: 1,
+            ..Settings::default()
+        };
+        state.set_settings(one).unwrap();
+        assert_eq!(opened(), 1, "lowering the setting shrinks the map now");
+        assert!(state.is_open(&tokens[2]), "keeping the most recently used");
+        assert_eq!(state.store.cached_keys(), 1, "and the key cache too");
     }
 }

@@ -1,6 +1,13 @@
 //! The session key cache: master keys derived in this session, indexed by a keyed
 //! fingerprint of the password (HMAC-SHA256 under a random per-process key), never by
 //! the password itself. Concurrent requests for the same key wait for one derivation.
+//!
+//! Two bounded LRU sets. A freshly derived key is *unconfirmed*: it goes into a small
+//! set of its own ([`UNCONFIRMED_KEYS`]). It moves into the main set, bounded by the
+//! store's `max_cached_keys`, once it sealed or opened a record. So wrong passwords never
+//! grow (nor evict from) the main set, yet a wrong password checked against many records
+//! (the "old or new password?" checks after a crash, or a user retrying) still derives
+//! once while it stays among the last few tried.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +20,7 @@ use zeroize::Zeroizing;
 
 use super::kdf::{Deriver, KdfParams, Key, SALT_LEN};
 use crate::error::{Error, Result};
+use crate::progress::Cancel;
 use crate::secret::Password;
 
 /// HMAC of a password under the cache's random key.
@@ -28,10 +36,10 @@ struct Slot {
 
 type Cell = Arc<OnceCell<Key>>;
 
-/// Most keys kept at once; past it the least recently used is forgotten (zeroized). A
-/// vault normally needs one per password in use; a bulk change of many distinct salts
-/// derives again what it evicted, never fails.
-pub(crate) const MAX_CACHED_KEYS: usize = 64;
+/// Most unconfirmed keys kept (least recently used forgotten first). A handful covers
+/// "old or new password?" checks and a user's retries; more would only keep wrong
+/// passwords' keys in memory longer.
+pub(crate) const UNCONFIRMED_KEYS: usize = 8;
 
 /// A cached key and when it was last used (a counter, for eviction order).
 struct Entry {
@@ -39,28 +47,101 @@ struct Entry {
     used: u64,
 }
 
-#[derive(Default)]
-struct Slots {
+/// One bounded set of keys; past `cap` the least recently used is forgotten (zeroized
+/// once no caller holds it).
+struct Lru {
     map: HashMap<Slot, Entry>,
+    cap: usize,
+}
+
+impl Lru {
+    fn new(cap: usize) -> Self {
+        Self {
+            map: HashMap::new(),
+            cap,
+        }
+    }
+
+    fn get(&mut self, slot: &Slot, now: u64) -> Option<Cell> {
+        let entry = self.map.get_mut(slot)?;
+        entry.used = now;
+        Some(entry.cell.clone())
+    }
+
+    fn insert(&mut self, slot: Slot, cell: Cell, now: u64) {
+        self.map.remove(&slot);
+        self.shrink_to(self.cap.saturating_sub(1));
+        self.map.insert(slot, Entry { cell, used: now });
+    }
+
+    fn shrink_to(&mut self, len: usize) {
+        while self.map.len() > len {
+            let oldest = self.map.iter().min_by_key(|(_, e)| e.used).map(|(s, _)| *s);
+            match oldest {
+                Some(oldest) => self.map.remove(&oldest),
+                None => break,
+            };
+        }
+    }
+
+    fn keys(&self) -> impl Iterator<Item = (&Slot, &Key)> {
+        self.map
+            .iter()
+            .filter_map(|(slot, e)| Some((slot, e.cell.get()?)))
+    }
+}
+
+struct Slots {
+    /// Keys that sealed or opened a record: at most the store's `max_cached_keys`.
+    confirmed: Lru,
+    /// Keys derived but not (yet) known to open anything: at most [`UNCONFIRMED_KEYS`].
+    unconfirmed: Lru,
     clock: u64,
 }
 
 impl Slots {
-    fn touch(&mut self, slot: Slot) -> Cell {
+    fn tick(&mut self) -> u64 {
         self.clock += 1;
-        let used = self.clock;
-        if !self.map.contains_key(&slot) && self.map.len() >= MAX_CACHED_KEYS {
-            let oldest = self.map.iter().min_by_key(|(_, e)| e.used).map(|(s, _)| *s);
-            if let Some(oldest) = oldest {
-                self.map.remove(&oldest);
-            }
+        self.clock
+    }
+
+    /// The cell for `slot`: a cached one, or a new empty one among the unconfirmed.
+    fn touch(&mut self, slot: Slot) -> Cell {
+        let now = self.tick();
+        if let Some(cell) = self.confirmed.get(&slot, now) {
+            return cell;
         }
-        let entry = self.map.entry(slot).or_insert_with(|| Entry {
-            cell: Cell::default(),
-            used,
-        });
-        entry.used = used;
-        entry.cell.clone()
+        if let Some(cell) = self.unconfirmed.get(&slot, now) {
+            return cell;
+        }
+        let cell = Cell::default();
+        self.unconfirmed.insert(slot, cell.clone(), now);
+        cell
+    }
+
+    fn cached(&mut self, slot: &Slot) -> Option<Key> {
+        let now = self.tick();
+        let cell = self
+            .confirmed
+            .get(slot, now)
+            .or_else(|| self.unconfirmed.get(slot, now))?;
+        cell.get().cloned()
+    }
+
+    /// `key` opened or sealed a record: it belongs in the main set.
+    fn confirm(&mut self, slot: Slot, key: &Key) {
+        let now = self.tick();
+        if self.confirmed.get(&slot, now).is_some() {
+            return;
+        }
+        let cell = self
+            .unconfirmed
+            .map
+            .remove(&slot)
+            .map(|e| e.cell)
+            .filter(|cell| cell.initialized())
+            .unwrap_or_else(|| Arc::new(OnceCell::new_with(Some(key.clone()))));
+        self.confirmed.insert(slot, cell, now);
     }
 }
 
@@ -72,11 +153,17 @@ pub(crate) struct KeyCache {
 }
 
 impl KeyCache {
-    pub(crate) fn new() -> Result<Self> {
+    /// A cache keeping at most `max_keys` confirmed keys, deriving with a shared buffer
+    /// sized for `vault` (the vault's own parameters).
+    pub(crate) fn new(max_keys: usize, vault: KdfParams) -> Result<Self> {
         Ok(Self {
             fingerprint_key: Zeroizing::new(super::random_bytes::<32>()?),
-            slots: Mutex::default(),
-            deriver: Arc::default(),
+            slots: Mutex::new(Slots {
+                confirmed: Lru::new(max_keys.max(1)),
+                unconfirmed: Lru::new(UNCONFIRMED_KEYS),
+                clock: 0,
+            }),
+            deriver: Arc::new(Deriver::new(vault)),
             derivations: Arc::default(),
         })
     }
@@ -88,33 +175,63 @@ impl KeyCache {
         Fingerprint(mac.finalize().into_bytes().into())
     }
 
+    /// The key for these settings, derived on a blocking thread unless cached. When
+    /// `cancel` fires first this returns [`Error::Cancelled`] at once: Argon2 cannot be
+    /// interrupted, so the abandoned derivation finishes in the background and its key is
+    /// dropped (zeroized) unused.
     pub(crate) async fn get_or_derive(
         &self,
         password: &Password,
         fingerprint: Fingerprint,
         salt: [u8; SALT_LEN],
         params: KdfParams,
+        cancel: Option<&Cancel>,
     ) -> Result<Key> {
+        if cancel.is_some_and(Cancel::is_cancelled) {
+            return Err(Error::Cancelled);
+        }
         let slot = Slot {
             fingerprint,
             salt,
             params,
         };
         let cell: Cell = self.lock().touch(slot);
-        let key = cell
-            .get_or_try_init(|| async {
-                let pw = Zeroizing::new(password.expose().as_bytes().to_vec());
-                let deriver = Arc::clone(&self.deriver);
-                let counter = Arc::clone(&self.derivations);
-                tokio::task::spawn_blocking(move || {
-                    counter.fetch_add(1, Ordering::Relaxed);
-                    deriver.derive(&pw, &salt, params)
-                })
-                .await
-                .map_err(|_| Error::Crypto("the key derivation task was aborted".into()))?
+        let init = cell.get_or_try_init(|| async {
+            let pw = Zeroizing::new(password.expose().as_bytes().to_vec());
+            let deriver = Arc::clone(&self.deriver);
+            let counter = Arc::clone(&self.derivations);
+            tokio::task::spawn_blocking(move || {
+                counter.fetch_add(1, Ordering::Relaxed);
+                deriver.derive(&pw, &salt, params)
             })
-            .await?;
+            .await
+            .map_err(|_| Error::Crypto("the key derivation task was aborted".into()))?
+        });
+        let key = match cancel {
+            None => init.await?,
+            Some(cancel) => tokio::select! {
+                biased;
+                key = init => key?,
+                () = cancel.cancelled() => return Err(Error::Cancelled),
+            },
+        };
         Ok(key.clone())
+    }
+
+    /// Moves the key of this slot into the main set: it opened or sealed a record.
+    pub(crate) fn confirm(
+        &self,
+        fingerprint: Fingerprint,
+        salt: [u8; SALT_LEN],
+        params: KdfParams,
+        key: &Key,
+    ) {
+        let slot = Slot {
+            fingerprint,
+            salt,
+            params,
+        };
+        self.lock().confirm(slot, key);
     }
 
     /// The key of a slot if this session derived it already (never derives).
@@ -129,40 +246,63 @@ impl KeyCache {
             salt,
             params,
         };
-        let slots = self.lock();
-        slots.map.get(&slot).and_then(|e| e.cell.get().cloned())
+        self.lock().cached(&slot)
     }
 
-    /// How many keys are cached now.
+    /// How many confirmed keys are cached now (unconfirmed ones are not counted).
     pub(crate) fn len(&self) -> usize {
-        self.lock().map.len()
+        self.lock().confirmed.map.len()
+    }
+
+    /// How many unconfirmed keys are kept now.
+    #[cfg(test)]
+    pub(crate) fn unconfirmed_len(&self) -> usize {
+        self.lock().unconfirmed.map.len()
+    }
+
+    /// Keeps at most `max_keys` confirmed keys from now on, forgetting the least
+    /// recently used ones beyond it at once.
+    pub(crate) fn set_max_keys(&self, max_keys: usize) {
+        let mut slots = self.lock();
+        slots.confirmed.cap = max_keys.max(1);
+        slots.confirmed.shrink_to(max_keys.max(1));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Slots> {
         self.slots.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Every key this session derived for these settings, with its fingerprint.
+    /// Every key this session derived for these settings, with its fingerprint: the
+    /// confirmed ones first.
     pub(crate) fn cached_for(
         &self,
         salt: [u8; SALT_LEN],
         params: KdfParams,
     ) -> Vec<(Fingerprint, Key)> {
-        self.lock()
-            .map
-            .iter()
+        let slots = self.lock();
+        slots
+            .confirmed
+            .keys()
+            .chain(slots.unconfirmed.keys())
             .filter(|(slot, _)| slot.salt == salt && slot.params == params)
-            .filter_map(|(slot, e)| Some((slot.fingerprint, e.cell.get()?.clone())))
+            .map(|(slot, key)| (slot.fingerprint, key.clone()))
             .collect()
     }
 
     pub(crate) fn clear(&self) {
         // Dropping the cells drops the keys, whose Zeroizing wrapper wipes them.
-        self.lock().map.clear();
+        let mut slots = self.lock();
+        slots.confirmed.map.clear();
+        slots.unconfirmed.map.clear();
     }
 
     pub(crate) fn derivations(&self) -> u64 {
         self.derivations.load(Ordering::Relaxed)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn deriver(&self) -> &Deriver {
+        &self.deriver
     }
 }
 
@@ -179,25 +319,111 @@ mod tests {
 
     use super::*;
 
-    #[tokio::test]
-    async fn the_cache_keeps_the_most_recently_used_keys_only() {
-        let cache = KeyCache::new().unwrap();
-        let salt = [7u8; SALT_LEN];
-        let params = KdfParams::MINIMUM;
-        let passwords: Vec<Password> = (0..=MAX_CACHED_KEYS)
-            .map(|n| Password::new(format!("password number {n}")))
-            .collect();
-        for p in &passwords {
-            let fp = cache.fingerprint(p);
-            cache.get_or_derive(p, fp, salt, params).await.unwrap();
+    const SALT: [u8; SALT_LEN] = [7u8; SALT_LEN];
+
+    fn passwords(n: usize, kind: &str) -> Vec<Password> {
+        (0..n)
+            .map(|i| Password::new(format!("{kind} password number {i}")))
+            .collect()
+    }
+
+    /// Derives (and, when `opens`, confirms as a record opener) the key of `p`.
+    async fn use_key(cache: &KeyCache, p: &Password, opens: bool) {
+        let (fp, params) = (cache.fingerprint(p), KdfParams::MINIMUM);
+        let key = cache
+            .get_or_derive(p, fp, SALT, params, None)
+            .await
+            .unwrap();
+        if opens {
+            cache.confirm(fp, SALT, params, &key);
         }
-        assert_eq!(cache.len(), MAX_CACHED_KEYS, "bounded");
-        let first = cache.fingerprint(&passwords[0]);
-        assert!(
-            cache.cached(first, salt, params).is_none(),
-            "oldest forgotten first"
+    }
+
+    fn is_cached(cache: &KeyCache, p: &Password) -> bool {
+        cache
+            .cached(cache.fingerprint(p), SALT, KdfParams::MINIMUM)
+            .is_some()
+    }
+
+    #[tokio::test]
+    async fn the_cache_keeps_the_configured_number_of_most_recently_used_keys() {
+        let max = 5;
+        let cache = KeyCache::new(max, KdfParams::MINIMUM).unwrap();
+        let passwords = passwords(max + 1, "right");
+        for p in &passwords {
+            use_key(&cache, p, true).await;
+        }
+        assert_eq!(cache.len(), max, "bounded by the option");
+        assert!(!is_cached(&cache, &passwords[0]), "oldest forgotten first");
+        assert!(is_cached(&cache, &passwords[max]), "newest kept");
+    }
+
+    #[tokio::test]
+    async fn wrong_passwords_leave_the_main_cache_alone_and_their_own_set_bounded() {
+        let cache = KeyCache::new(4, KdfParams::MINIMUM).unwrap();
+        let right = passwords(2, "right");
+        for p in &right {
+            use_key(&cache, p, true).await;
+        }
+        let wrong = passwords(UNCONFIRMED_KEYS + 3, "wrong");
+        for p in &wrong {
+            use_key(&cache, p, false).await;
+        }
+        assert_eq!(cache.len(), 2, "the main cache did not grow");
+        assert!(right.iter().all(|p| is_cached(&cache, p)), "nor lose keys");
+        assert_eq!(cache.unconfirmed_len(), UNCONFIRMED_KEYS, "bounded");
+        assert!(!is_cached(&cache, &wrong[0]), "oldest wrong key forgotten");
+        let derived = cache.derivations();
+        let last = &wrong[wrong.len() - 1];
+        for _ in 0..3 {
+            use_key(&cache, last, false).await;
+        }
+        assert_eq!(cache.derivations(), derived, "a recent wrong key is reused");
+    }
+
+    #[tokio::test]
+    async fn lowering_the_bound_forgets_the_oldest_keys_at_once() {
+        let cache = KeyCache::new(4, KdfParams::MINIMUM).unwrap();
+        let passwords = passwords(4, "right");
+        for p in &passwords {
+            use_key(&cache, p, true).await;
+        }
+        cache.set_max_keys(2);
+        assert_eq!(cache.len(), 2);
+        assert!(!is_cached(&cache, &passwords[1]) && is_cached(&cache, &passwords[3]));
+    }
+
+    #[tokio::test]
+    async fn cancelling_returns_while_the_costly_derivation_still_runs() {
+        let cache = Arc::new(KeyCache::new(4, KdfParams::MINIMUM).unwrap());
+        // 128 MiB × 4 passes: far longer than noticing the cancel takes.
+        let costly = KdfParams::new(128 * 1024, 4, 1).unwrap();
+        let cancel = Cancel::new();
+        let canceller = {
+            let (cache, cancel) = (Arc::clone(&cache), cancel.clone());
+            tokio::spawn(async move {
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+                while cache.deriver().running() == 0 && std::time::Instant::now() < deadline {
+                    tokio::task::yield_now().await;
+                }
+                cancel.cancel();
+            })
+        };
+        let p = Password::new("costly password");
+        let fp = cache.fingerprint(&p);
+        let result = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            cache.get_or_derive(&p, fp, SALT, costly, Some(&cancel)),
+        )
+        .await
+        .unwrap();
+        assert!(matches!(result, Err(Error::Cancelled)), "cancelled");
+        assert_eq!(
+            cache.deriver().running(),
+            1,
+            "returned before the derivation finished"
         );
-        let last = cache.fingerprint(&passwords[MAX_CACHED_KEYS]);
-        assert!(cache.cached(last, salt, params).is_some(), "newest kept");
+        canceller.await.unwrap();
+        assert!(cache.cached(fp, SALT, costly).is_none(), "no key kept");
     }
 }

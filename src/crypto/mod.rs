@@ -13,6 +13,8 @@ mod kdf;
 mod key_cache;
 mod reseal;
 
+pub(crate) use reseal::Resealer;
+
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use hkdf::Hkdf;
@@ -25,6 +27,7 @@ pub use kdf::KdfParams;
 pub(crate) use kdf::{Key, SALT_LEN};
 
 use crate::error::{Error, Result};
+use crate::progress::Cancel;
 use crate::secret::{Password, SecretValue};
 use envelope::{Envelope, NONCE_LEN, RECORD_SALT_LEN, V2_PARAMS};
 pub(crate) use key_cache::Fingerprint;
@@ -91,9 +94,11 @@ fn into_secret(plain: Vec<u8>) -> Result<SecretValue> {
 }
 
 impl Crypto {
-    pub(crate) fn new() -> Result<Self> {
+    /// Keeps at most `max_cached_keys` keys that opened or sealed something; `vault` is
+    /// the vault's own KDF parameters, the most the shared Argon2 buffer is sized for.
+    pub(crate) fn new(max_cached_keys: usize, vault: KdfParams) -> Result<Self> {
         Ok(Self {
-            cache: KeyCache::new()?,
+            cache: KeyCache::new(max_cached_keys, vault)?,
         })
     }
 
@@ -114,7 +119,9 @@ impl Crypto {
         vault: VaultKdf,
     ) -> Result<String> {
         let master = self.master_key(password, vault.salt, vault.params).await?;
-        self.seal_with(&master, value, token, vault)
+        let sealed = self.seal_with(&master, value, token, vault)?;
+        self.confirm(password, vault.salt, vault.params, &master);
+        Ok(sealed)
     }
 
     /// Seals with an already derived master key (no await: for tight loops).
@@ -150,10 +157,42 @@ impl Crypto {
         password: &PreparedPassword<'_>,
         token: &str,
     ) -> Result<SecretValue> {
+        self.open_or_cancel(text, password, token, None).await
+    }
+
+    /// [`Crypto::open`] that stops waiting for a key derivation when `cancel` fires.
+    pub(crate) async fn open_or_cancel(
+        &self,
+        text: &str,
+        password: &PreparedPassword<'_>,
+        token: &str,
+        cancel: Option<&Cancel>,
+    ) -> Result<SecretValue> {
         let envelope = envelope::parse(text)?;
         let (salt, params) = key_slot(&envelope);
-        let master = self.master_key(password, salt, params).await?;
-        open_parsed(&master, envelope, token)
+        let master = self
+            .master_key_or_cancel(password, salt, params, cancel)
+            .await?;
+        let value = open_parsed(&master, envelope, token)?;
+        self.confirm(password, salt, params, &master);
+        Ok(value)
+    }
+
+    /// The key opened or sealed a record: keep it among the session's confirmed keys.
+    pub(crate) fn confirm(
+        &self,
+        password: &PreparedPassword<'_>,
+        salt: [u8; SALT_LEN],
+        params: KdfParams,
+        master: &Key,
+    ) {
+        self.cache
+            .confirm(password.fingerprint, salt, params, master);
+    }
+
+    /// Keeps at most `max` confirmed keys from now on (the oldest beyond it forgotten).
+    pub(crate) fn set_max_cached_keys(&self, max: usize) {
+        self.cache.set_max_keys(max);
     }
 
     /// How many derived keys the session holds now.
@@ -172,10 +211,12 @@ impl Crypto {
     ) -> Result<Option<SecretValue>> {
         let envelope = envelope::parse(text)?;
         let (salt, params) = key_slot(&envelope);
-        match self.cache.cached(fingerprint, salt, params) {
-            Some(master) => open_parsed(&master, envelope, token).map(Some),
-            None => Ok(None),
-        }
+        let Some(master) = self.cache.cached(fingerprint, salt, params) else {
+            return Ok(None);
+        };
+        let value = open_parsed(&master, envelope, token)?;
+        self.cache.confirm(fingerprint, salt, params, &master);
+        Ok(Some(value))
     }
 
     /// Tries every key this session derived for the envelope's settings (records sharing
@@ -188,7 +229,10 @@ impl Crypto {
         let (salt, params) = envelope_key_slot(text)?;
         for (fingerprint, master) in self.cache.cached_for(salt, params) {
             match open_with(&master, text, token) {
-                Ok(value) => return Ok(Some((value, fingerprint))),
+                Ok(value) => {
+                    self.cache.confirm(fingerprint, salt, params, &master);
+                    return Ok(Some((value, fingerprint)));
+                }
                 Err(Error::InvalidPassword) => continue,
                 Err(e) => return Err(e),
             }
@@ -201,15 +245,35 @@ impl Crypto {
         self.cache.fingerprint(password)
     }
 
-    /// The master key for these settings, derived at most once per session.
+    /// The master key for these settings, derived at most once per session (while it
+    /// stays cached). Callers [`Crypto::confirm`] it once it opened or sealed a record.
     pub(crate) async fn master_key(
         &self,
         password: &PreparedPassword<'_>,
         salt: [u8; SALT_LEN],
         params: KdfParams,
     ) -> Result<Key> {
+        self.master_key_or_cancel(password, salt, params, None)
+            .await
+    }
+
+    /// [`Crypto::master_key`] that returns [`Error::Cancelled`] as soon as `cancel` fires,
+    /// even in the middle of a derivation.
+    pub(crate) async fn master_key_or_cancel(
+        &self,
+        password: &PreparedPassword<'_>,
+        salt: [u8; SALT_LEN],
+        params: KdfParams,
+        cancel: Option<&Cancel>,
+    ) -> Result<Key> {
         self.cache
-            .get_or_derive(password.password, password.fingerprint, salt, params)
+            .get_or_derive(
+                password.password,
+                password.fingerprint,
+                salt,
+                params,
+                cancel,
+            )
             .await
     }
 
@@ -226,7 +290,7 @@ impl Crypto {
 
 /// One derivation with a fresh buffer, on this thread (for the benchmark's ruler K).
 pub(crate) fn derive_once(password: &[u8], salt: &[u8], params: KdfParams) -> Result<()> {
-    kdf::Deriver::default()
+    kdf::Deriver::new(params)
         .derive(password, salt, params)
         .map(drop)
 }

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use super::{Crypto, KdfParams, Key, PreparedPassword, SALT_LEN, VaultKdf};
 use crate::error::{Error, Result};
+use crate::progress::Cancel;
 use crate::secret::{Password, SecretValue};
 
 type KeySlot = ([u8; SALT_LEN], KdfParams);
@@ -17,6 +18,7 @@ type KeySlot = ([u8; SALT_LEN], KdfParams);
 pub(crate) struct Resealer<'p> {
     crypto: &'p Crypto,
     old: PreparedPassword<'p>,
+    new: PreparedPassword<'p>,
     new_key: Key,
     vault: VaultKdf,
     old_keys: HashMap<KeySlot, Key>,
@@ -38,15 +40,20 @@ impl BatchSealer<'_> {
 }
 
 impl Crypto {
-    /// A sealer for many values under `password` and the vault's current settings.
+    /// A sealer for many values under `password` and the vault's current settings; the
+    /// derivation stops being waited for when `cancel` fires.
     pub(crate) async fn batch_sealer(
         &self,
         password: &Password,
         vault: VaultKdf,
+        cancel: &Cancel,
     ) -> Result<BatchSealer<'_>> {
+        let prepared = self.prepare(password);
         let key = self
-            .master_key(&self.prepare(password), vault.salt, vault.params)
+            .master_key_or_cancel(&prepared, vault.salt, vault.params, Some(cancel))
             .await?;
+        // The key is about to seal records under this password.
+        self.confirm(&prepared, vault.salt, vault.params, &key);
         Ok(BatchSealer {
             crypto: self,
             key,
@@ -58,15 +65,18 @@ impl Crypto {
     pub(crate) async fn resealer<'p>(
         &'p self,
         old: &'p Password,
-        new: &Password,
+        new: &'p Password,
         vault: VaultKdf,
+        cancel: &Cancel,
     ) -> Result<Resealer<'p>> {
+        let new = self.prepare(new);
         let new_key = self
-            .master_key(&self.prepare(new), vault.salt, vault.params)
+            .master_key_or_cancel(&new, vault.salt, vault.params, Some(cancel))
             .await?;
         Ok(Resealer {
             crypto: self,
             old: self.prepare(old),
+            new,
             new_key,
             vault,
             old_keys: HashMap::new(),
@@ -82,28 +92,48 @@ impl Resealer<'_> {
         self
     }
 
-    /// For each `(token, envelope)`: the envelope re-sealed under the new password, or
-    /// `None` when it does not open with the old one (another password's record, or a
-    /// value nothing can open), which a password change leaves as it is.
-    pub(crate) async fn reseal(&mut self, batch: &[(&str, &str)]) -> Result<Vec<Option<String>>> {
-        // Derive the old password's key for every salt in the batch (normally the
-        // vault's one, cached after the first batch)...
-        let refuse_v2 = self.refuse_v2;
-        for (_, envelope) in batch {
-            if refuse_v2 && super::is_v2(envelope) {
+    /// Derives the old password's key for every salt among `envelopes` not derived yet
+    /// (normally only the vault's one). A password change calls it over the whole vault
+    /// before its write transaction, so Argon2 does not run while the rows are locked.
+    /// Returns [`Error::Cancelled`] as soon as `cancel` fires, even mid-derivation.
+    pub(crate) async fn derive_for(&mut self, envelopes: &[&str], cancel: &Cancel) -> Result<()> {
+        for envelope in envelopes {
+            if self.refuse_v2 && super::is_v2(envelope) {
                 continue;
             }
             if let Ok(slot) = super::envelope_key_slot(envelope)
                 && !self.old_keys.contains_key(&slot)
             {
-                let key = self.crypto.master_key(&self.old, slot.0, slot.1).await?;
+                let key = self
+                    .crypto
+                    .master_key_or_cancel(&self.old, slot.0, slot.1, Some(cancel))
+                    .await?;
                 self.old_keys.insert(slot, key);
             }
         }
+        Ok(())
+    }
+
+    /// For each `(token, envelope)`: the envelope re-sealed under the new password, or
+    /// `None` when it does not open with the old one (another password's record, or a
+    /// value nothing can open), which a password change leaves as it is.
+    pub(crate) async fn reseal(
+        &mut self,
+        batch: &[(&str, &str)],
+        cancel: &Cancel,
+    ) -> Result<Vec<Option<String>>> {
+        // Keys for salts the pre-pass did not see (a record written since) first...
+        let envelopes: Vec<&str> = batch.iter().map(|(_, envelope)| *envelope).collect();
+        self.derive_for(&envelopes, cancel).await?;
         // ...then open and re-seal the batch on all cores.
-        let (crypto, keys, new_key, vault) =
-            (self.crypto, &self.old_keys, &self.new_key, self.vault);
-        batch
+        let (crypto, keys, new_key, vault, refuse_v2) = (
+            self.crypto,
+            &self.old_keys,
+            &self.new_key,
+            self.vault,
+            self.refuse_v2,
+        );
+        let resealed: Vec<Option<String>> = batch
             .par_iter()
             .map(|(token, envelope)| {
                 if refuse_v2 && super::is_v2(envelope) {
@@ -121,6 +151,13 @@ impl Resealer<'_> {
                     Err(e) => Err(e),
                 }
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        if resealed.iter().any(Option::is_some) {
+            // The new key sealed records: the session keeps it. The old keys are not
+            // confirmed: after the change they open nothing.
+            self.crypto
+                .confirm(&self.new, vault.salt, vault.params, new_key);
+        }
+        Ok(resealed)
     }
 }

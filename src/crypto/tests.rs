@@ -29,7 +29,7 @@ async fn open(c: &Crypto, env: &str, pw: &str, token: &str) -> Result<SecretValu
 
 #[tokio::test]
 async fn a_sealed_value_opens_with_its_password_and_token_only() {
-    let c = Crypto::new().unwrap();
+    let c = Crypto::new(crate::store::DEFAULT_MAX_CACHED_KEYS, KdfParams::default()).unwrap();
     let env = seal(&c, "s3cret ✓", "correct horse battery", "tk_a").await;
     assert!(env.starts_with("v3:"));
     let v = open(&c, &env, "correct horse battery", "tk_a")
@@ -44,7 +44,7 @@ async fn a_sealed_value_opens_with_its_password_and_token_only() {
 
 #[tokio::test]
 async fn one_derivation_serves_many_records_until_lock() {
-    let c = Crypto::new().unwrap();
+    let c = Crypto::new(crate::store::DEFAULT_MAX_CACHED_KEYS, KdfParams::default()).unwrap();
     let a = seal(&c, "a", "pw-pw-pw-pw-pw-pw", "tk_1").await;
     let b = seal(&c, "b", "pw-pw-pw-pw-pw-pw", "tk_2").await;
     assert_ne!(a, b);
@@ -60,7 +60,7 @@ async fn one_derivation_serves_many_records_until_lock() {
 async fn every_flipped_bit_of_an_envelope_is_rejected() {
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let c = Crypto::new().unwrap();
+    let c = Crypto::new(crate::store::DEFAULT_MAX_CACHED_KEYS, KdfParams::default()).unwrap();
     let env = seal(&c, "value", "pw-pw-pw-pw-pw-pw", "tk_1").await;
     let body = URL_SAFE_NO_PAD.decode(&env[3..]).unwrap();
     for i in 0..body.len() {
@@ -80,7 +80,7 @@ async fn every_flipped_bit_of_an_envelope_is_rejected() {
 
 #[tokio::test]
 async fn envelopes_claiming_huge_kdf_costs_fail_fast() {
-    let c = Crypto::new().unwrap();
+    let c = Crypto::new(crate::store::DEFAULT_MAX_CACHED_KEYS, KdfParams::default()).unwrap();
     let header = envelope::v3_header(
         KdfParams::MINIMUM,
         &[0; SALT_LEN],
@@ -134,7 +134,7 @@ fn the_claimed_kdf_cost_is_read_from_the_v3_header_alone() {
 
 #[tokio::test]
 async fn v3_known_answers_and_fail_vectors() {
-    let c = Crypto::new().unwrap();
+    let c = Crypto::new(crate::store::DEFAULT_MAX_CACHED_KEYS, KdfParams::default()).unwrap();
     let v = load("v3.json");
     for case in v["vectors"].as_array().unwrap() {
         let got = open(
@@ -172,7 +172,7 @@ async fn v3_known_answers_and_fail_vectors() {
 
 #[tokio::test]
 async fn go_v2_vectors_open_and_rejections_are_rejected() {
-    let c = Crypto::new().unwrap();
+    let c = Crypto::new(crate::store::DEFAULT_MAX_CACHED_KEYS, KdfParams::default()).unwrap();
     let v = load("go-v2.json");
     assert_eq!(v["kdf"]["memory_kib"], 65536);
     for case in v["vectors"].as_array().unwrap() {
@@ -211,7 +211,7 @@ async fn go_v2_vectors_open_and_rejections_are_rejected() {
 #[tokio::test]
 #[ignore = "generator for tests/vectors/v3.json"]
 async fn print_v3_vectors() {
-    let c = Crypto::new().unwrap();
+    let c = Crypto::new(crate::store::DEFAULT_MAX_CACHED_KEYS, KdfParams::default()).unwrap();
     let mut out = Vec::new();
     for (name, value, pw, token) in [
         ("ascii", "test_value", "test_password-long", "tk_ascii"),

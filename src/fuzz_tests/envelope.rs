@@ -71,7 +71,8 @@ fn go_vectors() -> &'static [GoVector] {
     VECTORS.get_or_init(|| {
         let file: serde_json::Value =
             serde_json::from_str(include_str!("../../tests/vectors/go-v2.json")).unwrap();
-        let crypto = Crypto::new().unwrap();
+        let crypto =
+            Crypto::new(crate::store::DEFAULT_MAX_CACHED_KEYS, KdfParams::default()).unwrap();
         file["vectors"]
             .as_array()
             .unwrap()
@@ -199,7 +200,7 @@ proptest! {
         if right == wrong {
             return Ok(());
         }
-        let crypto = Crypto::new().unwrap();
+        let crypto = Crypto::new(crate::store::DEFAULT_MAX_CACHED_KEYS, KdfParams::default()).unwrap();
         let vault = keys().vault;
         let (right, wrong) = (Password::new(right), Password::new(wrong));
         block_on(async {

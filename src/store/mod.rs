@@ -34,6 +34,11 @@ use crate::timestamp;
 /// Default largest plaintext value: 1 MiB.
 pub const DEFAULT_MAX_VALUE_BYTES: usize = 1024 * 1024;
 
+/// Default for [`StoreOptions::max_cached_keys`]: 64 keys.
+pub const DEFAULT_MAX_CACHED_KEYS: usize = 64;
+/// Largest accepted [`StoreOptions::max_cached_keys`].
+pub const MAX_CACHED_KEYS_LIMIT: usize = 1024;
+
 /// Where the store's database is.
 #[derive(Debug, Clone)]
 pub enum DatabaseSource {
@@ -58,6 +63,10 @@ pub struct StoreOptions {
     pub kdf: Option<KdfParams>,
     /// Largest accepted plaintext value in bytes (default 1 MiB).
     pub max_value_bytes: usize,
+    /// How many derived keys the session keeps, least recently used forgotten first
+    /// (default 64, accepted 1..=1024). Only keys that opened or sealed a record count: a
+    /// wrong password's key sits in a small set of its own (the last 8 tried).
+    pub max_cached_keys: usize,
     /// The time source (default the system clock).
     pub clock: Arc<dyn Clock>,
 }
@@ -81,6 +90,7 @@ impl StoreOptions {
             policy: PasswordPolicy::default(),
             kdf: None,
             max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
+            max_cached_keys: DEFAULT_MAX_CACHED_KEYS,
             clock: Arc::new(SystemClock),
         }
     }
@@ -94,6 +104,7 @@ impl std::fmt::Debug for StoreOptions {
             .field("policy", &self.policy)
             .field("kdf", &self.kdf)
             .field("max_value_bytes", &self.max_value_bytes)
+            .field("max_cached_keys", &self.max_cached_keys)
             .finish_non_exhaustive()
     }
 }
@@ -132,6 +143,7 @@ impl Store {
         if options.max_value_bytes == 0 {
             return Err(Error::invalid("max value size", "must be at least 1 byte"));
         }
+        check_max_cached_keys(options.max_cached_keys)?;
         let pool = match options.database {
             DatabaseSource::Url(url) => DbPool::connect(&url).await?,
             DatabaseSource::Pool(pool) => pool,
@@ -142,17 +154,18 @@ impl Store {
             db::read_settings(&pool, &tables).await?
         };
         let dialect = pool.dialect();
+        // Explicit options win even without automigrate (not persisted then).
+        let params = options.kdf.unwrap_or(settings.params);
         Ok(Self {
             inner: Arc::new(Inner {
                 vault_table: dialect.quote(&tables.vault),
                 dialect,
                 tables,
                 pool,
-                crypto: Crypto::new()?,
+                crypto: Crypto::new(options.max_cached_keys, params)?,
                 vault_kdf: VaultKdf {
                     salt: settings.salt,
-                    // Explicit options win even without automigrate (not persisted then).
-                    params: options.kdf.unwrap_or(settings.params),
+                    params,
                 },
                 policy: options.policy,
                 max_value_bytes: options.max_value_bytes,
@@ -188,11 +201,20 @@ impl Store {
         self.inner.crypto.derivations()
     }
 
-    /// How many derived keys this session holds: one per password and vault salt tried,
-    /// at most 64 (least recently used forgotten first). A wrong password's key is kept
-    /// too, so checking it against many records derives once.
+    /// How many derived keys this session holds: one per password and vault salt that
+    /// opened or sealed a record, at most [`StoreOptions::max_cached_keys`] (least
+    /// recently used forgotten first). Wrong passwords' keys are not counted: the last few
+    /// are kept apart, so checking one against many records still derives once.
     pub fn cached_keys(&self) -> usize {
         self.inner.crypto.cached_keys()
+    }
+
+    /// Changes how many derived keys the session keeps (1..=1024), forgetting the least
+    /// recently used beyond the new bound at once.
+    pub fn set_max_cached_keys(&self, max: usize) -> Result<()> {
+        check_max_cached_keys(max)?;
+        self.inner.crypto.set_max_cached_keys(max);
+        Ok(())
     }
 
     /// Closes the pool.
@@ -296,6 +318,17 @@ impl Store {
             ));
         }
         Ok(())
+    }
+}
+
+fn check_max_cached_keys(max: usize) -> Result<()> {
+    if (1..=MAX_CACHED_KEYS_LIMIT).contains(&max) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "max cached keys",
+            format!("{max} is outside the accepted range 1..={MAX_CACHED_KEYS_LIMIT}"),
+        ))
     }
 }
 

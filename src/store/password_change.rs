@@ -4,8 +4,16 @@
 //! every record that opened with the old password now opens with the new one, or, on
 //! error or cancellation, nothing changed. Argon2 runs once for the new password and
 //! once per distinct salt for the old one, however many records there are.
+//!
+//! The distinct salts are found by a read-only pass before the write transaction, and
+//! their keys derived there, so Argon2 never runs while rows are locked (except for a
+//! salt written in between). Deriving a key per salt is inherent: no verifier is stored,
+//! so the only way to learn whether a record of another vault's salt opens with the old
+//! password is to derive that key and try; records of the vault itself share its salt.
+//! Cancel takes effect within a derivation, not just between batches.
 
 use super::Store;
+use crate::crypto::Resealer;
 use crate::db::Sql;
 use crate::error::{Error, Result};
 use crate::progress::{Cancel, Progress};
@@ -16,6 +24,32 @@ use crate::timestamp;
 const BATCH: i64 = 500;
 
 impl Store {
+    /// The read-only pass before the write transaction: reads every envelope in keyset
+    /// batches and derives the old password's key for each distinct salt among them.
+    async fn derive_old_keys(&self, resealer: &mut Resealer<'_>, cancel: &Cancel) -> Result<()> {
+        const CTX: &str = "changing the password";
+        let mut last_id = String::new();
+        loop {
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            let mut sql = self.sql(&format!(
+                "SELECT id, value FROM {} WHERE id > ",
+                self.inner.vault_table
+            ));
+            sql.bind(last_id.as_str())
+                .push(" ORDER BY id LIMIT ")
+                .bind(BATCH);
+            let rows = self.db().fetch_pairs(sql, CTX).await?;
+            let Some((last, _)) = rows.last() else {
+                return Ok(());
+            };
+            last_id = last.clone();
+            let envelopes: Vec<&str> = rows.iter().map(|(_, value)| value.as_str()).collect();
+            resealer.derive_for(&envelopes, cancel).await?;
+        }
+    }
+
     /// One UPDATE for a batch: `value = CASE id WHEN … THEN … END` over the batch's ids.
     /// Per-row statements cost a round trip each; this costs one per batch.
     fn batch_update(&self, rows: Vec<(String, String)>, now: &str) -> Sql {
@@ -55,11 +89,12 @@ impl Store {
         let mut resealer = self
             .inner
             .crypto
-            .resealer(old, new, self.inner.vault_kdf)
+            .resealer(old, new, self.inner.vault_kdf, cancel)
             .await?
             // A v2 value in a vault that retired v2 was moved or injected: re-sealing it
             // would bind it to its row's token as a genuine v3 value.
             .refusing_v2(self.v2_retired_on().await?.is_some());
+        self.derive_old_keys(&mut resealer, cancel).await?;
         let table = &self.inner.vault_table;
         let mut tx = self.inner.pool.begin_write(CTX).await?;
         let total = tx
@@ -91,7 +126,7 @@ impl Store {
                 .map(|r| (r.token.as_str(), r.value.as_str()))
                 .collect();
             let resealed: Vec<(String, String)> = resealer
-                .reseal(&sealed)
+                .reseal(&sealed, cancel)
                 .await?
                 .into_iter()
                 .zip(&batch)

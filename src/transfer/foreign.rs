@@ -222,7 +222,7 @@ impl Store {
         let sealer = self
             .inner
             .crypto
-            .batch_sealer(password, self.inner.vault_kdf)
+            .batch_sealer(password, self.inner.vault_kdf, cancel)
             .await?;
         let now = self.now();
         let stamp = timestamp::to_db(now);

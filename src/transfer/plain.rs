@@ -165,7 +165,10 @@ impl Store {
                 if refuse_v2 && crypto::is_v2(&r.envelope) {
                     break;
                 }
-                match crypto.open(&r.envelope, p, &r.token).await {
+                match crypto
+                    .open_or_cancel(&r.envelope, p, &r.token, Some(cancel))
+                    .await
+                {
                     Ok(v) => {
                         opened = Some(v);
                         break;
