@@ -71,5 +71,6 @@ export const api = {
   touch: () => call('touch'),
   getSettings: () => call('get_settings'),
   setSettings: (settings) => call('set_settings', { settings }),
-  onLocked: (handler) => tauri.event.listen('vault-locked', handler),
+  // The backend locked by itself; the handler gets why: 'idle', 'sleep' or 'screen-locked'.
+  onLocked: (handler) => tauri.event.listen('vault-locked', (event) => handler(event.payload)),
 };
