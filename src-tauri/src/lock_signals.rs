@@ -4,7 +4,8 @@
 //! `org.freedesktop.login1.Session.Lock` on the system bus, and the screensavers'
 //! `org.freedesktop.ScreenSaver.ActiveChanged(true)` and
 //! `org.gnome.ScreenSaver.ActiveChanged(true)` on the session bus. Elsewhere nothing is
-//! watched.
+//! watched. While listening, the app holds logind's delay lock on sleep, so the machine
+//! suspends after the vault locked, not before.
 //!
 //! Each bus is read on its own thread with the libdbus bindings Tauri's window toolkit
 //! already links (no second D-Bus stack). A bus that is missing (no D-Bus on the machine,
@@ -128,6 +129,7 @@ mod linux {
     use std::time::Duration;
 
     use dbus::Message;
+    use dbus::arg::OwnedFd;
     use dbus::blocking::Connection;
     use dbus::message::MessageType;
 
@@ -177,12 +179,22 @@ mod linux {
                     let Some((conn, session)) = subscribe(&bus, role) else {
                         return;
                     };
+                    let mut delay = match role {
+                        Role::System => delay_sleep(&conn),
+                        Role::Session => None,
+                    };
                     listening.fetch_add(1, Ordering::Release);
                     while !stop.load(Ordering::Relaxed) {
                         match conn.channel().blocking_pop_message(POLL) {
                             Ok(Some(msg)) => {
                                 if let Some(cause) = cause_of(&msg, role, session.as_deref()) {
                                     on_cause(cause);
+                                }
+                                match (role, going_to_sleep(&msg)) {
+                                    // Locked (or the setting said no): let it sleep.
+                                    (Role::System, Some(true)) => drop(delay.take()),
+                                    (Role::System, Some(false)) => delay = delay_sleep(&conn),
+                                    _ => {}
                                 }
                             }
                             Ok(None) => {}
@@ -281,6 +293,31 @@ mod linux {
         })
     }
 
+    /// Takes logind's delay lock on sleep: before suspending, logind waits for us to drop
+    /// it (at most its `InhibitDelayMaxSec`, 5 s by default), so the keys are gone from
+    /// memory before the machine sleeps, not when it wakes. Taken again on waking.
+    fn delay_sleep(conn: &Connection) -> Option<OwnedFd> {
+        let logind = conn.with_proxy(LOGIND, "/org/freedesktop/login1", CALL_TIMEOUT);
+        let why = ("sleep", "VaultStore", "Lock the vault first", "delay");
+        match logind.method_call::<(OwnedFd,), _, _, _>(MANAGER, "Inhibit", why) {
+            Ok((fd,)) => Some(fd),
+            Err(e) => {
+                tracing::info!(
+                    "logind gave no delay lock on sleep ({e}): the vault may lock on waking"
+                );
+                None
+            }
+        }
+    }
+
+    /// `Some(true)`: logind's "going to sleep"; `Some(false)`: "woke up".
+    fn going_to_sleep(msg: &Message) -> Option<bool> {
+        let is = msg.msg_type() == MessageType::Signal
+            && msg.interface().as_deref() == Some(MANAGER)
+            && msg.member().as_deref() == Some("PrepareForSleep");
+        if is { msg.get1::<bool>() } else { None }
+    }
+
     /// The lock a message asks for, if any. Anything unexpected (another member, a
     /// missing or mistyped argument) asks for none.
     fn cause_of(msg: &Message, role: Role, session: Option<&str>) -> Option<Cause> {
@@ -290,7 +327,9 @@ mod linux {
         let (interface, member) = (msg.interface()?, msg.member()?);
         let starts = msg.get1::<bool>() == Some(true);
         match (role, &*interface, &*member) {
-            (Role::System, MANAGER, "PrepareForSleep") => starts.then_some(Cause::Sleep),
+            (Role::System, MANAGER, "PrepareForSleep") => {
+                (going_to_sleep(msg) == Some(true)).then_some(Cause::Sleep)
+            }
             (Role::System, SESSION, "Lock") => {
                 let ours = session.is_some() && msg.path().as_deref() == session;
                 ours.then_some(Cause::ScreenLock)
@@ -313,6 +352,7 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use dbus::Message;
+    use dbus::arg::OwnedFd;
     use dbus::blocking::Connection;
 
     use super::*;
@@ -366,6 +406,8 @@ mod tests {
     struct Platform {
         send: Option<mpsc::Sender<Message>>,
         thread: Option<std::thread::JoinHandle<()>>,
+        /// The delay locks on sleep handed out: each reads to its end once released.
+        delays: Arc<Mutex<Vec<std::io::PipeReader>>>,
     }
 
     impl Platform {
@@ -374,6 +416,8 @@ mod tests {
             conn.request_name("org.freedesktop.login1", false, false, true)
                 .unwrap();
             let (send, signals) = mpsc::channel::<Message>();
+            let delays = Arc::new(Mutex::new(Vec::new()));
+            let given = delays.clone();
             let thread = std::thread::spawn(move || {
                 loop {
                     match signals.try_recv() {
@@ -395,11 +439,21 @@ mod tests {
                         let reply = msg.method_return().append1(dbus::Path::from(SESSION));
                         conn.channel().send(reply).unwrap();
                     }
+                    if msg.member().as_deref() == Some("Inhibit") {
+                        let (what, _, _, mode) = msg.read4::<&str, &str, &str, &str>().unwrap();
+                        assert_eq!((what, mode), ("sleep", "delay"));
+                        // The lock is held while any copy of the write end is open.
+                        let (held, lock) = std::io::pipe().unwrap();
+                        let reply = msg.method_return().append1(OwnedFd::from(lock));
+                        conn.channel().send(reply).unwrap();
+                        delays.lock().unwrap().push(held);
+                    }
                 }
             });
             Self {
                 send: Some(send),
                 thread: Some(thread),
+                delays: given,
             }
         }
 
@@ -519,6 +573,31 @@ mod tests {
             !f.state.is_open(&f.token),
             "the opened record's key is forgotten"
         );
+    }
+
+    #[tokio::test]
+    async fn the_machine_sleeps_only_after_the_vault_locked() {
+        let f = Fixture::start().await;
+        wait_until("a delay lock on sleep is taken", || {
+            f.platform.delays.lock().unwrap().len() == 1
+        });
+        let mut delay = f.platform.delays.lock().unwrap().remove(0);
+        let (state, token) = (f.state.clone(), f.token.clone());
+        let (released, at_release) = mpsc::channel();
+        std::thread::spawn(move || {
+            // Returns at the lock's release (end of file), or if something is written.
+            let _ = std::io::Read::read(&mut delay, &mut [0u8; 1]);
+            let _ = released.send(state.is_open(&token));
+        });
+        f.platform.prepare_for_sleep(true);
+        let open = at_release
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the delay lock is released within 5 s");
+        assert!(!open, "the key was forgotten before the machine may sleep");
+        f.platform.prepare_for_sleep(false);
+        wait_until("waking takes the delay lock again", || {
+            f.platform.delays.lock().unwrap().len() == 1
+        });
     }
 
     #[tokio::test]
