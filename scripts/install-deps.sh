@@ -9,7 +9,9 @@ set -euo pipefail
 want=(build-essential pkg-config)
 if [[ "${1:-}" == "app" ]]; then
   want+=(libwebkit2gtk-4.1-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev
-         libssl-dev xvfb webkit2gtk-driver)
+         libssl-dev xvfb webkit2gtk-driver
+         # dbus (dbus-daemon): the lock-on-sleep tests run a private bus.
+         dbus)
 fi
 
 sudo_cmd=()

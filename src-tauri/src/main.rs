@@ -9,6 +9,7 @@ mod commands;
 mod dto;
 mod errors;
 mod file_dialog;
+mod lock_signals;
 mod sealed_ipc;
 mod settings;
 mod state;
@@ -61,11 +62,29 @@ fn spawn_idle_lock(app: tauri::AppHandle) {
             let state = app.state::<AppState>();
             let idle = state.idle_for() >= state.idle_limit() && state.lock_vault();
             if state.take_locked_on_wake() || idle {
-                state.copies.clear_ours(&app, None);
-                let _ = app.emit("vault-locked", "idle");
+                tell_locked(&app, "idle");
             }
         }
     });
+}
+
+/// Locks the vault when the machine goes to sleep or the screen locks, if the setting
+/// says so when it happens. The watch lives as long as the app (managed state).
+fn watch_lock_signals(app: &tauri::App) {
+    let handle = app.handle().clone();
+    let watch = lock_signals::watch(lock_signals::Buses::of_this_login(), move |cause| {
+        if handle.state::<AppState>().lock_on_sleep() {
+            tell_locked(&handle, cause.event_reason());
+        }
+    });
+    app.manage(watch);
+}
+
+/// After a lock the app did by itself: our copy leaves the clipboard and the window is
+/// told why (`ui/js/app.js` words the reason), as after the Lock button.
+fn tell_locked(app: &tauri::AppHandle, reason: &str) {
+    app.state::<AppState>().copies.clear_ours(app, None);
+    let _ = app.emit("vault-locked", reason);
 }
 
 fn main() {
@@ -87,6 +106,7 @@ fn main() {
                 settings_path,
             ));
             spawn_idle_lock(app.handle().clone());
+            watch_lock_signals(app);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

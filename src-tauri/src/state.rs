@@ -204,6 +204,13 @@ impl AppState {
         had
     }
 
+    /// The platform said the machine sleeps or the screen locked: locks if the "lock on
+    /// sleep" setting is on now. Returns whether anything was open (the window is told),
+    /// as [`AppState::lock_vault`] does.
+    pub fn lock_on_sleep(&self) -> bool {
+        self.settings().lock_on_sleep && self.lock_vault()
+    }
+
     pub fn settings(&self) -> Settings {
         *lock(&self.settings)
     }

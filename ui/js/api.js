@@ -106,8 +106,10 @@ export const api = {
   touch: () => call('touch'),
   getSettings: () => call('get_settings'),
   setSettings: (settings) => call('set_settings', { settings }),
-  onLocked: (handler) => tauri.event.listen('vault-locked', (e) => {
+  // The backend locked by itself; the handler gets why: 'idle', 'sleep' or 'screen-locked'.
+  // The lock dropped the keys sealing secrets; ours go too.
+  onLocked: (handler) => tauri.event.listen('vault-locked', (event) => {
     channelForSecrets.forget();
-    handler(e);
+    handler(event.payload);
   }),
 };

@@ -182,7 +182,13 @@ async function main() {
     if (key === 'l') { e.preventDefault(); lock(); }
   });
 
-  api.onLocked(() => onLocked('Locked after inactivity.'));
+  // Why the backend locked by itself (the reasons lock_signals.rs and the idle task send).
+  const lockedBecause = {
+    idle: 'Locked after inactivity.',
+    sleep: 'Locked: the computer went to sleep.',
+    'screen-locked': 'Locked: the screen was locked.',
+  };
+  api.onLocked((reason) => onLocked(lockedBecause[reason] ?? lockedBecause.idle));
   reportActivity();
 
   try {
