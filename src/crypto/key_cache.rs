@@ -169,6 +169,14 @@ impl KeyCache {
     }
 
     pub(crate) fn fingerprint(&self, password: &Password) -> Fingerprint {
+        let fingerprint = self.hmac(password);
+        crate::secret::wipe_stack();
+        fingerprint
+    }
+
+    /// Out of line, so `wipe_stack` after it covers the HMAC state it left on the stack.
+    #[inline(never)]
+    fn hmac(&self, password: &Password) -> Fingerprint {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.fingerprint_key[..])
             .unwrap_or_else(|_| unreachable_hmac());
         mac.update(password.expose().as_bytes());
@@ -202,7 +210,9 @@ impl KeyCache {
             let counter = Arc::clone(&self.derivations);
             tokio::task::spawn_blocking(move || {
                 counter.fetch_add(1, Ordering::Relaxed);
-                deriver.derive(&pw, &salt, params)
+                let key = deriver.derive(&pw, &salt, params);
+                crate::secret::wipe_stack();
+                key
             })
             .await
             .map_err(|_| Error::Crypto("the key derivation task was aborted".into()))?

@@ -24,7 +24,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use crate::ui::Ui;
 
 const APP: &str = env!("CARGO_BIN_EXE_vaultstore-desktop");
-const TOOLS: [&str; 3] = ["Xvfb", "tauri-driver", "WebKitWebDriver"];
+const TOOLS: [&str; 4] = ["Xvfb", "tauri-driver", "WebKitWebDriver", "dbus-daemon"];
 const WINDOWS_AT_ONCE: usize = 2;
 static WINDOWS: Semaphore = Semaphore::const_new(WINDOWS_AT_ONCE);
 
@@ -40,9 +40,9 @@ fn find_tool(name: &str) -> Option<PathBuf> {
     dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file())
 }
 
-/// Xvfb and tauri-driver, or `None` (the test skips) when one of the tools is missing
-/// outside CI.
-fn tools() -> Option<(PathBuf, PathBuf)> {
+/// Xvfb, tauri-driver and dbus-daemon, or `None` (the test skips) when one of the tools
+/// is missing outside CI.
+fn tools() -> Option<(PathBuf, PathBuf, PathBuf)> {
     let found = TOOLS.map(find_tool);
     if let Some(i) = found.iter().position(Option::is_none) {
         let missing = TOOLS[i];
@@ -54,8 +54,8 @@ fn tools() -> Option<(PathBuf, PathBuf)> {
         );
         return None;
     }
-    let [xvfb, driver, _] = found.map(Option::unwrap);
-    Some((xvfb, driver))
+    let [xvfb, driver, _, bus] = found.map(Option::unwrap);
+    Some((xvfb, driver, bus))
 }
 
 fn free_port() -> u16 {
@@ -96,8 +96,39 @@ fn start_xvfb(path: &Path) -> (Child, String) {
     (xvfb, format!(":{display}"))
 }
 
+/// A private D-Bus for one app: its session and system bus both. The machine's buses
+/// (a real screensaver, logind) never reach the app under test, and a test can send
+/// the signals they would.
+fn start_bus(path: &Path, dir: &Path) -> (Child, String) {
+    let address = format!("unix:path={}", dir.join("bus").display());
+    let bus = Command::new(path)
+        .args([
+            "--session",
+            "--nofork",
+            "--nopidfile",
+            "--address",
+            &address,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !dir.join("bus").exists() {
+        assert!(Instant::now() < deadline, "dbus-daemon made no socket");
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the interval of a poll with a deadline"
+        )]
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (bus, address)
+}
+
 pub struct Desktop {
     xvfb: Child,
+    bus: Child,
+    bus_address: String,
     driver: Child,
     port: u16,
     dir: tempfile::TempDir,
@@ -119,6 +150,8 @@ impl Drop for Desktop {
         let _ = self.driver.wait();
         let _ = self.xvfb.kill();
         let _ = self.xvfb.wait();
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
         eprintln!(
             "e2e time: {} took {:.1} s in its window (after {:.1} s waiting for one)",
             self.test,
@@ -132,7 +165,7 @@ impl Desktop {
     /// A desktop with tauri-driver listening, the app not started yet (records can be
     /// written to its vault first); `None` when the test skips.
     pub async fn start() -> Option<Self> {
-        let (xvfb, driver) = tools()?;
+        let (xvfb, driver, bus) = tools()?;
         // libtest runs each test on a thread named after it.
         let test = std::thread::current().name().unwrap_or("e2e").to_owned();
         let queued = Instant::now();
@@ -141,6 +174,7 @@ impl Desktop {
         let started = Instant::now();
         let dir = tempfile::tempdir().unwrap();
         let (xvfb, display) = start_xvfb(&xvfb);
+        let (bus, bus_address) = start_bus(&bus, dir.path());
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("tauri-driver.log")).unwrap();
         let driver = Command::new(driver)
@@ -152,6 +186,8 @@ impl Desktop {
                 &free_port().to_string(),
             ])
             .env("DISPLAY", display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &bus_address)
             // The app under test opens a fresh vault and keeps its settings apart.
             .env(
                 "VAULTSTORE_DB",
@@ -167,6 +203,8 @@ impl Desktop {
             .unwrap();
         let mut desktop = Self {
             xvfb,
+            bus,
+            bus_address,
             driver,
             port,
             dir,
@@ -197,6 +235,22 @@ impl Desktop {
             )]
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Sends a D-Bus signal on the app's buses, as the desktop would:
+    /// `signal("/org/freedesktop/ScreenSaver", "org.freedesktop.ScreenSaver.ActiveChanged", "boolean:true")`.
+    pub fn signal(&self, path: &str, member: &str, arg: &str) {
+        let status = Command::new("dbus-send")
+            .args([
+                &format!("--bus={}", self.bus_address),
+                "--type=signal",
+                path,
+                member,
+                arg,
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success(), "dbus-send {member}: {status}");
     }
 
     /// The vault the app opens.
@@ -261,6 +315,10 @@ impl Deref for Window {
 }
 
 impl Window {
+    pub fn signal(&self, path: &str, member: &str, arg: &str) {
+        self.desktop.signal(path, member, arg);
+    }
+
     pub fn db_url(&self) -> String {
         self.desktop.db_url()
     }

@@ -84,3 +84,43 @@ async fn the_idle_lock_keeps_unsaved_details() {
     assert!(!window.shows("beta-secret").await);
     window.quit().await;
 }
+
+/// The screen locking (a screensaver's signal on the session bus) locks the vault at
+/// once, as the idle lock does, and the window says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_screen_lock_locks_the_vault() {
+    let Some(desktop) = Desktop::start().await else {
+        return;
+    };
+    seed_three_records(&desktop.db_url()).await;
+    let window = desktop.open_window().await;
+    let vault = Vault(&window);
+    let record = vault.open_record("Legacy FTP").await;
+    record.reveal_with(PASSWORD).await;
+    record.until_revealed().await;
+    record.close().await;
+    vault.until_a_record_open().await;
+    // The app subscribes as it starts: send until it has heard (a few times at most).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !window
+        .is("document.getElementById('toasts').textContent.includes('the screen was locked')")
+        .await
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no lock after the screensaver came on"
+        );
+        window.signal(
+            "/org/freedesktop/ScreenSaver",
+            "org.freedesktop.ScreenSaver.ActiveChanged",
+            "boolean:true",
+        );
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the interval between bounded resends"
+        )]
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    vault.until_no_record_open().await;
+    window.quit().await;
+}
