@@ -62,8 +62,12 @@ export class CreateDialog extends EventTarget {
       ['label', f('label')], ['tags', f('tags')], ['notes', f('notes')], ['token', f('token')],
       ['expiry', f('expiryPreset') !== 'never'],
     ].filter(([, v]) => v).map(([n]) => n);
-    const what = kept.length ? `Your ${kept.join(', ')} ${kept.length === 1 ? 'was' : 'were'} kept; t` : 'T';
-    this.setLockNote(`${reason} ${what}he value and passwords were cleared: type them again to create the record.`);
+    // Nothing typed but secrets: nothing to finish, so the dialog goes with them.
+    if (kept.length === 0) {
+      this.dialog.close();
+      return [];
+    }
+    this.setLockNote(`${reason} Your ${kept.join(', ')} ${kept.length === 1 ? 'was' : 'were'} kept; the value and passwords were cleared: type them again to create the record.`);
     return kept;
   }
 

@@ -18,9 +18,10 @@ export class PasswordDialog extends EventTarget {
     dialog.addEventListener('close', () => this.forgetPasswords());
   }
 
-  // Locking clears the passwords typed here (unless the change is using them).
+  // Locking closes the dialog, which clears the passwords typed here (unless the change
+  // is using them: it runs on, with its Cancel in sight). Nothing else is typed here.
   lock() {
-    if (!this.running) this.forgetPasswords();
+    if (!this.running) this.dialog.close();
   }
 
   forgetPasswords() {

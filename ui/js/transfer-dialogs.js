@@ -23,6 +23,7 @@ export class ExportDialog {
     this.dialog = dialog;
     this.form = dialog.querySelector('form');
     this.running = false;
+    this.locks = 0;
     enterRunsAction(this.form);
     keepOpenWhile(dialog, () => this.running);
     this.form.querySelector('[data-action="export"]').addEventListener('click', (e) => this.run(e.currentTarget));
@@ -40,9 +41,12 @@ export class ExportDialog {
     this.dialog.showModal();
   }
 
-  // Locking clears the passwords typed here (unless an export is using them).
+  // Locking closes the dialog, which clears the passwords typed here (unless an export
+  // is using them), and drops an export still waiting for its confirmation.
   lock() {
-    if (!this.running) this.forgetPasswords();
+    if (this.running) return;
+    this.locks += 1;
+    this.dialog.close();
   }
 
   forgetPasswords() {
@@ -78,8 +82,9 @@ export class ExportDialog {
     const format = field(this.form, 'format').value;
     let work = (onProgress) => api.exportBundle(scope, onProgress);
     if (format !== 'bundle') {
+      const locks = this.locks;
       const passwords = await this.plaintextPasswords();
-      if (!passwords) return;
+      if (!passwords || locks !== this.locks) return;
       work = (onProgress) => api.exportPlaintext(scope, format, passwords, onProgress);
     }
     const done = await this.track(button, work);

@@ -100,6 +100,14 @@ async fn the_screen_lock_locks_the_vault() {
     record.until_revealed().await;
     record.close().await;
     vault.until_a_record_open().await;
+    // A dialog holding nothing but a password typed: the lock closes it and the password
+    // goes with it.
+    window.click("details.menu summary").await;
+    window.click("#btn-change-password").await;
+    window.until_dialog_open("password-dialog").await;
+    window
+        .fill("#password-dialog input[name=old]", PASSWORD)
+        .await;
     // The app subscribes as it starts: send until it has heard (a few times at most).
     let deadline = Instant::now() + Duration::from_secs(10);
     while !window
@@ -122,5 +130,12 @@ async fn the_screen_lock_locks_the_vault() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     vault.until_no_record_open().await;
+    window.until_dialog_closed("password-dialog").await;
+    assert!(
+        window
+            .is("document.querySelector('#password-dialog input[name=old]').value === ''")
+            .await,
+        "the password typed left with the dialog"
+    );
     window.quit().await;
 }
