@@ -679,7 +679,33 @@ async fn a_record_with_a_far_costlier_kdf_is_refused_unless_allowed(ctx: &Ctx) {
     assert_eq!(report.created, 1);
 }
 
+/// A mistyped SQLite path for the Go source is refused, and no empty file is left there.
+async fn a_go_import_from_a_missing_sqlite_file_is_refused_and_creates_nothing(ctx: &Ctx) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-such-go.db");
+    let url = format!("sqlite://{}", path.display());
+    let err = ctx
+        .store
+        .import_go(
+            &url,
+            "vault",
+            ImportOptions::default(),
+            |_| {},
+            &Cancel::new(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+    assert!(err.to_string().contains("no SQLite file"), "{err}");
+    assert!(
+        !path.exists(),
+        "the failed import created {}",
+        path.display()
+    );
+}
+
 on_every_backend!(
+    a_go_import_from_a_missing_sqlite_file_is_refused_and_creates_nothing,
     a_bundle_restores_every_record_readable_with_its_password,
     conflict_policies_skip_overwrite_or_fail,
     bad_bundles_are_refused_whole_and_change_nothing,

@@ -31,4 +31,8 @@ pub const COMMANDS: &[&str] = &[
     "choose_import",
     "preview_import",
     "run_import",
+    "preview_foreign_import",
+    "run_foreign_import",
+    "preview_go_import",
+    "run_go_import",
 ];

@@ -9,6 +9,7 @@ mod commands;
 mod dto;
 mod errors;
 mod file_dialog;
+mod import_commands;
 mod lock_signals;
 mod sealed_ipc;
 mod settings;
@@ -136,6 +137,10 @@ fn main() {
             transfer_commands::choose_import,
             transfer_commands::preview_import,
             transfer_commands::run_import,
+            import_commands::preview_foreign_import,
+            import_commands::run_foreign_import,
+            import_commands::preview_go_import,
+            import_commands::run_go_import,
         ])
         .build(tauri::generate_context!("../tauri.conf.json"))
         .map(|app| {

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use vaultstore::{Cancel, SessionKey, Store};
 
 use crate::errors::{ErrorCode, ErrorDto};
+use crate::import_commands::ImportSource;
 use crate::settings::Settings;
 
 /// What this session has opened: for each revealed record, the handle of the key that
@@ -96,6 +97,15 @@ impl Activity {
     }
 }
 
+/// A chosen file's bytes, wiped when the last holder drops them.
+pub type PendingBytes = std::sync::Arc<zeroize::Zeroizing<Vec<u8>>>;
+
+/// The file chosen for an import and what it is.
+pub struct PendingImport {
+    pub source: ImportSource,
+    pub bytes: PendingBytes,
+}
+
 pub struct AppState {
     pub store: Store,
     /// The database, for the title bar (no password in it).
@@ -108,8 +118,9 @@ pub struct AppState {
     pub copies: crate::clipboard::Copies,
     /// The keys that seal secrets on the IPC; dropped on Lock.
     pub sealed: crate::sealed_ipc::SealedIpc,
-    /// The bundle chosen for import, between preview and import.
-    pending_import: Mutex<Option<std::sync::Arc<Vec<u8>>>>,
+    /// The file chosen for import, between preview and import. A foreign export holds
+    /// passwords in plain text: the bytes are wiped when dropped, and Lock drops them.
+    pending_import: Mutex<Option<PendingImport>>,
 }
 
 /// The `remembered_keys` setting as a bound (validated 1..=1024, so it always fits).
@@ -201,6 +212,14 @@ impl AppState {
         };
         self.store.lock();
         self.sealed.close();
+        // Another manager's export holds passwords in plain text; a bundle holds none.
+        let mut pending = lock(&self.pending_import);
+        if pending
+            .as_ref()
+            .is_some_and(|p| p.source != ImportSource::Bundle)
+        {
+            *pending = None;
+        }
         had
     }
 
@@ -245,14 +264,19 @@ impl AppState {
         })
     }
 
-    pub fn set_pending_import(&self, bytes: Option<Vec<u8>>) {
-        *lock(&self.pending_import) = bytes.map(std::sync::Arc::new);
+    pub fn set_pending_import(&self, pending: Option<PendingImport>) {
+        *lock(&self.pending_import) = pending;
     }
 
-    pub fn pending_import(&self) -> Result<std::sync::Arc<Vec<u8>>, ErrorDto> {
-        lock(&self.pending_import)
-            .clone()
-            .ok_or_else(|| ErrorDto::invalid("file", "choose a bundle to import first"))
+    /// The bytes of the file chosen for an import from `source`.
+    pub fn pending_import(&self, source: ImportSource) -> Result<PendingBytes, ErrorDto> {
+        match &*lock(&self.pending_import) {
+            Some(p) if p.source == source => Ok(p.bytes.clone()),
+            _ => Err(ErrorDto::invalid(
+                "file",
+                format!("choose a {} file to import first", source.describe()),
+            )),
+        }
     }
 
     pub fn cancel_operation(&self) -> bool {

@@ -9,8 +9,9 @@ use vaultstore::Cancel;
 use vaultstore::transfer::{ImportOptions, ImportReport, OnConflict, PlainFormat};
 
 use crate::dto::{ProgressDto, Scope, progress};
-use crate::errors::{CmdResult, ErrorCode, ErrorDto, Typed};
+use crate::errors::{CmdResult, ErrorDto, Typed};
 use crate::file_dialog;
+use crate::import_commands::{self, ImportSource};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
@@ -139,25 +140,17 @@ pub struct ImportChosen {
     file: Option<String>,
 }
 
-/// Asks for the bundle to import and keeps its bytes for preview and import.
+/// Asks for the file to import (a bundle, or another manager's export) and keeps its
+/// bytes for preview and import.
 #[tauri::command]
-pub async fn choose_import(app: AppHandle, state: State<'_, AppState>) -> CmdResult<ImportChosen> {
+pub async fn choose_import(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    source: Typed<ImportSource>,
+) -> CmdResult<ImportChosen> {
     state.touch();
-    let Some(path) = file_dialog::open(&app, "Import a VaultStore bundle").await else {
-        return Ok(ImportChosen { file: None });
-    };
-    // Read with a hard cap (a FIFO or a device reports size 0), off the async threads.
-    let file = path.clone();
-    let bytes = tokio::task::spawn_blocking(move || vaultstore::transfer::read_input(&file))
-        .await
-        .map_err(|e| {
-            let message = format!("reading {} stopped: {e}", path.display());
-            ErrorDto::new(ErrorCode::Internal, message)
-        })??;
-    state.set_pending_import(Some(bytes));
-    Ok(ImportChosen {
-        file: Some(path.display().to_string()),
-    })
+    let file = import_commands::choose_file(&app, &state, source.0).await?;
+    Ok(ImportChosen { file })
 }
 
 /// What the import would do with these options (a dry run: nothing is kept).
@@ -166,7 +159,7 @@ pub async fn preview_import(
     state: State<'_, AppState>,
     choice: Typed<ImportChoice>,
 ) -> CmdResult<ImportReport> {
-    let bytes = state.pending_import()?;
+    let bytes = state.pending_import(ImportSource::Bundle)?;
     Ok(state
         .store
         .import_bundle(&bytes, choice.0.options(true), |_| {}, &Cancel::new())
@@ -189,7 +182,7 @@ async fn import(
     on_progress: impl Fn(vaultstore::Progress) + Send + Sync,
 ) -> CmdResult<ImportReport> {
     state.touch();
-    let bytes = state.pending_import()?;
+    let bytes = state.pending_import(ImportSource::Bundle)?;
     let operation = state.begin_operation()?;
     let report = state
         .store
@@ -222,7 +215,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = app_state(&dir).await;
         // Not a bundle: refused after the operation began.
-        state.set_pending_import(Some(b"{}".to_vec()));
+        state.set_pending_import(Some(crate::state::PendingImport {
+            source: ImportSource::Bundle,
+            bytes: std::sync::Arc::new(zeroize::Zeroizing::new(b"{}".to_vec())),
+        }));
         let choice = ImportChoice {
             on_conflict: OnConflict::Skip,
             restore_deleted: false,

@@ -286,3 +286,6 @@ impl Store {
 
 #[cfg(test)]
 mod fuzz_tests;
+mod preview;
+
+pub use preview::{Dropped, ForeignPreview, preview_foreign};

@@ -56,6 +56,28 @@ fn cast_text(d: Dialect, column: &str) -> String {
     }
 }
 
+/// Opening a SQLite URL creates the file; a source that is not there is a typing
+/// mistake, and must not leave an empty database behind.
+fn refuse_missing_sqlite_file(url: &str) -> Result<()> {
+    if !url.starts_with("sqlite:") {
+        return Ok(());
+    }
+    let opts = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(url)
+        .map_err(|e| Error::invalid("database url", e.to_string()))?;
+    let path = opts.get_filename();
+    if path.exists() {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "database url",
+            format!(
+                "there is no SQLite file at {}; check the path of the Go VaultStore database",
+                path.display()
+            ),
+        ))
+    }
+}
+
 impl Store {
     /// Imports every row of the Go library's table `table` in the database at `url`.
     /// Its `v2:` values are accepted whatever `options.accept_v2` says (they are what a Go
@@ -70,6 +92,7 @@ impl Store {
         cancel: &Cancel,
     ) -> Result<ImportReport> {
         let names = TableNames::new(table)?;
+        refuse_missing_sqlite_file(url)?;
         let source = DbPool::connect(url).await?;
         let d = source.dialect();
         // The Go columns, as text, under the names the row decoder reads.

@@ -16,7 +16,7 @@ use std::str::FromStr;
 use crate::error::{Error, Result};
 
 pub use export::ExportReport;
-pub use foreign::ForeignFormat;
+pub use foreign::{Dropped, ForeignFormat, ForeignPreview, preview_foreign};
 pub use import::{ImportOptions, ImportReport, MAX_KDF_COST_FACTOR};
 pub use plain::{PlainExport, PlainFormat};
 

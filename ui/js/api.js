@@ -92,7 +92,17 @@ export const api = {
       scope, format, passwords: await Promise.all(passwords.map(seal)), confirmed: true, onProgress: channel(onProgress),
     }));
   },
-  chooseImport: () => call('choose_import'),
+  // `source`: 'bundle', 'keepassxc-csv' or 'bitwarden-json'.
+  chooseImport: (source = 'bundle') => call('choose_import', { source }),
+  previewForeignImport: (source) => call('preview_foreign_import', { source }),
+  runForeignImport(source, password, onProgress) {
+    return callSealed('run_foreign_import', async (seal) => ({
+      source, password: await seal(password), onProgress: channel(onProgress),
+    }));
+  },
+  // `source`: { url, table, onConflict }.
+  previewGoImport: (source) => call('preview_go_import', { source }),
+  runGoImport: (source, onProgress) => call('run_go_import', { source, onProgress: channel(onProgress) }),
   previewImport: (choice) => call('preview_import', { choice }),
   runImport(choice, onProgress) {
     return call('run_import', { choice, onProgress: channel(onProgress) });

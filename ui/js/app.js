@@ -10,6 +10,7 @@ import { RecordsTable } from './records-table.js';
 import { SettingsDialog } from './settings-dialog.js';
 import { toast } from './toast.js';
 import { ExportDialog, ImportDialog } from './transfer-dialogs.js';
+import { ForeignImportDialog, GoImportDialog } from './import-dialogs.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -75,6 +76,8 @@ async function main() {
   const passwords = new PasswordDialog($('password-dialog'));
   const exporter = new ExportDialog($('export-dialog'));
   const importer = new ImportDialog($('import-dialog'));
+  const foreignImporter = new ForeignImportDialog($('foreign-import-dialog'));
+  const goImporter = new GoImportDialog($('go-import-dialog'));
   const refresh = () => table.reload();
 
   table.addEventListener('open-record', (e) => record.open(e.detail));
@@ -85,6 +88,8 @@ async function main() {
   record.addEventListener('changed', refresh);
   passwords.addEventListener('changed', refresh);
   importer.addEventListener('changed', refresh);
+  foreignImporter.addEventListener('changed', refresh);
+  goImporter.addEventListener('changed', refresh);
 
   // Filters
   $('search').addEventListener('input', debounce((e) => table.setFilters({ search: e.target.value.trim() }), 200));
@@ -129,6 +134,7 @@ async function main() {
   const onLocked = (reason) => {
     const kept = [...record.lock(reason), ...create.lock(reason)];
     exporter.lock();
+    foreignImporter.lock();
     passwords.lock();
     const note = kept.length ? ` Your unsaved ${[...new Set(kept)].join(', ')} ${kept.length === 1 ? 'was' : 'were'} kept.` : '';
     toast(`${reason}${note}`);
@@ -144,6 +150,9 @@ async function main() {
   $('btn-settings').addEventListener('click', () => { closeMenu(); settings.open(); });
   $('btn-export').addEventListener('click', () => { closeMenu(); exporter.open(); });
   $('btn-import').addEventListener('click', () => { closeMenu(); importer.start(); });
+  $('btn-import-keepassxc').addEventListener('click', () => { closeMenu(); foreignImporter.start('keepassxc-csv'); });
+  $('btn-import-bitwarden').addEventListener('click', () => { closeMenu(); foreignImporter.start('bitwarden-json'); });
+  $('btn-import-go').addEventListener('click', () => { closeMenu(); goImporter.open(); });
   $('btn-change-password').addEventListener('click', () => { closeMenu(); passwords.open(); });
   $('btn-theme').addEventListener('click', () => {
     closeMenu();

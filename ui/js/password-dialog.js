@@ -1,27 +1,16 @@
 // "Change a password everywhere": progress from the backend channel, Cancel rolls back.
 import { api } from './api.js';
 import { describe } from './errors.js';
-import { busy, clearErrors, enterRunsAction, field, keepOpenWhile } from './dialog-form.js';
+import { busy, clearErrors, field } from './dialog-form.js';
+import { OperationDialog } from './operation-dialog.js';
 import { toast } from './toast.js';
 
-export class PasswordDialog extends EventTarget {
+// Esc does not hide a running change; its Cancel button stops it (OperationDialog).
+export class PasswordDialog extends OperationDialog {
   constructor(dialog) {
-    super();
-    this.dialog = dialog;
-    this.form = dialog.querySelector('form');
-    this.running = false;
-    enterRunsAction(this.form);
+    super(dialog);
     this.form.querySelector('[data-action="start"]').addEventListener('click', (e) => this.start(e.currentTarget));
-    this.form.querySelector('[data-action="cancel"]').addEventListener('click', () => this.cancel());
-    // Esc does not hide a running change; its Cancel button stops it.
-    keepOpenWhile(dialog, () => this.running);
     dialog.addEventListener('close', () => this.forgetPasswords());
-  }
-
-  // Locking closes the dialog, which clears the passwords typed here (unless the change
-  // is using them: it runs on, with its Cancel in sight). Nothing else is typed here.
-  lock() {
-    if (!this.running) this.dialog.close();
   }
 
   forgetPasswords() {
@@ -30,19 +19,8 @@ export class PasswordDialog extends EventTarget {
 
   open() {
     this.form.reset();
-    clearErrors(this.form);
-    this.form.querySelector('[data-role="progress"]').hidden = true;
-    this.form.querySelector('[data-role="status"]').textContent = '';
+    this.resetView();
     this.dialog.showModal();
-  }
-
-  async cancel() {
-    if (this.running) {
-      await api.cancelOperation();
-      this.form.querySelector('[data-role="status"]').textContent = 'Cancelling…';
-    } else {
-      this.dialog.close();
-    }
   }
 
   async start(button) {

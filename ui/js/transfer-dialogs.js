@@ -3,31 +3,21 @@
 import { api } from './api.js';
 import { describe } from './errors.js';
 import { confirmAction } from './confirm-dialog.js';
-import { busy, clearErrors, enterRunsAction, field, keepOpenWhile, startProgress } from './dialog-form.js';
+import { busy, clearErrors, field, startProgress } from './dialog-form.js';
+import { OperationDialog, showProgress } from './operation-dialog.js';
 import { el } from './format.js';
 import { toast } from './toast.js';
-
-function showProgress(bar, { done, total }) {
-  bar.hidden = false;
-  bar.max = Math.max(total, 1);
-  bar.value = done;
-}
 
 const PLAIN_PASSWORDS = ['plainPassword', 'plainPassword2'];
 
 // An export runs inside its dialog: progress and Cancel stay in sight until it ends, and
 // Esc does not hide it. A plaintext export asks twice (the checkbox, then a question
 // on top of this dialog) before it starts.
-export class ExportDialog {
+export class ExportDialog extends OperationDialog {
   constructor(dialog) {
-    this.dialog = dialog;
-    this.form = dialog.querySelector('form');
-    this.running = false;
+    super(dialog);
     this.locks = 0;
-    enterRunsAction(this.form);
-    keepOpenWhile(dialog, () => this.running);
     this.form.querySelector('[data-action="export"]').addEventListener('click', (e) => this.run(e.currentTarget));
-    this.form.querySelector('[data-action="cancel"]').addEventListener('click', () => this.cancel());
     field(this.form, 'format').addEventListener('change', () => this.showFormat());
     dialog.addEventListener('close', () => this.forgetPasswords());
   }
@@ -53,27 +43,10 @@ export class ExportDialog {
     for (const n of PLAIN_PASSWORDS) field(this.form, n).value = '';
   }
 
-  setStatus(text) {
-    this.form.querySelector('[data-role="status"]').textContent = text;
-  }
-
   showFormat() {
     const plain = field(this.form, 'format').value !== 'bundle';
     this.form.querySelector('[data-role="plaintext"]').hidden = !plain;
     this.form.querySelector('[data-role="bundle-hint"]').hidden = plain;
-  }
-
-  async cancel() {
-    if (!this.running) {
-      this.dialog.close();
-      return;
-    }
-    this.setStatus('Cancelling…');
-    try {
-      await api.cancelOperation();
-    } catch (e) {
-      this.form.querySelector('[data-for="form"]').textContent = describe(e);
-    }
   }
 
   async run(button) {
@@ -140,19 +113,13 @@ ExportDialog.prototype.plaintextPasswords = async function plaintextPasswords() 
   return ok ? passwords : null;
 };
 
-export class ImportDialog extends EventTarget {
+export class ImportDialog extends OperationDialog {
   constructor(dialog) {
-    super();
-    this.dialog = dialog;
-    this.form = dialog.querySelector('form');
-    this.running = false;
-    enterRunsAction(this.form);
-    keepOpenWhile(dialog, () => this.running);
+    super(dialog);
     for (const n of ['onConflict', 'restoreDeleted']) {
       field(this.form, n).addEventListener('change', () => this.preview());
     }
     this.form.querySelector('[data-action="import"]').addEventListener('click', (e) => this.run(e.currentTarget));
-    this.form.querySelector('[data-action="cancel"]').addEventListener('click', () => this.cancel());
   }
 
   // Picks the file first (native dialog), then opens this dialog with its preview.
@@ -193,23 +160,6 @@ export class ImportDialog extends EventTarget {
     } catch (e) {
       slot.replaceChildren();
       button.disabled = true;
-      this.form.querySelector('[data-for="form"]').textContent = describe(e);
-    }
-  }
-
-  setStatus(text) {
-    this.form.querySelector('[data-role="status"]').textContent = text;
-  }
-
-  async cancel() {
-    if (!this.running) {
-      this.dialog.close();
-      return;
-    }
-    this.setStatus('Cancelling…');
-    try {
-      await api.cancelOperation();
-    } catch (e) {
       this.form.querySelector('[data-for="form"]').textContent = describe(e);
     }
   }

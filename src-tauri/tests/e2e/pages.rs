@@ -204,6 +204,14 @@ impl<'a> Vault<'a> {
         ImportDialog(self.0)
     }
 
+    /// An import from KeePassXC reads the file the (test) file dialog answers with, then
+    /// shows what it would create and leave behind.
+    pub async fn start_keepassxc_import(&self) -> ForeignImportDialog<'a> {
+        self.choose_in_menu("#btn-import-keepassxc").await;
+        self.0.until_dialog_open(ForeignImportDialog::ID).await;
+        ForeignImportDialog(self.0)
+    }
+
     /// Purge expired records: the app asks first.
     pub async fn purge(&self) -> ConfirmDialog<'a> {
         self.choose_in_menu("#btn-purge").await;
@@ -730,5 +738,71 @@ impl ImportDialog<'_> {
 
     pub async fn is_open(&self) -> bool {
         self.0.dialog_is_open(Self::ID).await
+    }
+}
+
+/// Import from another password manager: a preview from the file, a password for the
+/// new records, then the import with progress and Cancel.
+pub struct ForeignImportDialog<'a>(&'a Ui);
+
+impl ForeignImportDialog<'_> {
+    const ID: &'static str = "foreign-import-dialog";
+
+    /// Waits for the preview's count `name` (e.g. "New records") to read `want`.
+    pub async fn until_count(&self, name: &str, want: &str) {
+        let css = format!("#{} [data-count=\"{name}\"]", Self::ID);
+        self.0
+            .until(
+                &format!("the import preview {name} = {want}"),
+                &format!("{}?.textContent === {}", q(&css), json!(want)),
+            )
+            .await;
+    }
+
+    /// The lines of "The records will not keep".
+    pub async fn dropped(&self) -> Value {
+        self.0
+            .js(&format!(
+                "return [...document.querySelectorAll('#{} [data-role=dropped] li')].map((li) => li.textContent)",
+                Self::ID
+            ))
+            .await
+    }
+
+    /// Types the new records' password, twice (`again` the second time).
+    pub async fn type_passwords(&self, password: &str, again: &str) {
+        self.0
+            .fill(&format!("#{} [name=password]", Self::ID), password)
+            .await;
+        self.0
+            .fill(&format!("#{} [name=password2]", Self::ID), again)
+            .await;
+    }
+
+    /// Enter in the second password field: the dialog's main action, Import.
+    pub async fn press_enter(&self) {
+        self.0
+            .press_enter(&format!("#{} [name=password2]", Self::ID))
+            .await;
+    }
+
+    pub async fn error_for(&self, field: &str) -> Value {
+        self.0
+            .text_of(&format!("#{} [data-for={field}]", Self::ID))
+            .await
+    }
+
+    pub async fn until_closed(&self) {
+        self.0.until_dialog_closed(Self::ID).await;
+    }
+
+    /// The password fields' values (empty once the dialog has closed).
+    pub async fn password_values(&self) -> Value {
+        self.0
+            .js(&format!(
+                "return [...document.querySelectorAll('#{} input[type=password]')].map((i) => i.value)",
+                Self::ID
+            ))
+            .await
     }
 }

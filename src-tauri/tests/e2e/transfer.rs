@@ -72,3 +72,64 @@ async fn a_plaintext_export_asks_twice() {
     );
     window.quit().await;
 }
+
+/// A KeePassXC export: two entries, one with a TOTP secret the records cannot keep.
+const KEEPASSXC: &str = "\"Group\",\"Title\",\"Username\",\"Password\",\"URL\",\"Notes\",\"TOTP\"
+\"Root\",\"Webmail\",\"me@example.org\",\"mail-secret\",\"https://mail.example.org\",\"\",\"otpauth://totp/x?secret=AB\"
+\"Root/Work\",\"VPN\",\"me\",\"vpn-secret\",\"\",\"\",\"\"
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_imports_a_keepassxc_export_after_its_preview() {
+    let Some(window) = window_on_three_records().await else {
+        return;
+    };
+    std::fs::write(window.dialog_file(), KEEPASSXC).unwrap();
+    let vault = Vault(&window);
+    let import = vault.start_keepassxc_import().await;
+    import.until_count("New records", "2").await;
+    assert_eq!(
+        import.dropped().await,
+        json!(["TOTP column: 1 entry"]),
+        "the preview says what the records will not keep"
+    );
+    // Two different passwords: refused next to the second, nothing imported.
+    import.type_passwords(PASSWORD, "not the same").await;
+    import.press_enter().await;
+    assert!(
+        import
+            .error_for("password2")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .contains("differ"),
+        "the mismatch is shown by its field"
+    );
+    import.type_passwords(PASSWORD, PASSWORD).await;
+    window.screenshot("keepassxc-import.png").await;
+    import.press_enter().await;
+    window
+        .expect_toast("Imported 2 records from KeePassXC")
+        .await;
+    import.until_closed().await;
+    assert_eq!(
+        import.password_values().await,
+        json!(["", ""]),
+        "the passwords left the page"
+    );
+    vault
+        .until_rows(&[
+            "Webmail",
+            "VPN",
+            "Production DB",
+            "GitHub token",
+            "Legacy FTP",
+        ])
+        .await;
+    // The import derived the password's key this session: the record opens with it.
+    let record = vault.open_record("Webmail").await;
+    record.until_revealed().await;
+    record.toggle_shown().await;
+    record.until_value_shown("mail-secret").await;
+    window.quit().await;
+}
