@@ -106,7 +106,6 @@ async fn a_user_imports_a_keepassxc_export_after_its_preview() {
         "the mismatch is shown by its field"
     );
     import.type_passwords(PASSWORD, PASSWORD).await;
-    window.screenshot("keepassxc-import.png").await;
     import.press_enter().await;
     window
         .expect_toast("Imported 2 records from KeePassXC")
