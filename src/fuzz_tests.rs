@@ -1,6 +1,6 @@
 //! Property and fuzz targets for the parsers that read what a user, a file or a damaged
-//! database hands the library: envelopes (`v2:`/`v3:`), export bundles and listing cursors
-//! here, the KeePassXC CSV and Bitwarden JSON readers in `transfer::foreign`.
+//! database hands the library: envelopes (`v2:`/`v3:`), export bundles, listing cursors
+//! and the query language here, the KeePassXC CSV and Bitwarden JSON readers in `transfer::foreign`.
 //!
 //! Every target states what a user would notice: bad input comes back as a typed
 //! [`Error`](crate::Error) (never a panic), a damaged envelope never opens, and an
@@ -19,6 +19,7 @@
 mod bundle;
 mod cursor;
 mod envelope;
+mod query;
 
 use std::sync::OnceLock;
 

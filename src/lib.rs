@@ -25,6 +25,7 @@ pub mod bench_support;
 mod clock;
 mod crypto;
 mod db;
+pub mod duration;
 mod error;
 #[cfg(test)]
 mod fuzz_tests;

@@ -699,6 +699,92 @@ async fn values_print_byte_for_byte_with_json_escapes(ctx: &Ctx) {
     );
 }
 
+/// `list --query` and `count --query` take the query language; a malformed query exits 7
+/// naming the term, and the other filter flags cannot be mixed in.
+async fn list_and_count_take_a_query(ctx: &Ctx) {
+    let cli = Run { ctx };
+    let ago = |days| (chrono::Utc::now() - chrono::Duration::days(days)).to_rfc3339();
+    for (token, label, tags, expiry) in [
+        ("tk_q_github", "GitHub CI", &["prod", "ci"][..], vec![]),
+        (
+            "tk_q_mail",
+            "Mail",
+            &["production"],
+            vec!["--expires-in", "3d"],
+        ),
+        (
+            "tk_q_old",
+            "Old DB",
+            &["prod"],
+            vec!["--expires-at", &ago(2)],
+        ),
+        ("tk_q_older", "Older", &[], vec!["--expires-at", &ago(40)]),
+        ("tk_q_trash", "Trash", &["prod"], vec![]),
+    ] {
+        let mut args = vec![
+            "create",
+            "--token",
+            token,
+            "--label",
+            label,
+            "--password-env",
+            "PW",
+            "--value-env",
+            "VALUE",
+        ];
+        for tag in tags {
+            args.extend(["--tag", tag]);
+        }
+        args.extend(expiry.iter().copied());
+        cli.ok(&args);
+    }
+    cli.ok(&["soft-delete", "tk_q_trash"]);
+    for (query, n) in [
+        ("", "4"),
+        ("tag:prod", "2"),
+        ("TAG:Prod tag:ci", "1"),
+        ("tag:pro", "0"),
+        ("expired:<30d", "1"),
+        ("expired:<41d", "2"),
+        ("expires:<7d", "1"),
+        ("is:never", "1"),
+        ("is:trash tag:prod", "1"),
+        ("label:\"old db\"", "1"),
+        ("gith", "1"),
+        ("token:tk_q_o", "2"),
+    ] {
+        assert_eq!(
+            cli.ok(&["count", "--query", query]),
+            n,
+            "count --query {query:?}"
+        );
+    }
+    let page: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["list", "--json", "--query", "github is:active"])).unwrap();
+    assert_eq!(page["records"][0]["token"], "tk_q_github");
+    assert_eq!(page["records"].as_array().unwrap().len(), 1);
+    let table = cli.ok(&["list", "--query", "token:tk_q_m", "--sort", "token"]);
+    assert!(
+        table.contains("tk_q_mail") && !table.contains("tk_q_old"),
+        "{table}"
+    );
+
+    for (query, term) in [
+        ("foo:bar", "foo:bar"),
+        ("expires:<abc", "expires:<abc"),
+        ("tag:", "tag:"),
+    ] {
+        let msg = cli.fails(&["count", "--query", query], 7);
+        assert!(
+            msg.contains("invalid query") && msg.contains(&format!("\"{term}\"")),
+            "{msg}"
+        );
+    }
+    cli.fails(&["list", "--query", "is:active is:expired"], 7);
+    cli.fails(&["count", "--query", "tag:prod", "--status", "active"], 2);
+    cli.fails(&["list", "--query", "tag:prod", "--deleted", "only"], 2);
+}
+
 on_every_backend!(
     a_password_in_db_on_the_command_line_is_warned_about,
     export_and_import_move_a_vault_through_files,
@@ -712,6 +798,7 @@ on_every_backend!(
     a_closed_pipe_on_stdout_ends_quietly,
     values_print_byte_for_byte_with_json_escapes,
     upgrade_v2_reseals_go_values_then_the_vault_refuses_v2,
+    list_and_count_take_a_query,
 );
 
 /// `upgrade-v2` re-seals the Go values the given passwords open, names those left, and

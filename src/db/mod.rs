@@ -469,6 +469,26 @@ impl Dialect {
         }
     }
 
+    /// An expression joining the fields a query word searches (token, label, notes,
+    /// username, URL) with newlines; tags are searched through [`Dialect::tag_rows`].
+    pub(crate) fn search_text_expr(self) -> &'static str {
+        match self {
+            Self::Sqlite => sqlite::SEARCH_TEXT_EXPR,
+            Self::Postgres => postgres::SEARCH_TEXT_EXPR,
+            Self::MySql => mysql::SEARCH_TEXT_EXPR,
+        }
+    }
+
+    /// The start of a correlated subquery with one row per tag of the row (`SELECT 1
+    /// FROM … WHERE `, a condition follows) and the expression for that tag.
+    pub(crate) fn tag_rows(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Sqlite => (sqlite::TAG_ROWS, sqlite::TAG_EXPR),
+            Self::Postgres => (postgres::TAG_ROWS, postgres::TAG_EXPR),
+            Self::MySql => (mysql::TAG_ROWS, mysql::TAG_EXPR),
+        }
+    }
+
     /// Statements that create the schema of version 1 (idempotent).
     pub(crate) fn schema_v1(self, t: &TableNames) -> Vec<String> {
         match self {

@@ -7,6 +7,19 @@ use super::TableNames;
 
 pub(super) const LABEL_EXPR: &str = "JSON_UNQUOTE(JSON_EXTRACT(data, '$.label'))";
 
+/// Token, label, notes, username and URL joined by newlines (a query word never holds
+/// one, so it cannot match across two fields). `CHAR(10)` alone would be a binary
+/// string, and LOWER leaves binary text alone.
+pub(super) const SEARCH_TEXT_EXPR: &str = "CONCAT_WS(CHAR(10 USING utf8mb4), token, \
+    JSON_UNQUOTE(JSON_EXTRACT(data, '$.label')), JSON_UNQUOTE(JSON_EXTRACT(data, '$.notes')), \
+    JSON_UNQUOTE(JSON_EXTRACT(data, '$.username')), JSON_UNQUOTE(JSON_EXTRACT(data, '$.url')))";
+
+/// The start of a subquery over the row's tags (one row each, the tag in `TAG_EXPR`);
+/// a condition on the tag follows.
+pub(super) const TAG_ROWS: &str = "SELECT 1 FROM JSON_TABLE(data, '$.tags[*]' COLUMNS (\
+    v LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$')) AS t WHERE ";
+pub(super) const TAG_EXPR: &str = "t.v";
+
 pub(super) fn schema_v1(t: &TableNames) -> Vec<String> {
     let v = &t.vault;
     let indexes: String = super::migrate::INDEXES

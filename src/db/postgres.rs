@@ -7,6 +7,21 @@ use super::TableNames;
 
 pub(super) const LABEL_EXPR: &str = "(data::jsonb ->> 'label')";
 
+/// Token, label, notes, username and URL joined by newlines (a query word never holds
+/// one, so it cannot match across two fields), parsing the JSON once. The token's "C"
+/// collation would make the whole text fold ASCII only, so the database's is used.
+pub(super) const SEARCH_TEXT_EXPR: &str = "(SELECT concat_ws(chr(10), \
+    token COLLATE \"default\", j ->> 'label', j ->> 'notes', j ->> 'username', \
+    j ->> 'url') FROM (SELECT data::jsonb AS j) AS s)";
+
+/// The start of a subquery over the row's tags (one row each, the tag in `TAG_EXPR`);
+/// a condition on the tag follows. A `tags` that is not an array has no tags (the
+/// function would fail on it).
+pub(super) const TAG_ROWS: &str = "SELECT 1 FROM jsonb_array_elements_text(\
+    CASE WHEN jsonb_typeof(data::jsonb -> 'tags') = 'array' THEN data::jsonb -> 'tags' END\
+    ) AS t(v) WHERE ";
+pub(super) const TAG_EXPR: &str = "t.v";
+
 pub(super) fn schema_v1(t: &TableNames) -> Vec<String> {
     let v = &t.vault;
     let mut s = vec![format!(

@@ -6,6 +6,18 @@ use super::TableNames;
 
 pub(super) const LABEL_EXPR: &str = "json_extract(data, '$.label')";
 
+/// Token, label, notes, username and URL joined by newlines (a query word never holds
+/// one, so it cannot match across two fields).
+pub(super) const SEARCH_TEXT_EXPR: &str = "concat_ws(char(10), token, \
+    json_extract(data, '$.label'), json_extract(data, '$.notes'), \
+    json_extract(data, '$.username'), json_extract(data, '$.url'))";
+
+/// The start of a subquery over the row's tags (one row each, the tag in `TAG_EXPR`);
+/// a condition on the tag follows.
+pub(super) const TAG_ROWS: &str =
+    "SELECT 1 FROM json_each(data, '$.tags') AS t WHERE t.type = 'text' AND ";
+pub(super) const TAG_EXPR: &str = "t.value";
+
 pub(super) fn schema_v1(t: &TableNames) -> Vec<String> {
     let v = &t.vault;
     let mut s = vec![format!(

@@ -422,7 +422,8 @@ pub async fn import_vs_raw_insert(url: &str, input: &ImportInput, sizes: &Sizes)
 }
 
 /// Fills the big table `bench_big` with `sizes.big` raw rows: a third never expiring, a
-/// third live, a third expired, created 30 s apart.
+/// third live, a third expired, created 30 s apart; half tagged `prod`, half `dev`, each
+/// also in one of 8 teams (for the query-language row).
 pub async fn fill_big(big: &Store, envelope: &str, sizes: &Sizes) -> Res {
     let mut rng = rand::rng();
     let base = chrono::Utc::now() - chrono::Duration::days(400);
@@ -441,7 +442,11 @@ pub async fn fill_big(big: &Store, envelope: &str, sizes: &Sizes) -> Res {
             value: envelope.to_owned(),
             created_at: ts(created),
             expires_at: expires.map(ts),
-            data: format!("{{\"label\":\"record {i}\"}}"),
+            data: format!(
+                "{{\"label\":\"record {i}\",\"tags\":[\"team-{}\",\"{}\"]}}",
+                i % 8,
+                if i % 2 == 0 { "prod" } else { "dev" }
+            ),
         });
         if batch.len() == 10_000 || i + 1 == sizes.big {
             rulers::insert(big.pool(), "bench_big", &batch, 200).await?;
@@ -457,14 +462,18 @@ pub async fn fill_big(big: &Store, envelope: &str, sizes: &Sizes) -> Res {
     Ok(())
 }
 
+/// The query-language text of the field-prefix row: about a third of the rows match.
+const FIELD_QUERY: &str = "tag:prod is:active";
+
 /// Listing on the big table against a raw unfiltered first page (P0): a filtered first
-/// page, a page in the middle, a filtered count.
+/// page, a page in the middle, a filtered count, a parsed field-prefix query's first page.
 pub async fn paging(big: &Store, sizes: &Sizes) -> Res<Vec<Row>> {
     let filtered = RecordQuery::new()
         .token_prefix(PREFIX)
         .expiry(ExpiryFilter::Active)
         .limit(50);
     let plain = RecordQuery::new().limit(50);
+    let fields = RecordQuery::parse(FIELD_QUERY)?.limit(50);
     let middle_id = rulers::row_at(big.pool(), "bench_big", (sizes.big / 2) as i64).await?;
     let middle = big
         .record_find_by_id(&middle_id)
@@ -473,6 +482,7 @@ pub async fn paging(big: &Store, sizes: &Sizes) -> Res<Vec<Row>> {
     let middle_page = plain.clone().after(plain.cursor_after(&middle));
     let reps = 20u32;
     let (mut p0, mut first, mut mid, mut count) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut field = Vec::new();
     for _ in 0..ROUNDS {
         let (t, _) = time(async {
             for _ in 0..reps {
@@ -484,6 +494,7 @@ pub async fn paging(big: &Store, sizes: &Sizes) -> Res<Vec<Row>> {
         first.push(repeat(reps, || big.records_list(&filtered)).await?);
         mid.push(repeat(reps, || big.records_list(&middle_page)).await?);
         count.push(repeat(reps, || big.records_count(&filtered)).await?);
+        field.push(repeat(reps, || big.records_list(&fields)).await?);
     }
     let p0 = median(p0);
     Ok(vec![
@@ -507,6 +518,14 @@ pub async fn paging(big: &Store, sizes: &Sizes) -> Res<Vec<Row>> {
                 sizes.big
             ),
             secs(median(count)) / secs(p0),
+            10.0,
+        ),
+        Row::ratio_at_most(
+            format!(
+                "field-prefix query ({FIELD_QUERY}) first page on {} rows / P0",
+                sizes.big
+            ),
+            secs(median(field)) / secs(p0),
             10.0,
         ),
     ])

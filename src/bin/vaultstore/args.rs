@@ -373,6 +373,14 @@ pub struct ValueArgs {
 
 #[derive(Debug, Args)]
 pub struct FilterArgs {
+    /// A query in the search language, e.g. 'tag:prod is:active github' (see the README).
+    /// It says everything the other filter flags say, so it replaces them.
+    #[arg(
+        long,
+        value_name = "Q",
+        conflicts_with_all = ["token_prefix", "search", "status", "expiring_within", "deleted"]
+    )]
+    pub query: Option<String>,
     /// Only tokens starting with P (case-sensitive).
     #[arg(long, value_name = "P")]
     pub token_prefix: Option<String>,

@@ -4,33 +4,10 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::failure::{Failure, Outcome};
 
-/// Longest accepted duration: 100 years.
-const MAX_SECONDS: i64 = 100 * 366 * 24 * 3600;
-
+/// The library's duration parser (the query language's `expires:<14d` uses the same),
+/// refusing as bad input (exit 7) with its message.
 pub fn parse_duration(text: &str) -> Outcome<Duration> {
-    let bad = || {
-        Failure::Input(format!(
-            "duration {text:?} is not understood; use a number and a unit: 90s, 15m, 12h, 30d, 2w"
-        ))
-    };
-    // The unit is the last character, which need not be one byte long ("5é").
-    let split = text.char_indices().next_back().ok_or_else(bad)?.0;
-    let (number, unit) = text.split_at(split);
-    let n: i64 = number.parse().map_err(|_| bad())?;
-    let unit_seconds = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 604_800,
-        _ => return Err(bad()),
-    };
-    match n.checked_mul(unit_seconds) {
-        Some(s) if (0..=MAX_SECONDS).contains(&s) => Ok(Duration::seconds(s)),
-        _ => Err(Failure::Input(format!(
-            "duration {text:?} is out of range (0 to 100 years)"
-        ))),
-    }
+    vaultstore::duration::parse(text).map_err(|e| Failure::Input(e.to_string()))
 }
 
 pub fn parse_time(text: &str) -> Outcome<DateTime<Utc>> {

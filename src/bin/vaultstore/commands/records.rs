@@ -35,6 +35,9 @@ async fn list(args: &ListArgs, store: &Store) -> Outcome {
 
 /// The query the filter flags describe (`export` filters the same way).
 pub fn query_of(filters: &FilterArgs) -> Outcome<RecordQuery> {
+    if let Some(text) = &filters.query {
+        return Ok(RecordQuery::parse(text)?);
+    }
     let mut q = RecordQuery::new().deleted(filters.deleted);
     if let Some(p) = &filters.token_prefix {
         q = q.token_prefix(p.clone());

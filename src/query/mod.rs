@@ -1,4 +1,6 @@
-//! The record query builder: filters, sort order and keyset paging.
+//! The record query builder: filters, sort order and keyset paging, and the query
+//! language that builds one from text ([`RecordQuery::parse`], in `language`; the SQL of
+//! the filters is in `filters`).
 //!
 //! Paging is keyset-based: a [`Cursor`] carries the last row's sort key and id, and the
 //! next page starts strictly after it, so page N costs the same as page 1 and rows
@@ -9,12 +11,15 @@ use std::str::FromStr;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::db::{Dialect, Sql};
 use crate::error::{Error, Result};
 use crate::record::Record;
 use crate::timestamp;
+
+mod filters;
+mod language;
 
 /// Default page size.
 pub const DEFAULT_LIMIT: u32 = 100;
@@ -38,6 +43,14 @@ pub enum ExpiryFilter {
     // The command line reaches this through --expiring-within, not --status.
     #[cfg_attr(feature = "cli", value(skip))]
     ExpiringBefore(DateTime<Utc>),
+    /// Not yet expired, but expiring within this long of the store's "now" (the query
+    /// language's `expires:<14d`), resolved when the query runs. 0 to 100 years.
+    #[cfg_attr(feature = "cli", value(skip))]
+    ExpiringWithin(Duration),
+    /// Expired within this long before the store's "now" (`expired:<30d`): expiry in
+    /// (now − d, now], resolved when the query runs. 0 to 100 years.
+    #[cfg_attr(feature = "cli", value(skip))]
+    ExpiredWithin(Duration),
     /// No expiry set.
     #[cfg_attr(feature = "cli", value(name = "never-expires"))]
     Never,
@@ -229,6 +242,9 @@ pub struct RecordQuery {
     tokens: Option<Vec<String>>,
     token_prefix: Option<String>,
     search: Option<String>,
+    words: Vec<String>,
+    tags: Vec<String>,
+    labels: Vec<String>,
     expiry: Option<ExpiryFilter>,
     deleted: DeletedFilter,
     sort: SortField,
@@ -271,6 +287,32 @@ impl RecordQuery {
     /// `%` and `_` match themselves.
     pub fn search(mut self, text: impl Into<String>) -> Self {
         self.search = Some(text.into());
+        self
+    }
+    /// A word every matching record contains, ignoring case like [`RecordQuery::search`],
+    /// in any of its token, label, notes, tags, username or URL (the last two are
+    /// metadata keys `username` and `url`, which imports fill). Several words must all
+    /// match, each in any of those fields. No control characters.
+    pub fn word(mut self, word: impl Into<String>) -> Self {
+        self.words.push(word.into());
+        self
+    }
+    /// [`RecordQuery::word`] for each of `words`.
+    pub fn words(mut self, words: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.words.extend(words.into_iter().map(Into::into));
+        self
+    }
+    /// Only records carrying this tag: a whole tag, ignoring case like
+    /// [`RecordQuery::search`] (`prod` matches `Prod`, not `production`). Several tags
+    /// must all be present.
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.tags.push(tag.into());
+        self
+    }
+    /// Only records whose label contains `text`, ignoring case like
+    /// [`RecordQuery::search`]. Several must all match.
+    pub fn label_contains(mut self, text: impl Into<String>) -> Self {
+        self.labels.push(text.into());
         self
     }
     /// Filter by expiry.
@@ -339,15 +381,60 @@ impl RecordQuery {
                 "was made for another sort order; start from the first page",
             ));
         }
-        if let Some(ExpiryFilter::ExpiringBefore(t)) = self.expiry {
-            timestamp::check_range("expiring before", t)?;
+        match self.expiry {
+            Some(ExpiryFilter::ExpiringBefore(t)) => {
+                timestamp::check_range("expiring before", t)?;
+            }
+            Some(ExpiryFilter::ExpiringWithin(d) | ExpiryFilter::ExpiredWithin(d))
+                if !crate::duration::in_range(d) =>
+            {
+                return Err(Error::invalid(
+                    "expiry window",
+                    "must be between 0 and 100 years",
+                ));
+            }
+            _ => {}
+        }
+        self.validate_terms()
+    }
+
+    /// Bounds the text filters: each word, tag and label fragment becomes a few bound
+    /// expressions evaluated per row.
+    fn validate_terms(&self) -> Result<()> {
+        let terms = self.words.len() + self.tags.len() + self.labels.len();
+        if terms > language::MAX_TERMS {
+            return Err(Error::invalid(
+                "query",
+                format!(
+                    "has {terms} words, tags and labels; the limit is {}",
+                    language::MAX_TERMS
+                ),
+            ));
+        }
+        let texts = self.words.iter().chain(&self.tags).chain(&self.labels);
+        for text in texts {
+            // A word never contains the separator the search text is joined with.
+            if text.chars().any(char::is_control) {
+                return Err(Error::invalid(
+                    "query",
+                    format!("{text:?} contains a control character; remove it"),
+                ));
+            }
+            if text.chars().count() > language::MAX_QUERY_CHARS {
+                return Err(Error::invalid(
+                    "query",
+                    format!(
+                        "a word longer than {} characters cannot match",
+                        language::MAX_QUERY_CHARS
+                    ),
+                ));
+            }
         }
         Ok(())
     }
 
     /// Appends the WHERE clause (always present; `1=1` when nothing filters).
     pub(crate) fn push_where(&self, sql: &mut Sql, dialect: Dialect, now: DateTime<Utc>) {
-        let now = timestamp::to_db(now);
         sql.push(" WHERE 1=1");
         if let Some(id) = &self.id {
             sql.push(" AND id = ").bind(id.as_str());
@@ -370,27 +457,19 @@ impl RecordQuery {
                 .bind(format!("{prefix}\u{7f}"));
         }
         if let Some(text) = &self.search {
-            push_search(sql, dialect, text);
+            filters::push_search(sql, dialect, text);
         }
-        match self.expiry {
-            None => {}
-            Some(ExpiryFilter::Active) => {
-                sql.push(" AND (expires_at IS NULL OR expires_at > ")
-                    .bind(now)
-                    .push(")");
-            }
-            Some(ExpiryFilter::Expired) => {
-                sql.push(" AND expires_at <= ").bind(now);
-            }
-            Some(ExpiryFilter::ExpiringBefore(t)) => {
-                sql.push(" AND expires_at > ")
-                    .bind(now)
-                    .push(" AND expires_at <= ")
-                    .bind(timestamp::to_db(t));
-            }
-            Some(ExpiryFilter::Never) => {
-                sql.push(" AND expires_at IS NULL");
-            }
+        for word in &self.words {
+            filters::push_word(sql, dialect, word);
+        }
+        for tag in &self.tags {
+            filters::push_tag(sql, dialect, tag);
+        }
+        for text in &self.labels {
+            filters::push_label_contains(sql, dialect, text);
+        }
+        if let Some(expiry) = self.expiry {
+            filters::push_expiry(sql, expiry, now);
         }
         match self.deleted {
             DeletedFilter::Exclude => sql.push(" AND soft_deleted_at IS NULL"),
@@ -449,54 +528,6 @@ fn push_in(sql: &mut Sql, column: &str, values: &[String]) {
     }
 }
 
-/// Case-insensitive substring search over the token and the label, folding case the
-/// same way on every backend: one character to one character (simple Unicode case
-/// folding: `Ä`/`ä`, `Σ`/`σ`), never accents (`a` does not find `ä`). SQLite's LOWER and
-/// LIKE fold ASCII only, so its label is matched by a `(?i)` regex instead; MySQL's
-/// comparison is made binary on lowered text, since its `_ci` collations also ignore
-/// accents.
-fn push_search(sql: &mut Sql, dialect: Dialect, text: &str) {
-    let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
-    sql.push(" AND (LOWER(token) LIKE ")
-        .bind(pattern.as_str())
-        .push(" ESCAPE '!' OR ");
-    match dialect {
-        Dialect::Sqlite => {
-            sql.push(dialect.label_expr())
-                .push(" REGEXP ")
-                .bind(format!("(?i){}", regex::escape(text)));
-        }
-        Dialect::Postgres => {
-            sql.push("LOWER(")
-                .push(dialect.label_expr())
-                .push(") LIKE ")
-                .bind(pattern)
-                .push(" ESCAPE '!'");
-        }
-        Dialect::MySql => {
-            sql.push("LOWER(")
-                .push(dialect.label_expr())
-                .push(") LIKE ")
-                .bind(pattern)
-                .push(" COLLATE utf8mb4_bin ESCAPE '!'");
-        }
-    }
-    sql.push(")");
-}
-
-/// Escapes LIKE wildcards with `!` (a backslash would itself need escaping in MySQL
-/// string literals).
-pub(crate) fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '!' | '%' | '_') {
-            out.push('!');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -527,6 +558,6 @@ mod tests {
 
     #[test]
     fn like_wildcards_are_escaped() {
-        assert_eq!(escape_like("tk_50%!"), "tk!_50!%!!");
+        assert_eq!(filters::escape_like("tk_50%!"), "tk!_50!%!!");
     }
 }
