@@ -22,6 +22,7 @@
 
 #[doc(hidden)]
 pub mod bench_support;
+pub mod bulk;
 mod clock;
 mod crypto;
 mod db;
@@ -40,6 +41,10 @@ mod timestamp;
 pub mod token;
 pub mod transfer;
 
+pub use bulk::{
+    BulkAction, BulkActionKind, BulkChange, BulkPreview, BulkReport, RecordState, RenewTo,
+    UndoReport, UndoSummary,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use crypto::KdfParams;
 pub use db::{DbPool, Dialect};
@@ -55,6 +60,6 @@ pub use record::{Metadata, Record, RecordStatus};
 pub use secret::{Password, SecretValue};
 pub use store::{
     CreateOptions, DEFAULT_MAX_CACHED_KEYS, DEFAULT_MAX_VALUE_BYTES, DatabaseSource,
-    MAX_CACHED_KEYS_LIMIT, Store, StoreOptions, Upserted,
+    MAX_CACHED_KEYS_LIMIT, MAX_PREVIEW_SAMPLE, Store, StoreOptions, Upserted,
 };
 pub use store::{MetadataPatch, SessionKey, UpgradeReport};

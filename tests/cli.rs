@@ -799,7 +799,129 @@ on_every_backend!(
     values_print_byte_for_byte_with_json_escapes,
     upgrade_v2_reseals_go_values_then_the_vault_refuses_v2,
     list_and_count_take_a_query,
+    bulk_commands_change_what_the_query_matches_and_undo_reverts,
+    bulk_dry_runs_change_nothing_and_delete_needs_yes,
 );
+
+fn create_token(cli: &Run, token: &str, extra: &[&str]) {
+    let mut args = vec![
+        "create",
+        "--token",
+        token,
+        "--password-env",
+        "PW",
+        "--value-env",
+        "VALUE",
+    ];
+    args.extend_from_slice(extra);
+    assert_eq!(cli.ok(&args), token);
+}
+
+/// `renew`, `soft-delete`, `restore`, `delete` with `--query`, `tag add|remove` and
+/// `undo` print how many records they changed, and change only the matching ones.
+async fn bulk_commands_change_what_the_query_matches_and_undo_reverts(ctx: &Ctx) {
+    let cli = Run { ctx };
+    create_token(&cli, "tk_aa1", &["--expires-in", "1d"]);
+    create_token(&cli, "tk_aa2", &[]);
+    create_token(&cli, "tk_bb1", &[]);
+    let never = |cli: &Run| cli.ok(&["count", "--status", "never-expires"]);
+    assert_eq!(never(&cli), "2");
+    let q = ["--query", "token:tk_aa"];
+    assert_eq!(
+        cli.ok(&[&["renew", "--expires-in", "30d"][..], &q].concat()),
+        "renewed 2 records"
+    );
+    assert_eq!(never(&cli), "1");
+    assert_eq!(
+        cli.ok(&[&["renew", "--extend", "1d"][..], &q].concat()),
+        "renewed 2 records"
+    );
+    assert_eq!(cli.ok(&["undo"]), "restored 2 records");
+    assert_eq!(cli.ok(&["undo"]), "nothing to undo");
+    assert_eq!(
+        cli.ok(&[&["renew", "--never"][..], &q].concat()),
+        "renewed 2 records"
+    );
+    assert_eq!(never(&cli), "3");
+
+    assert_eq!(
+        cli.ok(&["tag", "add", "team", "--query", ""]),
+        "added the tag \"team\" to 3 records"
+    );
+    assert_eq!(
+        cli.ok(&["tag", "remove", "team", "--query", "token:tk_bb"]),
+        "removed the tag \"team\" from 1 record"
+    );
+    assert_eq!(
+        cli.ok(&[&["soft-delete"][..], &q].concat()),
+        "moved 2 records to the trash"
+    );
+    assert_eq!(cli.ok(&["count", "--deleted", "only"]), "2");
+    assert_eq!(
+        cli.ok(&["restore", "--query", "is:trash token:tk_aa1"]),
+        "restored 1 record"
+    );
+    assert_eq!(cli.ok(&["count", "--deleted", "only"]), "1");
+
+    // Live records only: tk_aa2 is in the trash.
+    assert_eq!(
+        cli.ok(&[&["delete", "--yes"][..], &q].concat()),
+        "deleted 1 record"
+    );
+    assert_eq!(cli.ok(&["exists", "tk_aa1"]), "false");
+    assert_eq!(cli.ok(&["undo"]), "restored 1 record");
+    assert_eq!(cli.ok(&["read", "tk_aa1", "--password-env", "PW"]), VALUE);
+    assert_eq!(
+        cli.ok(&["count", "--deleted", "only"]),
+        "1",
+        "tk_aa2 is back in the trash"
+    );
+
+    // The single-token forms are as they were.
+    cli.ok(&["soft-delete", "tk_bb1"]);
+    cli.ok(&["restore", "tk_bb1"]);
+    cli.ok(&["renew", "tk_bb1", "--expires-in", "2d"]);
+}
+
+async fn bulk_dry_runs_change_nothing_and_delete_needs_yes(ctx: &Ctx) {
+    let cli = Run { ctx };
+    create_token(&cli, "tk_aa1", &["--expires-in", "1d"]);
+    create_token(&cli, "tk_aa2", &[]);
+    create_token(&cli, "tk_bb1", &[]);
+    let listing = |cli: &Run| cli.ok(&["list", "--json", "--deleted", "include"]);
+    let before = listing(&cli);
+    let q = ["--query", "token:tk_aa", "--dry-run"];
+    for command in [
+        &["renew", "--expires-in", "30d"][..],
+        &["soft-delete"][..],
+        &["delete"][..],
+        &["tag", "add", "x"][..],
+    ] {
+        let out = cli.ok(&[command, &q].concat());
+        assert!(
+            out.starts_with("would change 2 records: "),
+            "{command:?}: {out}"
+        );
+        assert!(out.contains("tk_aa1") && out.contains("tk_aa2") && !out.contains("tk_bb1"));
+    }
+    assert_eq!(
+        cli.ok(&["restore", "--query", "token:tk_aa", "--dry-run"]),
+        "would change 0 records"
+    );
+    assert_eq!(listing(&cli), before, "a dry run changes nothing");
+    assert_eq!(cli.ok(&["undo"]), "nothing to undo");
+
+    let refused = cli.fails(&["delete", "--query", "token:tk_aa"], 2);
+    assert!(refused.contains("--yes"), "{refused}");
+    let refused = cli.fails(&["renew", "tk_aa1", "--extend", "1d"], 2);
+    assert!(refused.contains("--query"), "{refused}");
+    let refused = cli.fails(&["soft-delete", "--query", "colour:blue"], 7);
+    assert!(refused.contains("colour:blue"), "{refused}");
+    cli.fails(&["soft-delete", "tk_aa1", "--query", "token:tk"], 2);
+    let refused = cli.fails(&["soft-delete", "tk_aa1", "--dry-run"], 2);
+    assert!(refused.contains("--query"), "{refused}");
+    assert_eq!(listing(&cli), before, "refused commands change nothing");
+}
 
 /// `upgrade-v2` re-seals the Go values the given passwords open, names those left, and
 /// once none is left the vault refuses v2: a v2 value written into a row later fails to

@@ -39,10 +39,16 @@ pub(crate) struct Migration {
 /// Every schema step, oldest first. A new schema version is one more entry here (with
 /// its statements per dialect beside `schema_v1`); the last entry is what this build
 /// writes and understands.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    statements: Dialect::schema_v1,
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        statements: Dialect::schema_v1,
+    },
+    Migration {
+        version: 2,
+        statements: Dialect::schema_v2,
+    },
+];
 
 /// The schema version this build writes and understands.
 pub(crate) const SCHEMA_VERSION: i64 = latest(MIGRATIONS);
@@ -64,6 +70,43 @@ const K_LANES: &str = "kdf_lanes";
 /// `Store::upgrade_v2` leaves no v2 value; removed only by an import the user told to
 /// accept v2 values.
 const K_V2_RETIRED: &str = "v2_retired_at";
+
+/// The meta row describing the undo journal's bulk change (JSON; empty when there is
+/// nothing to undo). Bulk changes lock this row, so two never interleave their journals.
+pub(crate) const K_UNDO: &str = "undo_last";
+
+/// Version 2: the undo journal of the last bulk change, one row per changed record
+/// holding what the change replaced (the whole row for a delete forever), and the meta
+/// row that describes it. Created only; records are not touched.
+pub(crate) fn schema_v2(d: Dialect, t: &TableNames) -> Vec<String> {
+    let u = d.quote(&t.undo);
+    let table = match d {
+        Dialect::Sqlite => format!(
+            "CREATE TABLE IF NOT EXISTS {u} (id TEXT NOT NULL PRIMARY KEY, token TEXT NOT NULL, \
+             value TEXT NULL, created_at TEXT NULL, updated_before TEXT NOT NULL, \
+             updated_after TEXT NULL, expires_at TEXT NULL, soft_deleted_at TEXT NULL, data TEXT NULL)"
+        ),
+        Dialect::Postgres => format!(
+            "CREATE TABLE IF NOT EXISTS {u} (id TEXT COLLATE \"C\" NOT NULL PRIMARY KEY, \
+             token TEXT COLLATE \"C\" NOT NULL, value TEXT NULL, created_at TEXT COLLATE \"C\" NULL, \
+             updated_before TEXT COLLATE \"C\" NOT NULL, updated_after TEXT COLLATE \"C\" NULL, \
+             expires_at TEXT COLLATE \"C\" NULL, soft_deleted_at TEXT COLLATE \"C\" NULL, data TEXT NULL)"
+        ),
+        Dialect::MySql => format!(
+            "CREATE TABLE IF NOT EXISTS {u} (id VARCHAR(40) NOT NULL PRIMARY KEY, \
+             token VARCHAR(128) NOT NULL, value LONGTEXT NULL, created_at VARCHAR(32) NULL, \
+             updated_before VARCHAR(32) NOT NULL, updated_after VARCHAR(32) NULL, \
+             expires_at VARCHAR(32) NULL, soft_deleted_at VARCHAR(32) NULL, data LONGTEXT NULL\
+             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+        ),
+    };
+    let (insert, on_conflict) = d.insert_ignore();
+    let row = format!(
+        "{insert}{} (name, value) VALUES ('{K_UNDO}', ''){on_conflict}",
+        d.quote(&t.meta)
+    );
+    vec![table, row]
+}
 
 /// The vault-wide settings new records are sealed with.
 #[derive(Debug, Clone, Copy)]
@@ -308,89 +351,101 @@ mod tests {
     use super::*;
     use crate::{CreateOptions, Password, SecretValue, Store, StoreOptions};
 
-    /// A second schema step as the team-vault work will add one: a new table beside the
-    /// records (created only, never touching them).
-    fn probe_v2(d: Dialect, t: &TableNames) -> Vec<String> {
-        vec![format!(
-            "CREATE TABLE IF NOT EXISTS {} (id VARCHAR(40) NOT NULL PRIMARY KEY)",
-            d.quote(&format!("{}_v2_probe", t.vault))
-        )]
-    }
-
-    const WITH_V2: &[Migration] = &[
-        MIGRATIONS[0],
-        Migration {
-            version: 2,
-            statements: probe_v2,
-        },
-    ];
-
     fn server(var: &str, default: &str) -> String {
         std::env::var(var).unwrap_or_else(|_| default.to_owned())
     }
 
-    /// A vault written by today's code (schema 1) upgrades to version 2 in place: its
-    /// records, salt and KDF settings are kept, and today's build then refuses to open
-    /// it rather than misread it.
+    async fn count(pool: &DbPool, sql: Sql) -> i64 {
+        pool.target().fetch_i64(sql, "test").await.unwrap()
+    }
+
+    /// A vault at schema 1 (as every build before the undo journal wrote it) holding a
+    /// record upgrades to version 2 in place on open: the record still opens with its
+    /// password, the salt and KDF settings are kept, the undo journal exists and is
+    /// empty, and opening again changes nothing.
     async fn a_v1_vault_upgrades_to_v2(url: &str, table: &str) {
-        let mut options = StoreOptions::new(url);
-        options.kdf = Some(KdfParams::MINIMUM);
-        options.table = table.to_owned();
-        let store = match Store::new(options.clone()).await {
-            Ok(s) => s,
+        let pool = match DbPool::connect(url).await {
+            Ok(p) => p,
             Err(e) if std::env::var("CI").is_err() && !url.starts_with("sqlite") => {
                 eprintln!("SKIPPED: {url} unreachable: {e}");
                 return;
             }
             Err(e) => panic!("{url}: {e}"),
         };
+        let d = pool.dialect();
+        let t = TableNames::new(table).unwrap();
+        let src = TableNames::new(&format!("{table}_src")).unwrap();
+        // The record is sealed by a current store beside it, then copied in as stored
+        // (an envelope carries its own salt and KDF settings, so it opens anywhere).
+        let mut options = StoreOptions::with_pool(pool.clone());
+        options.kdf = Some(KdfParams::MINIMUM);
+        options.table = src.vault.clone();
+        let sealer = Store::new(options.clone()).await.unwrap();
         let pw = Password::new("upgrade-password-1");
-        let token = store
+        let token = sealer
             .token_create(&SecretValue::new("kept"), &pw, CreateOptions::default())
             .await
             .unwrap();
-        store.close().await;
+        let select = Sql::new(
+            d,
+            &format!(
+                "SELECT {} FROM {}",
+                super::super::RECORD_COLUMNS_SQL,
+                d.quote(&src.vault)
+            ),
+        );
+        let rows = pool.target().fetch_records(select, "test").await.unwrap();
 
-        let pool = DbPool::connect(url).await.unwrap();
-        let t = TableNames::new(table).unwrap();
-        let before = read_settings(&pool, &t).await.unwrap();
-        let after = migrate_with(&pool, &t, None, chrono::Utc::now(), WITH_V2)
-            .await
-            .unwrap();
+        let before = migrate_with(
+            &pool,
+            &t,
+            Some(KdfParams::MINIMUM),
+            Utc::now(),
+            &MIGRATIONS[..1],
+        )
+        .await
+        .unwrap();
+        let insert = super::super::insert_rows(d, &d.quote(&t.vault), rows);
+        pool.target().execute(insert, "test").await.unwrap();
+
+        options.table = table.to_owned();
+        let store = Store::new(options.clone()).await.unwrap();
+        assert_eq!(
+            store.token_read(&token, &pw).await.unwrap().expose(),
+            "kept"
+        );
+        assert_eq!(store.undo_available().await.unwrap(), None);
+        let after = read_settings(&pool, &t).await.unwrap();
         assert_eq!(
             after.salt, before.salt,
             "the upgrade must keep the vault's salt"
         );
         assert_eq!(after.params, before.params, "and its KDF parameters");
-        let d = pool.dialect();
-        let mut probe = Sql::new(d, "SELECT COUNT(*) FROM ");
-        probe.push(&d.quote(&format!("{table}_v2_probe")));
-        assert_eq!(pool.target().fetch_i64(probe, "probe").await.unwrap(), 0);
-        // Running the same steps again is a no-op (a second process opening it).
-        migrate_with(&pool, &t, None, chrono::Utc::now(), WITH_V2)
-            .await
-            .unwrap();
-        pool.close().await;
-
+        let journal = Sql::new(d, &format!("SELECT COUNT(*) FROM {}", d.quote(&t.undo)));
+        assert_eq!(count(&pool, journal).await, 0);
+        // Opening again (a second process) is a no-op.
+        Store::new(options.clone()).await.unwrap();
+        let mut version = Sql::new(
+            d,
+            &format!("SELECT COUNT(*) FROM {} WHERE name = ", d.quote(&t.meta)),
+        );
+        version.bind(K_VERSION).push(" AND value = '2'");
+        assert_eq!(count(&pool, version).await, 1);
+        // A vault from a newer build is refused rather than misread.
+        let mut newer = Sql::new(
+            d,
+            &format!("UPDATE {} SET value = '3' WHERE name = ", d.quote(&t.meta)),
+        );
+        newer.bind(K_VERSION);
+        pool.target().execute(newer, "test").await.unwrap();
         let refused = Store::new(options.clone()).await.map(drop).unwrap_err();
         assert!(
             refused.to_string().contains("newer VaultStore"),
-            "today's build must refuse a v2 vault: {refused}"
+            "{refused}"
         );
-        // The record is still there for the build that knows v2.
-        let pool = DbPool::connect(url).await.unwrap();
-        let mut count = Sql::new(
-            d,
-            &format!("SELECT COUNT(*) FROM {} WHERE token = ", d.quote(table)),
-        );
-        count.bind(token.as_str());
-        assert_eq!(pool.target().fetch_i64(count, "count").await.unwrap(), 1);
-        for name in [
-            format!("{table}_v2_probe"),
-            table.to_owned(),
-            t.meta.clone(),
-        ] {
-            let drop = Sql::new(d, &format!("DROP TABLE {}", d.quote(&name)));
+
+        for name in [&t.undo, &t.vault, &t.meta, &src.undo, &src.vault, &src.meta] {
+            let drop = Sql::new(d, &format!("DROP TABLE {}", d.quote(name)));
             pool.target().execute(drop, "cleanup").await.unwrap();
         }
         pool.close().await;
@@ -410,5 +465,10 @@ mod tests {
         ] {
             a_v1_vault_upgrades_to_v2(&url, &table).await;
         }
+    }
+
+    #[test]
+    fn the_latest_step_is_the_undo_journal() {
+        assert_eq!(SCHEMA_VERSION, 2);
     }
 }

@@ -22,7 +22,7 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Database, Encode, Transaction, Type};
 
 use crate::error::{Error, Result};
-pub(crate) use migrate::{migrate, read_settings, retire_v2, unretire_v2, v2_retired_on};
+pub(crate) use migrate::{K_UNDO, migrate, read_settings, retire_v2, unretire_v2, v2_retired_on};
 pub(crate) use row::{RECORD_COLUMNS as RECORD_COLUMNS_SQL, RawRecord, insert as insert_rows};
 pub(crate) use sql::{Arg, Sql};
 
@@ -362,6 +362,18 @@ impl Target<'_> {
         v.map_err(|e| translate(e, context))
     }
 
+    /// Runs a query whose first column is text (ids, tokens).
+    pub(crate) async fn fetch_texts(self, sql: Sql, context: &'static str) -> Result<Vec<String>> {
+        let rows = dispatch!(self, sql, |q, c| q
+            .fetch_all(c)
+            .await
+            .map_err(|e| translate(e, context))?
+            .iter()
+            .map(row::first_text)
+            .collect::<std::result::Result<Vec<_>, sqlx::Error>>());
+        rows.map_err(|e| translate(e, context))
+    }
+
     /// Runs a query selecting two text columns (key, value).
     pub(crate) async fn fetch_pairs(
         self,
@@ -420,6 +432,8 @@ pub(crate) struct TableNames {
     pub vault: String,
     /// The settings table beside it.
     pub meta: String,
+    /// The undo journal of the last bulk change (schema version 2).
+    pub undo: String,
 }
 
 /// Longest accepted table name: leaves room for index-name suffixes within the
@@ -447,6 +461,7 @@ impl TableNames {
         Ok(Self {
             vault: name.to_owned(),
             meta: format!("{name}_meta"),
+            undo: format!("{name}_undo"),
         })
     }
 }
@@ -496,6 +511,11 @@ impl Dialect {
             Self::Postgres => postgres::schema_v1(t),
             Self::MySql => mysql::schema_v1(t),
         }
+    }
+
+    /// Statements that take a version 1 vault to version 2: the undo journal.
+    pub(crate) fn schema_v2(self, t: &TableNames) -> Vec<String> {
+        migrate::schema_v2(self, t)
     }
 
     /// The suffix that locks the rows a SELECT returns until the transaction ends; empty

@@ -93,6 +93,15 @@ where
     row.try_get(0)
 }
 
+pub(crate) fn first_text<R>(row: &R) -> Result<String, sqlx::Error>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    row.try_get(0)
+}
+
 pub(crate) fn pair<R>(row: &R) -> Result<(String, String), sqlx::Error>
 where
     R: Row,

@@ -4,6 +4,7 @@
 //! the plumbing they share (the clock, row lookups, compare-and-swap writes).
 
 mod bulk;
+mod bulk_change;
 mod legacy_v2;
 mod metadata_edit;
 mod password_change;
@@ -11,11 +12,13 @@ mod purge;
 mod records;
 mod session;
 mod tokens;
+mod undo;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+pub use bulk_change::MAX_PREVIEW_SAMPLE;
 pub use legacy_v2::UpgradeReport;
 pub use metadata_edit::MetadataPatch;
 pub use session::SessionKey;

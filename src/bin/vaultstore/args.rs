@@ -49,6 +49,8 @@ pub enum Command {
     Vault(VaultCommand),
     #[command(flatten)]
     Transfer(TransferCommand),
+    #[command(flatten)]
+    Bulk(BulkCommand),
 }
 
 /// Commands on one token or a few.
@@ -91,17 +93,39 @@ pub enum TokenCommand {
         #[command(flatten)]
         new_password: NewPasswordArgs,
     },
-    /// Delete a token for good.
-    Delete { token: String },
-    /// Move a token to the trash.
-    SoftDelete { token: String },
-    /// Take a token out of the trash.
-    Restore { token: String },
-    /// Set a token's expiry.
+    /// Delete a token for good; with --query, every matching record (needs --yes).
+    Delete {
+        #[arg(required_unless_present = "query", conflicts_with = "query")]
+        token: Option<String>,
+        #[command(flatten)]
+        bulk: BulkArgs,
+        /// Confirms deleting every record --query matches for good.
+        #[arg(long, requires = "query")]
+        yes: bool,
+    },
+    /// Move a token to the trash; with --query, every matching live record.
+    SoftDelete {
+        #[arg(required_unless_present = "query", conflicts_with = "query")]
+        token: Option<String>,
+        #[command(flatten)]
+        bulk: BulkArgs,
+    },
+    /// Take a token out of the trash; with --query, every matching trashed record (the
+    /// query must select the trash: `is:trash`).
+    Restore {
+        #[arg(required_unless_present = "query", conflicts_with = "query")]
+        token: Option<String>,
+        #[command(flatten)]
+        bulk: BulkArgs,
+    },
+    /// Set a token's expiry; with --query, of every matching record.
     Renew {
-        token: String,
+        #[arg(required_unless_present = "query", conflicts_with = "query")]
+        token: Option<String>,
         #[command(flatten)]
         expiry: RenewArgs,
+        #[command(flatten)]
+        bulk: BulkArgs,
     },
     /// Print `true` if a live token exists (expired or not), else `false`.
     Exists { token: String },
@@ -146,6 +170,28 @@ pub enum VaultCommand {
         #[arg(long = "password-file", value_name = "PATH")]
         password_files: Vec<PathBuf>,
     },
+}
+
+/// Bulk changes beyond the `--query` forms of delete, soft-delete, restore and renew.
+#[derive(Debug, Subcommand)]
+pub enum BulkCommand {
+    /// Add or remove a tag on every record a query matches; prints how many changed.
+    Tag {
+        #[command(subcommand)]
+        action: TagCommand,
+    },
+    /// Revert the last bulk change (one step); prints how many records it restored and
+    /// names those left alone because they changed since.
+    Undo,
+}
+
+/// `tag add` and `tag remove`.
+#[derive(Debug, Subcommand)]
+pub enum TagCommand {
+    /// Add TAG to every matching record that lacks it.
+    Add(TagArgs),
+    /// Remove TAG from every matching record that has it.
+    Remove(TagArgs),
 }
 
 /// Moving records in and out of the vault.
@@ -324,6 +370,31 @@ pub struct ExpiryArgs {
     pub expires_in: Option<String>,
 }
 
+/// The `--query` form of a command that otherwise takes one token.
+#[derive(Debug, Args)]
+pub struct BulkArgs {
+    /// Act on every record this query matches instead of one token ("" = every live
+    /// record; `token:PREFIX`, `is:trash`, `is:expired`, `is:active`). Prints how many
+    /// records changed; `vaultstore undo` reverts it.
+    #[arg(long, value_name = "Q")]
+    pub query: Option<String>,
+    /// (with --query) Print how many records would change and the first few tokens;
+    /// change nothing.
+    #[arg(long, requires = "query")]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    pub tag: String,
+    /// The records to change ("" = every live record).
+    #[arg(long, value_name = "Q")]
+    pub query: String,
+    /// Print how many records would change and the first few tokens; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
 pub struct RenewArgs {
@@ -336,6 +407,10 @@ pub struct RenewArgs {
     /// Never expire.
     #[arg(long)]
     pub never: bool,
+    /// (with --query) Extend each expiry by DUR, counted from now once expired; records
+    /// that never expire stay so.
+    #[arg(long, value_name = "DUR", requires = "query")]
+    pub extend: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -103,5 +103,6 @@ async fn dispatch(cli: &Cli, store: &Store) -> Outcome {
         Command::Transfer(command) => {
             commands::transfer::run(command, cli.table.as_deref(), store).await
         }
+        Command::Bulk(command) => commands::bulk::run_command(command, store).await,
     }
 }

@@ -1,6 +1,7 @@
 //! One module per group of subcommands, as `args.rs` groups them: each takes its group's
 //! parsed arguments and an open store, calls the library, and prints the result.
 
+pub mod bulk;
 pub mod records;
 pub mod tokens;
 pub mod transfer;

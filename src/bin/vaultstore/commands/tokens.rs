@@ -1,8 +1,9 @@
 //! Commands on one token or a few: create, read, update, rekey, delete, restore, renew.
 
-use vaultstore::{CreateOptions, Metadata, Store};
+use vaultstore::{BulkAction, CreateOptions, Metadata, Store};
 
 use crate::args::{CreateArgs, PasswordArgs, TokenCommand};
+use crate::commands::bulk;
 use crate::duration;
 use crate::failure::Outcome;
 use crate::output::{self, say, write_out};
@@ -39,17 +40,56 @@ pub async fn run(command: &TokenCommand, store: &Store) -> Outcome {
             let new = secrets::new_password(new_password)?;
             Ok(store.token_rekey(token, &old, &new).await?)
         }
-        TokenCommand::Delete { token } => Ok(store.token_delete(token).await?),
-        TokenCommand::SoftDelete { token } => Ok(store.token_soft_delete(token).await?),
-        TokenCommand::Restore { token } => Ok(store.token_restore(token).await?),
-        TokenCommand::Renew { token, expiry } => {
-            let at = if expiry.never {
-                None
-            } else {
-                duration::expiry(expiry.expires_at.as_deref(), expiry.expires_in.as_deref())?
-            };
-            Ok(store.token_renew(token, at).await?)
+        TokenCommand::Delete { bulk, .. }
+        | TokenCommand::SoftDelete { bulk, .. }
+        | TokenCommand::Restore { bulk, .. }
+            if bulk.dry_run && bulk.query.is_none() =>
+        {
+            Err(bulk::needs_query("--dry-run"))
         }
+        TokenCommand::Renew { expiry, bulk, .. }
+            if bulk.query.is_none() && (bulk.dry_run || expiry.extend.is_some()) =>
+        {
+            Err(bulk::needs_query(if bulk.dry_run {
+                "--dry-run"
+            } else {
+                "--extend"
+            }))
+        }
+        TokenCommand::Delete { token, bulk, yes } => match (token, &bulk.query) {
+            (_, Some(q)) => bulk::delete(q, bulk.dry_run, *yes, store).await,
+            (Some(token), None) => Ok(store.token_delete(token).await?),
+            (None, None) => Err(bulk::missing_token()),
+        },
+        TokenCommand::SoftDelete { token, bulk } => match (token, &bulk.query) {
+            (_, Some(q)) => bulk::run(q, BulkAction::SoftDelete, bulk.dry_run, store).await,
+            (Some(token), None) => Ok(store.token_soft_delete(token).await?),
+            (None, None) => Err(bulk::missing_token()),
+        },
+        TokenCommand::Restore { token, bulk } => match (token, &bulk.query) {
+            (_, Some(q)) => bulk::run(q, BulkAction::Restore, bulk.dry_run, store).await,
+            (Some(token), None) => Ok(store.token_restore(token).await?),
+            (None, None) => Err(bulk::missing_token()),
+        },
+        TokenCommand::Renew {
+            token,
+            expiry,
+            bulk,
+        } => match (token, &bulk.query) {
+            (_, Some(q)) => {
+                let action = BulkAction::Renew(bulk::renew_to(expiry)?);
+                bulk::run(q, action, bulk.dry_run, store).await
+            }
+            (Some(token), None) => {
+                let at = if expiry.never {
+                    None
+                } else {
+                    duration::expiry(expiry.expires_at.as_deref(), expiry.expires_in.as_deref())?
+                };
+                Ok(store.token_renew(token, at).await?)
+            }
+            (None, None) => Err(bulk::missing_token()),
+        },
         TokenCommand::Exists { token } => say(&store.token_exists(token).await?.to_string()),
     }
 }

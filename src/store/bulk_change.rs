@@ -1,0 +1,531 @@
+//! Bulk changes: one action over every record a query matches, previewed without
+//! writing, then applied in one write transaction with the previous state of every
+//! changed record written to the undo journal (see `undo.rs`), replacing the last one.
+//!
+//! The work goes in id-ordered chunks, so progress is reported and Cancel (which rolls
+//! everything back) is honoured between chunks. Each chunk's rows are locked when read
+//! (`FOR UPDATE` on PostgreSQL and MySQL; SQLite's write transaction excludes every
+//! other writer), so nothing changes between the journal's copy and the write.
+//!
+//! Two paths. An action whose new values are the same for every record (a fixed expiry,
+//! trash, restore, delete) is set-based: per chunk one SELECT of the ids that it changes,
+//! one `INSERT … SELECT` into the journal, one UPDATE or DELETE by id. An action whose
+//! result depends on each row (extend an expiry, add or remove a tag) reads the chunk,
+//! computes each new value here, and writes the journal and a `CASE id` UPDATE per
+//! sub-batch. Either way only records that actually change are counted and journaled.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::Store;
+use super::undo::{clear_journal, lock_journal, write_summary};
+use crate::bulk::{BulkAction, BulkChange, BulkPreview, BulkReport, RecordState, RenewTo};
+use crate::db::{RawRecord, Sql, Tx};
+use crate::error::{Error, Result};
+use crate::progress::{Cancel, Progress};
+use crate::query::RecordQuery;
+use crate::record::{MAX_TAG_CHARS, Record};
+use crate::timestamp;
+
+/// Records per chunk: one progress step, and at most this many ids bound per statement
+/// (under every backend's bound-parameter limit).
+pub(super) const CHUNK: usize = 5000;
+/// Rows per multi-row INSERT or `CASE` UPDATE on the per-row path.
+const SUB_BATCH: usize = 500;
+/// Most sample rows a preview returns.
+pub const MAX_PREVIEW_SAMPLE: usize = 1000;
+
+/// An action with its times fixed and its arguments checked.
+enum Resolved {
+    /// A fixed expiry (`None` = never), as stored text.
+    SetExpiry(Option<String>),
+    Trash,
+    Restore,
+    Delete,
+    Extend(Duration),
+    AddTag(String),
+    RemoveTag(String),
+}
+
+/// A record after the action.
+enum After {
+    Gone,
+    Kept {
+        state: RecordState,
+        /// The new stored expiry (per-row path: extend).
+        expires_at: Option<String>,
+        /// The new stored metadata (per-row path: tags).
+        data: Option<String>,
+    },
+}
+
+fn check_tag(tag: &str) -> Result<String> {
+    let tag = tag.trim();
+    if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS || tag.contains('\0') {
+        return Err(Error::invalid(
+            "tag",
+            format!("{tag:?} must be 1 to {MAX_TAG_CHARS} characters, not blank, without NUL"),
+        ));
+    }
+    Ok(tag.to_owned())
+}
+
+fn resolve(action: &BulkAction, now: DateTime<Utc>) -> Result<Resolved> {
+    let fixed = |t: DateTime<Utc>| -> Result<Resolved> {
+        let t = timestamp::check_range("expiry", t)?;
+        Ok(Resolved::SetExpiry(Some(timestamp::to_db(t))))
+    };
+    Ok(match action {
+        BulkAction::Renew(RenewTo::At(t)) => fixed(*t)?,
+        BulkAction::Renew(RenewTo::In(d)) => fixed(
+            now.checked_add_signed(*d)
+                .ok_or_else(|| Error::invalid("expiry", "is too far in the future"))?,
+        )?,
+        BulkAction::Renew(RenewTo::Never) => Resolved::SetExpiry(None),
+        BulkAction::Renew(RenewTo::Extend(d)) if *d < Duration::zero() => {
+            return Err(Error::invalid(
+                "extension",
+                "must not be negative; set an earlier expiry instead",
+            ));
+        }
+        BulkAction::Renew(RenewTo::Extend(d)) => Resolved::Extend(*d),
+        BulkAction::SoftDelete => Resolved::Trash,
+        BulkAction::Restore => Resolved::Restore,
+        BulkAction::DeleteForever => Resolved::Delete,
+        BulkAction::AddTag(t) => Resolved::AddTag(check_tag(t)?),
+        BulkAction::RemoveTag(t) => Resolved::RemoveTag(check_tag(t)?),
+    })
+}
+
+fn state_of(r: &Record) -> RecordState {
+    RecordState {
+        expires_at: r.expires_at,
+        soft_deleted_at: r.soft_deleted_at,
+        tags: r.metadata.tags.clone(),
+    }
+}
+
+impl Resolved {
+    /// Whether every record gets the same new values (the set-based path).
+    fn is_fixed(&self) -> bool {
+        matches!(
+            self,
+            Self::SetExpiry(_) | Self::Trash | Self::Restore | Self::Delete
+        )
+    }
+
+    /// The journal columns besides id, token and the two `updated_at`s: what undo puts
+    /// back. A delete keeps the whole row.
+    fn journal_columns(&self) -> &'static str {
+        match self {
+            Self::SetExpiry(_) | Self::Extend(_) => "expires_at",
+            Self::Trash | Self::Restore => "soft_deleted_at",
+            Self::AddTag(_) | Self::RemoveTag(_) => "data",
+            Self::Delete => "value, created_at, expires_at, soft_deleted_at, data",
+        }
+    }
+
+    /// `AND <the record would change>` for the set-based path; must agree with
+    /// [`Resolved::after`].
+    fn push_changes(&self, sql: &mut Sql) {
+        match self {
+            Self::SetExpiry(Some(t)) => {
+                sql.push(" AND (expires_at IS NULL OR expires_at <> ")
+                    .bind(t.as_str())
+                    .push(")");
+            }
+            Self::SetExpiry(None) => {
+                sql.push(" AND expires_at IS NOT NULL");
+            }
+            Self::Trash => {
+                sql.push(" AND soft_deleted_at IS NULL");
+            }
+            Self::Restore => {
+                sql.push(" AND soft_deleted_at IS NOT NULL");
+            }
+            Self::Delete | Self::Extend(_) | Self::AddTag(_) | Self::RemoveTag(_) => {}
+        }
+    }
+
+    /// The record after the action, or `None` when the action would not change it.
+    fn after(&self, r: &Record, now: DateTime<Utc>) -> Result<Option<After>> {
+        let mut state = state_of(r);
+        let (mut expires_at, mut data) = (None, None);
+        match self {
+            Self::SetExpiry(t) => {
+                let t = t.as_deref().map(timestamp::from_db).transpose()?;
+                if r.expires_at == t {
+                    return Ok(None);
+                }
+                state.expires_at = t;
+            }
+            Self::Extend(d) => {
+                let Some(current) = r.expires_at else {
+                    return Ok(None);
+                };
+                let new = current
+                    .max(now)
+                    .checked_add_signed(*d)
+                    .ok_or_else(|| Error::invalid("expiry", "is too far in the future"))?;
+                let new = timestamp::check_range("expiry", new)?;
+                if new == current {
+                    return Ok(None);
+                }
+                state.expires_at = Some(new);
+                expires_at = Some(timestamp::to_db(new));
+            }
+            Self::Trash if r.is_deleted() => return Ok(None),
+            Self::Trash => state.soft_deleted_at = Some(now),
+            Self::Restore if !r.is_deleted() => return Ok(None),
+            Self::Restore => state.soft_deleted_at = None,
+            Self::Delete => return Ok(Some(After::Gone)),
+            Self::AddTag(tag) | Self::RemoveTag(tag) => {
+                let has = r.metadata.tags.contains(tag);
+                let mut metadata = r.metadata.clone();
+                match self {
+                    Self::AddTag(_) if has => return Ok(None),
+                    Self::AddTag(_) => metadata.tags.push(tag.clone()),
+                    _ if !has => return Ok(None),
+                    _ => metadata.tags.retain(|t| t != tag),
+                }
+                let json = metadata
+                    .to_json()
+                    .map_err(|e| Error::invalid("tags", format!("{}: {e}", r.token)))?;
+                state.tags = metadata.tags;
+                data = Some(json);
+            }
+        }
+        Ok(Some(After::Kept {
+            state,
+            expires_at,
+            data,
+        }))
+    }
+}
+
+fn change_of(r: &Record, after: &After) -> BulkChange {
+    BulkChange {
+        id: r.id.clone(),
+        token: r.token.clone(),
+        before: state_of(r),
+        after: match after {
+            After::Gone => None,
+            After::Kept { state, .. } => Some(state.clone()),
+        },
+    }
+}
+
+impl Store {
+    /// What [`Store::bulk_apply`] would do to the records `query` matches (its sort,
+    /// limit and cursor are ignored): how many it would change and the first `sample` of
+    /// them (at most [`MAX_PREVIEW_SAMPLE`]) with before and after. Changes nothing; reads
+    /// one snapshot, so the count and the sample agree.
+    pub async fn bulk_preview(
+        &self,
+        query: &RecordQuery,
+        action: &BulkAction,
+        sample: usize,
+    ) -> Result<BulkPreview> {
+        const CTX: &str = "previewing a bulk change";
+        query.validate()?;
+        let now = self.now();
+        let resolved = resolve(action, now)?;
+        let sample = sample.min(MAX_PREVIEW_SAMPLE);
+        let mut tx = self.inner.pool.begin_read(CTX).await?;
+        let mut preview = BulkPreview {
+            count: 0,
+            sample: Vec::new(),
+        };
+        if resolved.is_fixed() {
+            let mut count = self.sql(&format!("SELECT COUNT(*) FROM {}", self.inner.vault_table));
+            query.push_where(&mut count, self.inner.dialect, now);
+            resolved.push_changes(&mut count);
+            preview.count = u64::try_from(tx.target().fetch_i64(count, CTX).await?).unwrap_or(0);
+            let mut rows = self.select_records();
+            query.push_where(&mut rows, self.inner.dialect, now);
+            resolved.push_changes(&mut rows);
+            rows.push(" ORDER BY id LIMIT ")
+                .bind(i64::try_from(sample).unwrap_or(0));
+            for raw in tx.target().fetch_records(rows, CTX).await? {
+                let r = Record::from_raw(raw)?;
+                if let Some(after) = resolved.after(&r, now)? {
+                    preview.sample.push(change_of(&r, &after));
+                }
+            }
+            return Ok(preview);
+        }
+        let mut last_id = String::new();
+        loop {
+            let rows = self
+                .chunk_rows(&mut tx, query, now, &last_id, false, CTX)
+                .await?;
+            let Some(last) = rows.last() else { break };
+            last_id = last.id.clone();
+            let full = rows.len() == CHUNK;
+            for raw in rows {
+                let r = Record::from_raw(raw)?;
+                if let Some(after) = resolved.after(&r, now)? {
+                    preview.count += 1;
+                    if preview.sample.len() < sample {
+                        preview.sample.push(change_of(&r, &after));
+                    }
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(preview)
+    }
+
+    /// Applies `action` to every record `query` matches, in one transaction, and makes it
+    /// the change [`Store::undo_last`] reverts (replacing the previous one). Records it
+    /// does not change are not counted. `on_progress` is called after each chunk of up
+    /// to 5,000 records; setting `cancel` rolls everything back and returns
+    /// [`Error::Cancelled`]. A change of no record writes nothing and keeps the previous
+    /// undo.
+    #[tracing::instrument(skip_all, fields(action = ?action.kind()))]
+    pub async fn bulk_apply(
+        &self,
+        query: &RecordQuery,
+        action: &BulkAction,
+        on_progress: impl Fn(Progress) + Send + Sync,
+        cancel: &Cancel,
+    ) -> Result<BulkReport> {
+        const CTX: &str = "applying a bulk change";
+        query.validate()?;
+        let now = self.now();
+        let resolved = resolve(action, now)?;
+        let mut tx = self.inner.pool.begin_write(CTX).await?;
+        lock_journal(self, &mut tx).await?;
+        clear_journal(self, &mut tx).await?;
+        let mut count = self.sql(&format!("SELECT COUNT(*) FROM {}", self.inner.vault_table));
+        query.push_where(&mut count, self.inner.dialect, now);
+        resolved.push_changes(&mut count);
+        let total = u64::try_from(tx.target().fetch_i64(count, CTX).await?).unwrap_or(0);
+        on_progress(Progress { done: 0, total });
+        let mut run = Run {
+            tx: &mut tx,
+            query,
+            resolved: &resolved,
+            now,
+            last: None,
+            done: 0,
+            changed: 0,
+        };
+        loop {
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            let more = if resolved.is_fixed() {
+                self.fixed_chunk(&mut run).await?
+            } else {
+                self.per_row_chunk(&mut run).await?
+            };
+            on_progress(Progress {
+                done: run.done,
+                total,
+            });
+            if !more {
+                break;
+            }
+        }
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        let changed = run.changed;
+        if changed == 0 {
+            return Ok(BulkReport { changed }); // rolls back: the previous undo stays
+        }
+        write_summary(self, &mut tx, Some((action.kind(), changed, now))).await?;
+        tx.commit(CTX).await?;
+        Ok(BulkReport { changed })
+    }
+
+    /// The next chunk of rows `query` matches after `last_id`, in id order, locked when
+    /// `lock` (a write).
+    async fn chunk_rows(
+        &self,
+        tx: &mut Tx,
+        query: &RecordQuery,
+        now: DateTime<Utc>,
+        last_id: &str,
+        lock: bool,
+        context: &'static str,
+    ) -> Result<Vec<RawRecord>> {
+        let mut sql = self.select_records();
+        query.push_where(&mut sql, self.inner.dialect, now);
+        sql.push(" AND id > ")
+            .bind(last_id)
+            .push(" ORDER BY id LIMIT ")
+            .bind(CHUNK as i64);
+        if lock {
+            sql.push(self.inner.dialect.lock_rows());
+        }
+        tx.target().fetch_records(sql, context).await
+    }
+
+    /// One set-based chunk; returns whether more may follow.
+    async fn fixed_chunk(&self, run: &mut Run<'_>) -> Result<bool> {
+        const CTX: &str = "applying a bulk change";
+        let table = &self.inner.vault_table;
+        let mut select = self.sql(&format!("SELECT id FROM {table}"));
+        run.query
+            .push_where(&mut select, self.inner.dialect, run.now);
+        run.resolved.push_changes(&mut select);
+        select
+            .push(" AND id > ")
+            .bind(run.last_id())
+            .push(" ORDER BY id LIMIT ")
+            .bind(CHUNK as i64)
+            .push(self.inner.dialect.lock_rows());
+        let ids = run.tx.target().fetch_texts(select, CTX).await?;
+        if ids.is_empty() {
+            return Ok(false);
+        }
+        let now = timestamp::to_db(run.now);
+        let cols = run.resolved.journal_columns();
+        let after = match run.resolved {
+            Resolved::Delete => None,
+            _ => Some(now.clone()),
+        };
+        let mut journal = self.sql(&format!(
+            "INSERT INTO {} (id, token, updated_before, updated_after, {cols}) \
+             SELECT id, token, updated_at, ",
+            self.inner.dialect.quote(&self.inner.tables.undo)
+        ));
+        journal
+            .bind(after)
+            .push(&format!(", {cols} FROM {table} WHERE id IN "))
+            .bind_list(ids.iter().map(String::as_str));
+        run.tx.target().execute(journal, CTX).await?;
+        let mut write = match run.resolved {
+            Resolved::Delete => self.sql(&format!("DELETE FROM {table}")),
+            Resolved::SetExpiry(t) => {
+                let mut s = self.sql(&format!("UPDATE {table} SET expires_at = "));
+                s.bind(t.clone()).push(", updated_at = ").bind(now.as_str());
+                s
+            }
+            Resolved::Trash => {
+                let mut s = self.sql(&format!("UPDATE {table} SET soft_deleted_at = "));
+                s.bind(now.as_str())
+                    .push(", updated_at = ")
+                    .bind(now.as_str());
+                s
+            }
+            _ => {
+                let mut s = self.sql(&format!(
+                    "UPDATE {table} SET soft_deleted_at = NULL, updated_at = "
+                ));
+                s.bind(now.as_str());
+                s
+            }
+        };
+        write
+            .push(" WHERE id IN ")
+            .bind_list(ids.iter().map(String::as_str));
+        run.tx.target().execute(write, CTX).await?;
+        run.done += ids.len() as u64;
+        run.changed += ids.len() as u64;
+        let more = ids.len() == CHUNK;
+        run.last = ids.into_iter().next_back();
+        Ok(more)
+    }
+
+    /// One per-row chunk (extend, tags); returns whether more may follow.
+    async fn per_row_chunk(&self, run: &mut Run<'_>) -> Result<bool> {
+        const CTX: &str = "applying a bulk change";
+        let last_id = run.last_id().to_owned();
+        let rows = self
+            .chunk_rows(run.tx, run.query, run.now, &last_id, true, CTX)
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok(false);
+        };
+        run.last = Some(last.id.clone());
+        let more = rows.len() == CHUNK;
+        run.done += rows.len() as u64;
+        let mut changes = Vec::new();
+        for raw in rows {
+            let r = Record::from_raw(raw.clone())?;
+            if let Some(After::Kept {
+                expires_at, data, ..
+            }) = run.resolved.after(&r, run.now)?
+            {
+                changes.push((raw, expires_at.or(data).unwrap_or_default()));
+            }
+        }
+        for batch in changes.chunks(SUB_BATCH) {
+            self.write_per_row(run, batch).await?;
+        }
+        run.changed += changes.len() as u64;
+        Ok(more)
+    }
+
+    /// Journals and writes one sub-batch of per-row changes: `(row before, new value of
+    /// the changed column)`.
+    async fn write_per_row(&self, run: &mut Run<'_>, batch: &[(RawRecord, String)]) -> Result<()> {
+        const CTX: &str = "applying a bulk change";
+        let now = timestamp::to_db(run.now);
+        let column = run.resolved.journal_columns();
+        let mut journal = self.sql(&format!(
+            "INSERT INTO {} (id, token, updated_before, updated_after, {column}) VALUES ",
+            self.inner.dialect.quote(&self.inner.tables.undo)
+        ));
+        for (i, (raw, _)) in batch.iter().enumerate() {
+            let old = if column == "data" {
+                Some(raw.data.clone())
+            } else {
+                raw.expires_at.clone()
+            };
+            journal
+                .push(if i == 0 { "(" } else { ", (" })
+                .bind(raw.id.as_str())
+                .push(", ")
+                .bind(raw.token.as_str())
+                .push(", ")
+                .bind(raw.updated_at.as_str())
+                .push(", ")
+                .bind(now.as_str())
+                .push(", ")
+                .bind(old)
+                .push(")");
+        }
+        run.tx.target().execute(journal, CTX).await?;
+        let mut update = self.sql(&format!(
+            "UPDATE {} SET {column} = CASE id",
+            self.inner.vault_table
+        ));
+        for (raw, new) in batch {
+            update
+                .push(" WHEN ")
+                .bind(raw.id.as_str())
+                .push(" THEN ")
+                .bind(new.as_str());
+        }
+        update
+            .push(&format!(" ELSE {column} END, updated_at = "))
+            .bind(now.as_str())
+            .push(" WHERE id IN ")
+            .bind_list(batch.iter().map(|(raw, _)| raw.id.as_str()));
+        run.tx.target().execute(update, CTX).await?;
+        Ok(())
+    }
+}
+
+/// The state of one bulk apply between chunks.
+struct Run<'a> {
+    tx: &'a mut Tx,
+    query: &'a RecordQuery,
+    resolved: &'a Resolved,
+    now: DateTime<Utc>,
+    /// The id the next chunk starts after.
+    last: Option<String>,
+    done: u64,
+    changed: u64,
+}
+
+impl Run<'_> {
+    fn last_id(&self) -> &str {
+        self.last.as_deref().unwrap_or("")
+    }
+}
