@@ -11,6 +11,7 @@ mod purge;
 mod records;
 mod session;
 mod tokens;
+mod trash;
 
 use std::sync::Arc;
 
