@@ -756,6 +756,76 @@ async fn purge_removes_expired_records_including_trashed_ones(ctx: &Ctx) {
     );
 }
 
+async fn the_trash_sorts_by_deletion_time_and_empties_only_as_confirmed(ctx: &Ctx) {
+    for t in ["tk_t1", "tk_t2", "tk_t3", "tk_t4", "tk_t5", "tk_live"] {
+        create_custom(ctx, t, "v", &pw("a")).await;
+    }
+    // Trashed one per minute, in an order unlike their creation.
+    for t in ["tk_t3", "tk_t1", "tk_t5", "tk_t2", "tk_t4"] {
+        ctx.clock.advance(Duration::minutes(1));
+        ctx.store.token_soft_delete(t).await.unwrap();
+    }
+    let trash = RecordQuery::new()
+        .deleted(DeletedFilter::Only)
+        .sort(SortField::DeletedAt)
+        .order(SortOrder::Desc);
+    let mut seen = Vec::new();
+    let mut q = trash.clone().limit(2);
+    loop {
+        let page = ctx.store.records_list(&q).await.unwrap();
+        seen.extend(page.records.into_iter().map(|r| r.token));
+        match page.next {
+            Some(c) => q = trash.clone().limit(2).after(c.to_string().parse().unwrap()),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        ["tk_t4", "tk_t2", "tk_t5", "tk_t1", "tk_t3"],
+        "the trash pages newest deletion first, each record once"
+    );
+    let everything = RecordQuery::new()
+        .deleted(DeletedFilter::Include)
+        .sort(SortField::DeletedAt)
+        .order(SortOrder::Asc);
+    assert_eq!(
+        tokens_of(ctx, everything.clone())
+            .await
+            .last()
+            .map(String::as_str),
+        Some("tk_live"),
+        "a live record sorts after every deleted one in ascending deletion order"
+    );
+    assert_eq!(
+        code(ctx.store.trash_empty(4).await),
+        ErrorCode::InvalidInput,
+        "a confirmed count that is no longer the trash's deletes nothing"
+    );
+    let cancel = Cancel::new();
+    let err = ctx
+        .store
+        .trash_empty_with(5, |_| cancel.cancel(), &cancel)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Cancelled, "{err}");
+    assert_eq!(
+        tokens_of(ctx, everything.clone()).await.len(),
+        6,
+        "a refused or cancelled emptying deletes nothing"
+    );
+    assert_eq!(ctx.store.trash_empty(5).await.unwrap(), 5);
+    assert_eq!(
+        tokens_of(ctx, everything).await,
+        ["tk_live"],
+        "emptying the trash deletes every trashed record and no live one"
+    );
+    assert_eq!(
+        code(ctx.store.token_restore("tk_t1").await),
+        ErrorCode::NotFound,
+        "an emptied record cannot be restored"
+    );
+}
+
 // ---- bulk ----
 
 async fn bulk_read_opens_many_tokens_with_one_derivation(ctx: &Ctx) {
@@ -1771,6 +1841,7 @@ on_every_backend!(
     a_past_expiry_expires_at_once_and_renew_brings_it_back,
     expiring_before_lists_only_tokens_not_yet_expired,
     purge_removes_expired_records_including_trashed_ones,
+    the_trash_sorts_by_deletion_time_and_empties_only_as_confirmed,
     bulk_read_opens_many_tokens_with_one_derivation,
     bulk_read_names_every_missing_trashed_or_expired_token,
     resolved_map_keeps_names_and_empty_values,

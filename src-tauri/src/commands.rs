@@ -17,7 +17,7 @@ use crate::dto::{
 };
 use crate::errors::{CmdResult, ErrorCode, ErrorDto, Typed};
 use crate::sealed_ipc::Sealed;
-use crate::settings::Settings;
+use crate::settings::{SavedView, Settings};
 use crate::state::AppState;
 
 #[tauri::command]
@@ -349,6 +349,27 @@ pub async fn purge_expired(
         .await?)
 }
 
+/// Deletes every record in the Trash for good in one transaction, with progress on
+/// `on_progress`; `cancel_operation` rolls it back. `confirm` is the number of records
+/// in the Trash, as the user typed it; if the Trash changed after that (another window
+/// trashed or restored one), nothing is deleted and the error asks to look again.
+#[tauri::command]
+pub async fn empty_trash(
+    state: State<'_, AppState>,
+    confirm: Option<String>,
+    on_progress: Channel<ProgressDto>,
+) -> CmdResult<u64> {
+    state.touch();
+    let trash = RecordQuery::new().deleted(DeletedFilter::Only);
+    let count = state.store.records_count(&trash).await?;
+    confirm_count(count, confirm.as_deref())?;
+    let operation = state.begin_operation()?;
+    Ok(state
+        .store
+        .trash_empty_with(count, progress(on_progress), operation.cancel())
+        .await?)
+}
+
 /// Re-encrypts every record of `old` under `new`, reporting progress on `on_progress`;
 /// `cancel_operation` rolls it back.
 #[tauri::command]
@@ -415,6 +436,12 @@ pub async fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
 pub async fn set_settings(state: State<'_, AppState>, settings: Typed<Settings>) -> CmdResult<()> {
     state.touch();
     state.set_settings(settings.0)
+}
+
+/// Remembers the records table's view, filters and sort for the next start.
+#[tauri::command]
+pub async fn set_view(state: State<'_, AppState>, view: Typed<SavedView>) -> CmdResult<()> {
+    state.set_view(view.0)
 }
 
 #[cfg(test)]

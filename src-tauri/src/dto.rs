@@ -15,7 +15,7 @@ use vaultstore::{
 use crate::errors::CmdResult;
 
 /// Which records a listing or an export covers: the vault, its Trash, or both.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// Live records (not in the Trash).
@@ -42,7 +42,7 @@ impl Scope {
 }
 
 /// The expiry filter of the records table.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Expiry {
     #[default]

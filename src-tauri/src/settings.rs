@@ -4,8 +4,77 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use vaultstore::SortField;
 
+use crate::dto::{Expiry, Scope};
 use crate::errors::{ErrorCode, ErrorDto};
+
+/// The "expiring within" filter and the "expires soon" window: at most ten years.
+const MAX_DAYS: u32 = 3650;
+
+/// Sort direction of the records table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    Asc,
+    #[default]
+    Desc,
+}
+
+/// The records table as the user left it: view, filters (not the search text, which may
+/// name what someone looked for) and sort. Restored on the next start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct SavedView {
+    pub view: Scope,
+    pub expiry: Expiry,
+    /// Days of the `expiring` filter.
+    pub expiring_days: u32,
+    pub sort: SortField,
+    pub order: Order,
+}
+
+impl Default for SavedView {
+    fn default() -> Self {
+        Self {
+            view: Scope::Vault,
+            expiry: Expiry::All,
+            expiring_days: 7,
+            sort: SortField::CreatedAt,
+            order: Order::Desc,
+        }
+    }
+}
+
+impl SavedView {
+    pub fn validate(&self) -> Result<(), ErrorDto> {
+        if self.view == Scope::All {
+            return Err(ErrorDto::invalid(
+                "view",
+                "the table shows the vault or the Trash, not both",
+            ));
+        }
+        check(
+            "expiringDays",
+            "the expiring filter (days)",
+            self.expiring_days,
+            1,
+            MAX_DAYS,
+        )
+    }
+}
+
+/// `v` within `lo..=hi`, else an error naming the field (as the UI names it) in words.
+fn check(field: &str, name: &str, v: u32, lo: u32, hi: u32) -> Result<(), ErrorDto> {
+    if (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(ErrorDto::invalid(
+            field,
+            format!("{name} must be between {lo} and {hi}"),
+        ))
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -22,6 +91,11 @@ pub struct Settings {
     pub remembered_keys: u32,
     /// Hide the record list while locked: labels and tokens are plaintext.
     pub hide_list_when_locked: bool,
+    /// A record expiring within this many days shows as "expires soon" (and the banner
+    /// counts it).
+    pub expiring_soon_days: u32,
+    /// The records table as last left.
+    pub view: SavedView,
 }
 
 impl Default for Settings {
@@ -33,23 +107,14 @@ impl Default for Settings {
             lock_on_sleep: true,
             remembered_keys: 64,
             hide_list_when_locked: false,
+            expiring_soon_days: 7,
+            view: SavedView::default(),
         }
     }
 }
 
 impl Settings {
     pub fn validate(&self) -> Result<(), ErrorDto> {
-        // (field as the UI names it, words for people, value, bounds)
-        let check = |field: &str, name: &str, v: u32, lo: u32, hi: u32| {
-            if (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(ErrorDto::invalid(
-                    field,
-                    format!("{name} must be between {lo} and {hi}"),
-                ))
-            }
-        };
         check(
             "idleLockMinutes",
             "idle lock (minutes)",
@@ -77,15 +142,30 @@ impl Settings {
             self.remembered_keys,
             1,
             1024,
-        )
+        )?;
+        check(
+            "expiringSoonDays",
+            "\"expires soon\" (days)",
+            self.expiring_soon_days,
+            1,
+            365,
+        )?;
+        self.view.validate()
     }
 
     pub fn load(path: &Path) -> Self {
-        std::fs::read_to_string(path)
+        let mut settings = std::fs::read_to_string(path)
             .ok()
             .and_then(|t| serde_json::from_str::<Self>(&t).ok())
-            .filter(|s| s.validate().is_ok())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        // A view the table cannot show is forgotten alone; other bad values reset all.
+        if settings.view.validate().is_err() {
+            settings.view = SavedView::default();
+        }
+        if settings.validate().is_err() {
+            settings = Self::default();
+        }
+        settings
     }
 
     /// Writes to a temp file and renames it over the old one, so a crash never leaves a
@@ -138,5 +218,62 @@ mod tests {
         };
         custom.save(&path).unwrap();
         assert_eq!(Settings::load(&path), custom);
+    }
+
+    #[test]
+    fn the_table_view_and_soon_window_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        let left = Settings {
+            expiring_soon_days: 30,
+            view: SavedView {
+                view: Scope::Trash,
+                expiry: Expiry::Expiring,
+                expiring_days: 14,
+                sort: SortField::DeletedAt,
+                order: Order::Asc,
+            },
+            ..Settings::default()
+        };
+        left.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(r#""sort": "deleted_at""#) && text.contains(r#""view": "trash""#),
+            "the file names the view as the UI does: {text}"
+        );
+        assert_eq!(Settings::load(&path), left, "read back as left");
+
+        // A file from before these settings keeps its values and gets the defaults.
+        std::fs::write(&path, r#"{"idleLockMinutes": 9}"#).unwrap();
+        let old = Settings::load(&path);
+        assert_eq!(old.idle_lock_minutes, 9);
+        assert_eq!(old.expiring_soon_days, 7);
+        assert_eq!(old.view, SavedView::default());
+
+        // A view the table cannot show is forgotten, the other settings kept.
+        std::fs::write(
+            &path,
+            r#"{"idleLockMinutes": 9, "view": {"view": "all", "sort": "token"}}"#,
+        )
+        .unwrap();
+        let odd = Settings::load(&path);
+        assert_eq!((odd.idle_lock_minutes, odd.view), (9, SavedView::default()));
+
+        let bad = SavedView {
+            expiring_days: 0,
+            ..SavedView::default()
+        };
+        assert_eq!(
+            bad.validate().unwrap_err().field.as_deref(),
+            Some("expiringDays")
+        );
+        let bad = Settings {
+            expiring_soon_days: 366,
+            ..Settings::default()
+        };
+        assert_eq!(
+            bad.validate().unwrap_err().field.as_deref(),
+            Some("expiringSoonDays")
+        );
     }
 }

@@ -10,7 +10,7 @@ use vaultstore::{Cancel, SessionKey, Store};
 
 use crate::errors::{ErrorCode, ErrorDto};
 use crate::import_commands::ImportSource;
-use crate::settings::Settings;
+use crate::settings::{SavedView, Settings};
 
 /// What this session has opened: for each revealed record, the handle of the key that
 /// opened it (never the password: a memory dump of an unlocked app yields keys for the
@@ -235,14 +235,31 @@ impl AppState {
     }
 
     /// Validates, saves and applies new settings; a lower `remembered_keys` forgets the
-    /// least recently used opened records and derived keys beyond it at once.
-    pub fn set_settings(&self, new: Settings) -> Result<(), ErrorDto> {
+    /// least recently used opened records and derived keys beyond it at once. The
+    /// remembered view is kept as it is: the table
+    /// changes it (`set_view`), not the settings dialog.
+    pub fn set_settings(&self, mut new: Settings) -> Result<(), ErrorDto> {
         new.validate()?;
-        new.save(&self.settings_path)?;
+        {
+            // Held across the save so a view saved meanwhile is neither lost nor undone.
+            let mut current = lock(&self.settings);
+            new.view = current.view;
+            new.save(&self.settings_path)?;
+            *current = new;
+        }
         let remembered = remembered_keys(&new);
         self.store.set_max_cached_keys(remembered)?;
         lock(&self.session).opened.set_max(remembered);
-        *lock(&self.settings) = new;
+        Ok(())
+    }
+
+    /// Remembers the table's view, filters and sort across restarts.
+    pub fn set_view(&self, view: SavedView) -> Result<(), ErrorDto> {
+        view.validate()?;
+        let mut current = lock(&self.settings);
+        let new = Settings { view, ..*current };
+        new.save(&self.settings_path)?;
+        *current = new;
         Ok(())
     }
 

@@ -86,7 +86,7 @@ impl FromStr for DeletedFilter {
 
 /// The sortable fields (a whitelist: nothing else reaches ORDER BY). Deserializes from
 /// the snake_case names it parses (`created_at`, …).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(
     feature = "cli",
@@ -103,6 +103,9 @@ pub enum SortField {
     ExpiresAt,
     /// The token, byte-wise.
     Token,
+    /// When the record went to the trash (for listing the trash); live records sort
+    /// last in ascending order, as if deleted never.
+    DeletedAt,
 }
 
 impl SortField {
@@ -112,12 +115,15 @@ impl SortField {
             Self::UpdatedAt => "updated_at",
             Self::ExpiresAt => "expires_at",
             Self::Token => "token",
+            Self::DeletedAt => "deleted_at",
         }
     }
 
     fn expr(self) -> String {
         match self {
             Self::ExpiresAt => format!("COALESCE(expires_at, '{NEVER}')"),
+            // A NULL key would break the keyset comparison: live rows get NEVER too.
+            Self::DeletedAt => format!("COALESCE(soft_deleted_at, '{NEVER}')"),
             other => other.name().to_owned(),
         }
     }
@@ -130,6 +136,9 @@ impl SortField {
                 .expires_at
                 .map_or_else(|| NEVER.to_owned(), timestamp::to_db),
             Self::Token => r.token.clone(),
+            Self::DeletedAt => r
+                .soft_deleted_at
+                .map_or_else(|| NEVER.to_owned(), timestamp::to_db),
         }
     }
 }
@@ -142,9 +151,10 @@ impl FromStr for SortField {
             "updated_at" => Ok(Self::UpdatedAt),
             "expires_at" => Ok(Self::ExpiresAt),
             "token" => Ok(Self::Token),
+            "deleted_at" => Ok(Self::DeletedAt),
             _ => Err(Error::invalid(
                 "sort field",
-                format!("{s:?}; use created_at, updated_at, expires_at or token"),
+                format!("{s:?}; use created_at, updated_at, expires_at, token or deleted_at"),
             )),
         }
     }

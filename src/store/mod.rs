@@ -12,6 +12,7 @@ mod purge;
 mod records;
 mod session;
 mod tokens;
+mod trash;
 mod undo;
 
 use std::sync::Arc;

@@ -79,6 +79,8 @@ export const api = {
   deleteRecord: (token, confirm) => call('delete_record', { token, confirm }),
   // Deleting for good (`soft` false) takes `confirm`: the count, as the user typed it.
   purgeExpired: (soft, confirm, onProgress) => call('purge_expired', { soft, confirm, onProgress: channel(onProgress) }),
+  // Deletes the whole Trash for good; `confirm`: its count, as the user typed it.
+  emptyTrash: (confirm, onProgress) => call('empty_trash', { confirm, onProgress: channel(onProgress) }),
   changePassword(oldPassword, newPassword, onProgress) {
     return callSealed('change_password', async (seal) => ({
       old: await seal(oldPassword), new: await seal(newPassword), onProgress: channel(onProgress),
@@ -116,6 +118,8 @@ export const api = {
   touch: () => call('touch'),
   getSettings: () => call('get_settings'),
   setSettings: (settings) => call('set_settings', { settings }),
+  // Remembers the table's view, filters and sort (the other settings stay as they are).
+  setView: (view) => call('set_view', { view }),
   // The backend locked by itself; the handler gets why: 'idle', 'sleep' or 'screen-locked'.
   // The lock dropped the keys sealing secrets; ours go too.
   onLocked: (handler) => tauri.event.listen('vault-locked', (event) => {

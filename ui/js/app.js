@@ -4,6 +4,7 @@ import { api } from './api.js';
 import { describe } from './errors.js';
 import { confirmTyped } from './confirm-dialog.js';
 import { CreateDialog } from './create-dialog.js';
+import { ExpiryBanner } from './expiry-banner.js';
 import { PasswordDialog } from './password-dialog.js';
 import { RecordDialog } from './record-dialog.js';
 import { RecordsTable } from './records-table.js';
@@ -34,27 +35,52 @@ function reportActivity() {
   }
 }
 
-// A purge runs without a dialog: its progress and Cancel stay in a toast until it ends.
-async function purge(count, confirm) {
+const records = (n) => `${n} record${n === 1 ? '' : 's'}`;
+
+// A long operation without a dialog (a purge, emptying the Trash): its progress and
+// Cancel stay in a toast until it ends. `run(onProgress)` starts it; `doing(total)` says
+// what it does.
+async function inToast(doing, count, run) {
   let cancelling = false;
-  const running = toast(`Purging ${count} expired record${count === 1 ? '' : 's'}…`, {
+  const running = toast(doing(count), {
     seconds: 0,
     action: 'Cancel',
     keep: true,
     onAction: (button) => {
       button.disabled = true;
       cancelling = true;
-      running.setMessage('Cancelling the purge…');
+      running.setMessage('Cancelling…');
       api.cancelOperation().catch((e) => toast(describe(e), { error: true }));
     },
   });
   try {
-    return await api.purgeExpired(false, confirm, ({ done, total }) => {
-      if (!cancelling && done < total) running.setMessage(`Purging ${total} expired records…`);
+    return await run(({ done, total }) => {
+      if (!cancelling && done < total) running.setMessage(doing(total));
     });
   } finally {
     running.remove();
   }
+}
+
+function purge(count, confirm) {
+  return inToast((n) => `Purging ${records(n)} expired…`, count,
+    (onProgress) => api.purgeExpired(false, confirm, onProgress));
+}
+
+function emptyTrash(count, confirm) {
+  return inToast((n) => `Deleting ${records(n)} in the Trash for good…`, count,
+    (onProgress) => api.emptyTrash(confirm, onProgress));
+}
+
+// Puts the filter controls in step with the table's filters (a remembered view, a
+// banner click).
+function showFilters({ view, expiry, expiringDays }) {
+  $('view-vault').setAttribute('aria-selected', String(view === 'vault'));
+  $('view-trash').setAttribute('aria-selected', String(view === 'trash'));
+  $('btn-empty-trash').hidden = view !== 'trash';
+  $('expiry').value = expiry;
+  $('expiring-days').value = expiringDays;
+  $('expiring-days-label').hidden = expiry !== 'expiring';
 }
 
 function debounce(fn, ms) {
@@ -78,7 +104,11 @@ async function main() {
   const importer = new ImportDialog($('import-dialog'));
   const foreignImporter = new ForeignImportDialog($('foreign-import-dialog'));
   const goImporter = new GoImportDialog($('go-import-dialog'));
-  const refresh = () => table.reload();
+  const banner = new ExpiryBanner($('expiry-banner'), () => settings.current.expiringSoonDays || 7);
+  const refresh = () => {
+    banner.update();
+    return table.reload();
+  };
 
   table.addEventListener('open-record', (e) => record.open(e.detail));
   create.addEventListener('created', (e) => {
@@ -100,11 +130,21 @@ async function main() {
   $('expiring-days').addEventListener('change', (e) => table.setFilters({ expiringDays: e.target.value }));
   for (const [id, view] of [['view-vault', 'vault'], ['view-trash', 'trash']]) {
     $(id).addEventListener('click', () => {
-      $('view-vault').setAttribute('aria-selected', String(view === 'vault'));
-      $('view-trash').setAttribute('aria-selected', String(view === 'trash'));
+      showFilters({ ...table.filters, view });
       table.setFilters({ view });
     });
   }
+  banner.addEventListener('apply-filter', (e) => {
+    const filters = { view: 'vault', ...e.detail };
+    showFilters({ ...table.filters, ...filters });
+    table.setFilters(filters);
+  });
+  // Filters, sort and view outlive a restart (settings.json; never the search text).
+  table.addEventListener('view-changed', (e) => {
+    api.setView(e.detail).catch((err) => toast(describe(err), { error: true }));
+  });
+  // Badges follow the clock: a window left open overnight shows what expired meanwhile.
+  setInterval(() => table.refreshBadges(), 60000);
 
   // The list hidden while locked (a setting): rows leave the DOM too, and come back
   // fresh when the person asks for them.
@@ -122,6 +162,9 @@ async function main() {
     $('search').focus();
   });
   settings.addEventListener('changed', (e) => {
+    table.soonDays = e.detail.expiringSoonDays;
+    table.refreshBadges();
+    banner.update();
     if (!e.detail.hideListWhenLocked && document.body.classList.contains('curtained')) {
       curtain(false);
       refresh();
@@ -181,6 +224,24 @@ async function main() {
       toast(describe(e), { error: true });
     }
   });
+  $('btn-empty-trash').addEventListener('click', async () => {
+    try {
+      const count = await api.countRecords({ view: 'trash' });
+      if (count === 0) {
+        toast('The Trash is empty.');
+        return;
+      }
+      const typed = await confirmTyped('Empty the Trash?',
+        `${records(count)} in the Trash will be deleted for good. They cannot be restored afterwards.`,
+        `Delete ${count}`, String(count));
+      if (typed === null) return;
+      const removed = await emptyTrash(count, typed);
+      toast(`Emptied the Trash: ${records(removed)} deleted for good.`);
+    } catch (e) {
+      toast(describe(e), { error: true });
+    }
+    refresh(); // also after a refusal: the Trash changed meanwhile, show it as it is
+  });
 
   // Keyboard: Ctrl+F search, Ctrl+N new, Ctrl+L lock (Esc closes dialogs natively).
   document.addEventListener('keydown', (e) => {
@@ -205,9 +266,15 @@ async function main() {
     $('vault-info').textContent = `${info.backend} · ${info.database}`;
     $('vault-info').title = info.kdf;
     await settings.load();
+    table.soonDays = settings.current.expiringSoonDays;
+    if (settings.current.view) {
+      table.restore(settings.current.view);
+      showFilters(table.filters);
+    }
   } catch (e) {
     toast(describe(e), { error: true });
   }
+  banner.start();
   // A vault starts locked: nothing is open yet.
   if (settings.current.hideListWhenLocked) curtain(true);
   else await refresh();

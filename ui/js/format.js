@@ -1,5 +1,4 @@
 // Formatting of dates and expiry badges.
-const SOON_DAYS = 7;
 
 const pad = (n) => String(n).padStart(2, '0');
 
@@ -10,12 +9,13 @@ export function formatDate(iso) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-// {text, kind} for an expiry cell: expired, expires soon, never, or the date.
-export function expiryBadge(record, now = Date.now()) {
+// {text, kind} for an expiry cell: expired, expires within `soonDays` (a setting),
+// never, or the date.
+export function expiryBadge(record, now = Date.now(), soonDays = 7) {
   if (!record.expiresAt) return { text: 'never', kind: 'never' };
   const at = new Date(record.expiresAt).getTime();
   if (at <= now) return { text: 'expired', kind: 'expired' };
-  if (at - now <= SOON_DAYS * 86400000) return { text: `expires ${formatDate(record.expiresAt)}`, kind: 'soon' };
+  if (at - now <= soonDays * 86400000) return { text: `expires ${formatDate(record.expiresAt)}`, kind: 'soon' };
   return { text: formatDate(record.expiresAt), kind: 'later' };
 }
 

@@ -88,13 +88,14 @@ export class RecordDialog extends EventTarget {
     this.setLockNote('');
     const trashed = record.status === 'deleted';
     this.dialog.querySelector('#record-title').textContent = record.label || record.token;
-    const badge = expiryBadge(record);
+    const badge = expiryBadge(record, Date.now(), this.settings().expiringSoonDays || 7);
     const facts = [
       ['Token', record.token],
       ['Status', record.status],
       ['Expiry', badge.text],
       ['Created', formatDate(record.createdAt)],
       ['Updated', formatDate(record.updatedAt)],
+      ['Deleted', formatDate(record.softDeletedAt)],
       ['Tags', record.tags.join(', ')],
       ['Notes', record.notes],
     ].filter(([, v]) => v);

@@ -1,10 +1,19 @@
 // The records table: sortable columns, keyset-paged infinite scroll and the total count.
-// Emits `open-record` (detail: record) when a row is activated.
+// Emits `open-record` (detail: record) when a row is activated, and `view-changed`
+// (detail: the view, filters and sort, as settings remember them) when those change.
+// Expiry badges follow the clock: `refreshBadges()` redraws them without a reload.
 import { api } from './api.js';
 import { describe } from './errors.js';
 import { el, expiryBadge, formatDate } from './format.js';
 
 const PAGE = 100;
+
+// The backend's status was true when the page loaded; an active record whose expiry has
+// passed since is expired now.
+function statusAt(r, now) {
+  if (r.status === 'active' && r.expiresAt && new Date(r.expiresAt).getTime() <= now) return 'expired';
+  return r.status;
+}
 
 export class RecordsTable extends EventTarget {
   constructor(table, { empty, sentinel, total, error }) {
@@ -17,6 +26,7 @@ export class RecordsTable extends EventTarget {
     this.filters = { view: 'vault', expiry: 'all', search: '', expiringDays: 7 };
     this.sort = 'created_at';
     this.order = 'desc';
+    this.soonDays = 7; // the "expires soon" badge window (a setting)
     this.next = null;
     this.loading = false;
     this.generation = 0; // drops pages of a query that was replaced meanwhile
@@ -60,23 +70,72 @@ export class RecordsTable extends EventTarget {
     };
   }
 
+  // What settings remember (the search text is not: it may name what one looked for).
+  savedView() {
+    const { view, expiry, expiringDays } = this.filters;
+    return { view, expiry, expiringDays: Number(expiringDays) || 7, sort: this.sort, order: this.order };
+  }
+
+  viewChanged() {
+    this.dispatchEvent(new CustomEvent('view-changed', { detail: this.savedView() }));
+  }
+
+  // Puts back a remembered view without loading (the caller reloads once).
+  restore(saved) {
+    const { sort, order, ...filters } = saved;
+    Object.assign(this.filters, filters);
+    this.setSort(sort, order);
+  }
+
   setFilters(patch) {
+    // Deletion time means something only in the Trash: it is the Trash's first order,
+    // and leaving the Trash leaves it.
+    if (patch.view && patch.view !== this.filters.view) {
+      if (patch.view === 'trash') this.setSort('deleted_at', 'desc');
+      else if (this.sort === 'deleted_at') this.setSort('created_at', 'desc');
+    }
     Object.assign(this.filters, patch);
+    this.viewChanged();
     return this.reload();
   }
 
-  sortBy(field) {
-    if (this.sort === field) {
-      this.order = this.order === 'asc' ? 'desc' : 'asc';
-    } else {
-      this.sort = field;
-      this.order = field === 'token' ? 'asc' : 'desc';
-    }
+  setSort(field, order) {
+    this.sort = field;
+    this.order = order;
     for (const th of this.table.tHead.querySelectorAll('th[data-sort]')) {
       const state = th.dataset.sort === this.sort ? (this.order === 'asc' ? 'ascending' : 'descending') : 'none';
       th.setAttribute('aria-sort', state);
     }
+  }
+
+  sortBy(field) {
+    if (this.sort === field) this.setSort(field, this.order === 'asc' ? 'desc' : 'asc');
+    else this.setSort(field, field === 'token' ? 'asc' : 'desc');
+    this.viewChanged();
     return this.reload();
+  }
+
+  // Expiry badges and statuses against the clock now, in place: no reload, so the
+  // scroll position, focus and an open dialog stay as they are.
+  refreshBadges() {
+    const now = Date.now();
+    for (const tr of this.body.rows) {
+      const r = this.rows.get(tr.dataset.token);
+      if (!r) continue;
+      const badge = expiryBadge(r, now, this.soonDays);
+      const span = tr.querySelector('td.expiry .badge');
+      if (span.textContent !== badge.text) {
+        span.textContent = badge.text;
+        span.className = `badge ${badge.kind}`;
+      }
+      const cell = tr.querySelector('td.status');
+      const status = statusAt(r, now);
+      const text = r.opened ? `${status} · open` : status;
+      if (cell.textContent !== text) {
+        cell.textContent = text;
+        cell.className = `status ${status}`;
+      }
+    }
   }
 
   async reload() {
@@ -138,15 +197,17 @@ export class RecordsTable extends EventTarget {
   }
 
   row(r, now) {
-    const badge = expiryBadge(r, now);
+    const badge = expiryBadge(r, now, this.soonDays);
+    const status = statusAt(r, now);
     return el('tr', { tabindex: '0', dataset: { token: r.token }, 'aria-label': `Open ${r.label || r.token}` },
       el('td', { class: 'token' }, r.token),
       el('td', { class: 'label' }, r.label || ''),
       el('td', {}, r.tags.map((t) => el('span', { class: 'tag' }, t))),
       el('td', {}, formatDate(r.createdAt)),
-      el('td', {}, formatDate(r.updatedAt)),
-      el('td', {}, el('span', { class: `badge ${badge.kind}` }, badge.text)),
-      el('td', { class: `status ${r.status}` }, r.opened ? `${r.status} · open` : r.status),
+      el('td', { class: 'vault-only' }, formatDate(r.updatedAt)),
+      el('td', { class: 'expiry' }, el('span', { class: `badge ${badge.kind}` }, badge.text)),
+      el('td', { class: 'deleted-at trash-only' }, formatDate(r.softDeletedAt)),
+      el('td', { class: `status ${status}` }, r.opened ? `${status} · open` : status),
     );
   }
 

@@ -1,9 +1,10 @@
-// Settings: idle lock, clipboard clearing, reveal timeouts, remembered keys and lock options.
+// Settings: idle lock, clipboard clearing, reveal timeouts, remembered keys, lock options
+// and the "expires soon" window.
 import { api } from './api.js';
 import { busy, clearErrors, enterRunsAction, field, showError } from './dialog-form.js';
 import { toast } from './toast.js';
 
-const NUMBERS = ['idleLockMinutes', 'clipboardClearSeconds', 'revealSeconds', 'rememberedKeys'];
+const NUMBERS = ['idleLockMinutes', 'clipboardClearSeconds', 'revealSeconds', 'rememberedKeys', 'expiringSoonDays'];
 const SWITCHES = ['lockOnSleep', 'hideListWhenLocked'];
 
 export class SettingsDialog extends EventTarget {
@@ -14,7 +15,7 @@ export class SettingsDialog extends EventTarget {
     enterRunsAction(this.form);
     this.current = {
       idleLockMinutes: 5, clipboardClearSeconds: 30, revealSeconds: 30, rememberedKeys: 64,
-      lockOnSleep: true, hideListWhenLocked: false,
+      lockOnSleep: true, hideListWhenLocked: false, expiringSoonDays: 7,
     };
     this.form.querySelector('[data-action="save"]').addEventListener('click', (e) => this.save(e.currentTarget));
   }
@@ -33,10 +34,14 @@ export class SettingsDialog extends EventTarget {
 
   async save(button) {
     clearErrors(this.form);
-    const next = Object.fromEntries([
-      ...NUMBERS.map((n) => [n, Number(field(this.form, n).value)]),
-      ...SWITCHES.map((n) => [n, field(this.form, n).checked]),
-    ]);
+    // The remembered table view rides along unchanged (the backend keeps its own).
+    const next = {
+      ...this.current,
+      ...Object.fromEntries([
+        ...NUMBERS.map((n) => [n, Number(field(this.form, n).value)]),
+        ...SWITCHES.map((n) => [n, field(this.form, n).checked]),
+      ]),
+    };
     try {
       await busy(button, () => api.setSettings(next));
       this.current = next;

@@ -331,4 +331,12 @@ impl Window {
     pub async fn quit(self) {
         self.ui.quit().await;
     }
+
+    /// Quits the app and starts it again on the same vault and settings folder, as a
+    /// user reopening it would.
+    pub async fn restart(self) -> Self {
+        let Self { ui, desktop } = self;
+        ui.quit().await;
+        desktop.open_window().await
+    }
 }

@@ -116,6 +116,74 @@ pub async fn fill_vault(url: &str, n: usize) {
     store.close().await;
 }
 
+/// The labels of `seed_trash`: three in the Trash, newest deletion first, and one live.
+pub const TRASHED: [&str; 3] = ["Wifi guest", "Old API key", "Staging DB"];
+pub const LIVE: &str = "Keep me";
+
+/// Three records trashed on different days (3 days, 2 days and an hour ago) and one
+/// live record.
+pub async fn seed_trash(url: &str) {
+    let now = chrono::Utc::now();
+    let clock = std::sync::Arc::new(vaultstore::ManualClock::new(
+        now - chrono::Duration::days(4),
+    ));
+    let options = StoreOptions {
+        clock: clock.clone(),
+        ..StoreOptions::new(url)
+    };
+    let store = Store::new(options).await.unwrap();
+    for label in [LIVE, TRASHED[0], TRASHED[1], TRASHED[2]] {
+        create(&store, "v", Metadata::labelled(label), None).await;
+    }
+    for (label, ago) in [
+        (TRASHED[2], chrono::Duration::days(3)),
+        (TRASHED[1], chrono::Duration::days(2)),
+        (TRASHED[0], chrono::Duration::hours(1)),
+    ] {
+        clock.set(now - ago);
+        let page = store
+            .records_list(&RecordQuery::new().search(label))
+            .await
+            .unwrap();
+        store
+            .token_soft_delete(&page.records[0].token)
+            .await
+            .unwrap();
+    }
+    store.close().await;
+}
+
+/// The labels of `seed_expiring`: expired a day ago, expiring in 2 and 5 days, in 30
+/// days, and never.
+pub const EXPIRING: [&str; 5] = ["Expired key", "Soon A", "Soon B", "Next month", "Forever"];
+
+pub async fn seed_expiring(url: &str) {
+    let store = open(url).await;
+    let now = chrono::Utc::now();
+    for (label, days) in [
+        (EXPIRING[0], Some(-1)),
+        (EXPIRING[1], Some(2)),
+        (EXPIRING[2], Some(5)),
+        (EXPIRING[3], Some(30)),
+        (EXPIRING[4], None),
+    ] {
+        let at = days.map(|d| now + chrono::Duration::days(d));
+        create(&store, "v", Metadata::labelled(label), at).await;
+    }
+    store.close().await;
+}
+
+/// How many records the vault holds, live and in the Trash.
+pub async fn count_all(url: &str) -> u64 {
+    let store = open(url).await;
+    let n = store
+        .records_count(&RecordQuery::new().deleted(DeletedFilter::Include))
+        .await
+        .unwrap();
+    store.close().await;
+    n
+}
+
 pub const MAIL_URL: &str = "https://mail.example/login";
 
 /// The labels of `seed_safety_vault`.

@@ -33,6 +33,22 @@ async fn until_rows(ui: &Ui, want: &[&str]) {
     .await;
 }
 
+async fn until_rows_in_order(ui: &Ui, want: &[&str]) {
+    ui.poll(
+        "the rows in order",
+        std::time::Duration::from_secs(15),
+        async || {
+            let got = rows(ui).await;
+            if got == want {
+                Ok(())
+            } else {
+                Err(format!("rows {got:?}, wanted {want:?}"))
+            }
+        },
+    )
+    .await;
+}
+
 /// Waits until the table shows `view`'s rows: until then the rows on screen are the
 /// last view's, and one clicked may be replaced under the pointer.
 async fn until_view(ui: &Ui, view: &str) {
@@ -132,6 +148,32 @@ impl<'a> Vault<'a> {
         self.0.choose("#expiry", filter).await;
     }
 
+    /// The expiry filter as its control shows it.
+    pub async fn expiry_filter(&self) -> Value {
+        self.0.value_of("#expiry").await
+    }
+
+    /// Waits until the banner over the list reads `text` ("1 expired · 2 expire …").
+    pub async fn until_banner(&self, text: &str) {
+        self.0
+            .until(
+                &format!("the banner {text:?}"),
+                &format!(
+                    "{}.innerText.replace(/\\s+/g, ' ').trim() === {}",
+                    q("#expiry-banner"),
+                    json!(text)
+                ),
+            )
+            .await;
+    }
+
+    /// Clicks the banner's part for `filter`: `expired` or `expiring`.
+    pub async fn click_banner(&self, filter: &str) {
+        self.0
+            .click(&format!("#expiry-banner button[data-filter={filter}]"))
+            .await;
+    }
+
     /// Scrolls the table to its end, where the next page loads.
     pub async fn scroll_to_end(&self) {
         self.0
@@ -225,6 +267,33 @@ pub struct Trash<'a>(&'a Ui);
 impl<'a> Trash<'a> {
     pub async fn until_rows(&self, want: &[&str]) {
         until_rows(self.0, want).await;
+    }
+
+    /// Waits until the table lists exactly these labels, in this order.
+    pub async fn until_rows_in_order(&self, want: &[&str]) {
+        until_rows_in_order(self.0, want).await;
+    }
+
+    /// The Deleted column of each row, as shown (and shown it is: empty when hidden).
+    pub async fn deleted_dates(&self) -> Vec<String> {
+        let v = self
+            .0
+            .js("return [...document.querySelectorAll('#records tbody td.deleted-at')].map(td => td.innerText);")
+            .await;
+        serde_json::from_value(v).unwrap()
+    }
+
+    /// Clicks the Deleted column's header (once: newest first becomes oldest first).
+    pub async fn sort_by_deleted(&self) {
+        self.0
+            .click("#records th[data-sort=deleted_at] button")
+            .await;
+    }
+
+    /// Empty Trash: the app asks first.
+    pub async fn empty(&self) -> ConfirmDialog<'a> {
+        self.0.click("#btn-empty-trash").await;
+        ConfirmDialog::until_open(self.0).await
     }
 
     pub async fn restore(&self, label: &str) {
@@ -572,6 +641,12 @@ impl<'a> ConfirmDialog<'a> {
         self.0.click("#confirm-dialog [data-role=ok]").await;
     }
 
+    /// What the dialog says.
+    pub async fn message(&self) -> String {
+        let v = self.0.text_of("#confirm-dialog [data-role=message]").await;
+        v.as_str().unwrap_or_default().to_owned()
+    }
+
     /// Types what the dialog asks to be typed ("Type X to confirm:"), as a user reading
     /// it would, then confirms.
     pub async fn type_and_ok(&self) {
@@ -610,6 +685,13 @@ impl SettingsDialog<'_> {
 
     pub async fn fill_idle_lock_minutes(&self, minutes: &str) {
         self.0.fill(Self::IDLE, minutes).await;
+    }
+
+    /// The "expires soon" window, in days.
+    pub async fn fill_expiring_soon_days(&self, days: &str) {
+        self.0
+            .fill("#settings-dialog input[name=expiringSoonDays]", days)
+            .await;
     }
 
     pub async fn save(&self) {

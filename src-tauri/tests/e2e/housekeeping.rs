@@ -1,0 +1,107 @@
+//! Keeping a vault tidy: the Trash says when each record went there and empties as
+//! confirmed; a banner says what expired or expires soon and lists those records; the
+//! table's view outlives a restart.
+
+use serde_json::json;
+
+use crate::desktop::Desktop;
+use crate::library::{EXPIRING, LIVE, TRASHED, count_all, seed_expiring, seed_trash};
+use crate::pages::Vault;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trash_shows_when_records_were_deleted_and_empties_as_confirmed() {
+    let Some(desktop) = Desktop::start().await else {
+        return;
+    };
+    seed_trash(&desktop.db_url()).await;
+    let window = desktop.open_window().await;
+    let vault = Vault(&window);
+    vault.until_rows(&[LIVE]).await;
+
+    // Newest deletion first, each with its date; the header turns the order round.
+    let trash = vault.show_trash().await;
+    trash.until_rows_in_order(&TRASHED).await;
+    let dates = trash.deleted_dates().await;
+    assert!(
+        dates.iter().all(|d| d.len() == "2026-01-01 10:00".len()),
+        "each trashed record shows when it was deleted: {dates:?}"
+    );
+    let mut newest_first = dates.clone();
+    newest_first.sort();
+    newest_first.reverse();
+    assert_eq!(dates, newest_first, "newest deletion first");
+    trash.sort_by_deleted().await;
+    let mut oldest_first = TRASHED;
+    oldest_first.reverse();
+    trash.until_rows_in_order(&oldest_first).await;
+
+    // Empty Trash states the count, and asks for it typed.
+    let confirm = trash.empty().await;
+    assert!(
+        confirm.message().await.contains("3 records"),
+        "the question states how many: {}",
+        confirm.message().await
+    );
+    confirm.type_and_ok().await;
+    window
+        .expect_toast("Emptied the Trash: 3 records deleted for good")
+        .await;
+    trash.until_rows(&[]).await;
+    assert_eq!(
+        count_all(&window.db_url()).await,
+        1,
+        "only the live record is left in the vault"
+    );
+    let vault = trash.back_to_vault().await;
+    vault.until_rows(&[LIVE]).await;
+    assert!(
+        !window.visible("#btn-empty-trash").await,
+        "Empty Trash belongs to the Trash view"
+    );
+    window.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_expiry_banner_lists_what_expires_and_the_view_is_remembered() {
+    let Some(desktop) = Desktop::start().await else {
+        return;
+    };
+    seed_expiring(&desktop.db_url()).await;
+    let window = desktop.open_window().await;
+    let vault = Vault(&window);
+    vault.until_rows(&EXPIRING).await;
+    vault
+        .until_banner("1 expired · 2 expire within 7 days")
+        .await;
+
+    vault.click_banner("expiring").await;
+    vault.until_rows(&[EXPIRING[1], EXPIRING[2]]).await;
+    assert_eq!(vault.expiry_filter().await, json!("expiring"));
+    vault.click_banner("expired").await;
+    vault.until_rows(&[EXPIRING[0]]).await;
+    assert_eq!(vault.expiry_filter().await, json!("expired"));
+
+    // The "soon" window is a setting: the banner and the badges follow it.
+    let settings = vault.open_settings().await;
+    settings.fill_expiring_soon_days("40").await;
+    settings.save().await;
+    vault
+        .until_banner("1 expired · 3 expire within 40 days")
+        .await;
+
+    // Filters and view outlive a restart.
+    vault.show_expiry("never").await;
+    vault.until_rows(&[EXPIRING[4]]).await;
+    let window = window.restart().await;
+    let vault = Vault(&window);
+    vault.until_rows(&[EXPIRING[4]]).await;
+    assert_eq!(
+        vault.expiry_filter().await,
+        json!("never"),
+        "the filter is as it was left"
+    );
+    vault
+        .until_banner("1 expired · 3 expire within 40 days")
+        .await;
+    window.quit().await;
+}
