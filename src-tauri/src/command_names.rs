@@ -37,4 +37,8 @@ pub const COMMANDS: &[&str] = &[
     "run_foreign_import",
     "preview_go_import",
     "run_go_import",
+    "bulk_preview",
+    "bulk_apply",
+    "undo_available",
+    "undo_last",
 ];

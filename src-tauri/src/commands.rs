@@ -44,7 +44,7 @@ pub async fn list_records(state: State<'_, AppState>, args: Typed<ListArgs>) -> 
     state.touch();
     let Typed(args) = args;
     let now = Utc::now();
-    let page = state.store.records_list(&args.query(now)?).await?;
+    let page = state.store.records_list(&args.query()?).await?;
     Ok(PageDto {
         next: page.next.map(|c| c.to_string()),
         records: page
@@ -60,10 +60,7 @@ pub async fn list_records(state: State<'_, AppState>, args: Typed<ListArgs>) -> 
 
 #[tauri::command]
 pub async fn count_records(state: State<'_, AppState>, args: Typed<ListArgs>) -> CmdResult<u64> {
-    Ok(state
-        .store
-        .records_count(&args.0.query(Utc::now())?)
-        .await?)
+    Ok(state.store.records_count(&args.0.query()?).await?)
 }
 
 #[derive(Deserialize)]

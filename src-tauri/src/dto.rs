@@ -5,11 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use vaultstore::{
-    DeletedFilter, ExpiryFilter, Metadata, MetadataPatch, Record, RecordQuery, RecordStatus,
-    SortField, SortOrder,
+    DeletedFilter, Metadata, MetadataPatch, Record, RecordQuery, RecordStatus, SortField, SortOrder,
 };
 
 use crate::errors::CmdResult;
@@ -52,6 +51,22 @@ pub enum Expiry {
     Never,
     /// Not yet expired, expiring within `expiringDays`.
     Expiring,
+    /// Expired within the last `expiringDays`.
+    Lapsed,
+}
+
+impl Expiry {
+    /// This filter as a term of the query language (`None` for all).
+    fn term(self, days: u32) -> Option<String> {
+        match self {
+            Self::All => None,
+            Self::Active => Some("is:active".into()),
+            Self::Expired => Some("is:expired".into()),
+            Self::Never => Some("is:never".into()),
+            Self::Expiring => Some(format!("expires:<{days}d")),
+            Self::Lapsed => Some(format!("expired:<{days}d")),
+        }
+    }
 }
 
 /// Filters and paging of the records table.
@@ -71,26 +86,25 @@ pub struct ListArgs {
 }
 
 impl ListArgs {
-    pub fn query(&self, now: DateTime<Utc>) -> CmdResult<RecordQuery> {
-        let mut q = self.view.query();
-        if let Some(s) = self
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            q = q.search(s);
+    /// The search box's text in the library's query language, with the view and the
+    /// expiry menu as terms of the same language: one parser decides what matches, and
+    /// a term conflicting with the menus (`is:expired` under "Active") is refused,
+    /// naming both.
+    pub fn query(&self) -> CmdResult<RecordQuery> {
+        let days = self.expiring_days.unwrap_or(7).clamp(1, 3650);
+        let mut text = self.search.clone().unwrap_or_default();
+        let terms = [
+            (self.view == Scope::Trash).then(|| "is:trash".to_owned()),
+            self.expiry.term(days),
+        ];
+        for term in terms.into_iter().flatten() {
+            text.push(' ');
+            text.push_str(&term);
         }
-        q = match self.expiry {
-            Expiry::All => q,
-            Expiry::Active => q.expiry(ExpiryFilter::Active),
-            Expiry::Expired => q.expiry(ExpiryFilter::Expired),
-            Expiry::Never => q.expiry(ExpiryFilter::Never),
-            Expiry::Expiring => {
-                let days = i64::from(self.expiring_days.unwrap_or(7).clamp(1, 3650));
-                q.expiry(ExpiryFilter::ExpiringBefore(now + Duration::days(days)))
-            }
-        };
+        let mut q = RecordQuery::parse(&text)?;
+        if self.view == Scope::All {
+            q = q.deleted(DeletedFilter::Include);
+        }
         if let Some(sort) = self.sort {
             q = q.sort(sort);
         }
@@ -301,15 +315,31 @@ mod tests {
         }
         let err = args(r#"{"after":"not a cursor"}"#)
             .unwrap()
-            .query(Utc::now())
+            .query()
             .unwrap_err();
         assert_eq!(err.field.as_deref(), Some("cursor"), "{}", err.message);
         args(
             r#"{"view":"trash","expiry":"expiring","expiringDays":3,"sort":"token","order":"asc"}"#,
         )
         .unwrap()
-        .query(Utc::now())
+        .query()
         .unwrap();
+        // The search box speaks the query language; the menus add their terms to it.
+        let err = args(r#"{"search":"colour:red"}"#)
+            .unwrap()
+            .query()
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("query"), "{}", err.message);
+        assert!(err.message.contains("colour:red"), "{}", err.message);
+        let err = args(r#"{"search":"is:expired","expiry":"active"}"#)
+            .unwrap()
+            .query()
+            .unwrap_err();
+        assert!(
+            err.message.contains("is:expired") && err.message.contains("is:active"),
+            "a term conflicting with the expiry menu names both: {}",
+            err.message
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `ui/` through thin commands (`commands.rs`).
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod bulk_commands;
 mod clipboard;
 #[cfg(test)]
 mod command_names;
@@ -143,6 +144,10 @@ fn main() {
             import_commands::run_foreign_import,
             import_commands::preview_go_import,
             import_commands::run_go_import,
+            bulk_commands::bulk_preview,
+            bulk_commands::bulk_apply,
+            bulk_commands::undo_available,
+            bulk_commands::undo_last,
         ])
         .build(tauri::generate_context!("../tauri.conf.json"))
         .map(|app| {

@@ -109,6 +109,13 @@ export const api = {
   runImport(choice, onProgress) {
     return call('run_import', { choice, onProgress: channel(onProgress) });
   },
+  // `target`: { ids: [...] } or { filter: listArgs }; `action`: { kind: 'renew', to: … } |
+  // { kind: 'softDelete' } | { kind: 'restore' } | { kind: 'deleteForever', confirm: n } |
+  // { kind: 'addTag' | 'removeTag', tag }.
+  bulkPreview: (target, action) => call('bulk_preview', { target, action }),
+  bulkApply: (target, action, onProgress) => call('bulk_apply', { target, action, onProgress: channel(onProgress) }),
+  undoAvailable: () => call('undo_available'),
+  undoLast: (onProgress) => call('undo_last', { onProgress: channel(onProgress) }),
   cancelOperation: () => call('cancel_operation'),
   lockVault: () => {
     channelForSecrets.forget();

@@ -12,6 +12,7 @@ import { SettingsDialog } from './settings-dialog.js';
 import { toast } from './toast.js';
 import { ExportDialog, ImportDialog } from './transfer-dialogs.js';
 import { ForeignImportDialog, GoImportDialog } from './import-dialogs.js';
+import { wireBulkActions } from './bulk-actions.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -80,7 +81,7 @@ function showFilters({ view, expiry, expiringDays }) {
   $('btn-empty-trash').hidden = view !== 'trash';
   $('expiry').value = expiry;
   $('expiring-days').value = expiringDays;
-  $('expiring-days-label').hidden = expiry !== 'expiring';
+  $('expiring-days-label').hidden = !['expiring', 'lapsed'].includes(expiry);
 }
 
 function debounce(fn, ms) {
@@ -110,7 +111,16 @@ async function main() {
     return table.reload();
   };
 
+  const bulk = wireBulkActions({ table, refresh, runInToast: inToast });
   table.addEventListener('open-record', (e) => record.open(e.detail));
+  // A tag chip filters by its tag, on top of what the search box holds (all must match).
+  table.addEventListener('filter-tag', (e) => {
+    const tag = e.detail;
+    const term = /[\s"]/.test(tag) ? `tag:"${tag.replaceAll('"', '')}"` : `tag:${tag}`;
+    const box = $('search');
+    if (!box.value.split(/\s+/).includes(term)) box.value = `${box.value.trim()} ${term}`.trim();
+    table.setFilters({ search: box.value.trim() });
+  });
   create.addEventListener('created', (e) => {
     toast(`Created ${e.detail}.`);
     refresh();
@@ -124,7 +134,7 @@ async function main() {
   // Filters
   $('search').addEventListener('input', debounce((e) => table.setFilters({ search: e.target.value.trim() }), 200));
   $('expiry').addEventListener('change', (e) => {
-    $('expiring-days-label').hidden = e.target.value !== 'expiring';
+    $('expiring-days-label').hidden = !['expiring', 'lapsed'].includes(e.target.value);
     table.setFilters({ expiry: e.target.value });
   });
   $('expiring-days').addEventListener('change', (e) => table.setFilters({ expiringDays: e.target.value }));
@@ -177,6 +187,7 @@ async function main() {
   const onLocked = (reason) => {
     const kept = [...record.lock(reason), ...create.lock(reason)];
     exporter.lock();
+    bulk.lock();
     foreignImporter.lock();
     passwords.lock();
     const note = kept.length ? ` Your unsaved ${[...new Set(kept)].join(', ')} ${kept.length === 1 ? 'was' : 'were'} kept.` : '';

@@ -5,6 +5,7 @@
 import { api } from './api.js';
 import { describe } from './errors.js';
 import { el, expiryBadge, formatDate } from './format.js';
+import { Selection } from './selection.js';
 
 const PAGE = 100;
 
@@ -30,12 +31,26 @@ export class RecordsTable extends EventTarget {
     this.next = null;
     this.loading = false;
     this.generation = 0; // drops pages of a query that was replaced meanwhile
+    this.selection = new Selection();
+    this.selection.addEventListener('change', () => this.showSelection());
 
     for (const th of table.tHead.querySelectorAll('th[data-sort]')) {
       th.querySelector('button').addEventListener('click', () => this.sortBy(th.dataset.sort));
     }
-    this.body.addEventListener('click', (e) => this.activate(e.target.closest('tr')));
+    this.body.addEventListener('click', (e) => {
+      const box = e.target.closest('input.pick');
+      const tag = e.target.closest('[data-tag]');
+      if (box) this.selection.toggle(box.closest('tr').dataset.id, e.shiftKey, this.loadedIds());
+      else if (tag) this.dispatchEvent(new CustomEvent('filter-tag', { detail: tag.dataset.tag }));
+      else this.activate(e.target.closest('tr'));
+    });
+    table.querySelector('#pick-all').addEventListener('click', (e) => {
+      e.preventDefault();
+      if (this.selection.count > 0) this.selection.clear();
+      else this.selectAll();
+    });
     this.body.addEventListener('keydown', (e) => {
+      if (e.target.closest('input.pick, [data-tag]')) return; // a box or a chip: its own keys
       if (e.key === 'Enter' || e.key === ' ') {
         e.preventDefault();
         this.activate(e.target.closest('tr'));
@@ -95,8 +110,32 @@ export class RecordsTable extends EventTarget {
       else if (this.sort === 'deleted_at') this.setSort('created_at', 'desc');
     }
     Object.assign(this.filters, patch);
+    // "Every record matching" meant the old filter; rows picked by hand stay picked
+    // while the new filter lists them.
+    this.selection.all = false;
     this.viewChanged();
     return this.reload();
+  }
+
+  loadedIds() {
+    return [...this.body.rows].map((tr) => tr.dataset.id);
+  }
+
+  // Ctrl+A: every record the filter matches, loaded or not.
+  selectAll() {
+    this.selection.selectAll(this.total || 0);
+  }
+
+  // The boxes on screen and the header's box follow the selection.
+  showSelection() {
+    for (const box of this.body.querySelectorAll('input.pick')) {
+      box.checked = this.selection.has(box.closest('tr').dataset.id);
+    }
+    const all = this.table.querySelector('#pick-all');
+    const n = this.selection.count;
+    all.checked = n > 0 && n >= (this.total || 0);
+    all.indeterminate = n > 0 && n < (this.total || 0);
+    this.table.dataset.selected = String(n);
   }
 
   setSort(field, order) {
@@ -155,6 +194,8 @@ export class RecordsTable extends EventTarget {
       if (generation !== this.generation) return;
       this.body.replaceChildren();
       this.append(page);
+      this.total = total;
+      this.selection.settle(total, this.loadedIds());
       this.totalNode.textContent = `${total} record${total === 1 ? '' : 's'}`;
       this.table.dataset.view = this.filters.view;
     } catch (e) {
@@ -199,10 +240,16 @@ export class RecordsTable extends EventTarget {
   row(r, now) {
     const badge = expiryBadge(r, now, this.soonDays);
     const status = statusAt(r, now);
-    return el('tr', { tabindex: '0', dataset: { token: r.token }, 'aria-label': `Open ${r.label || r.token}` },
+    const name = r.label || r.token;
+    return el('tr', { tabindex: '0', dataset: { token: r.token, id: r.id }, 'aria-label': `Open ${name}` },
+      el('td', { class: 'pick' }, el('input', {
+        type: 'checkbox', class: 'pick', 'aria-label': `Select ${name}`, checked: this.selection.has(r.id),
+      })),
       el('td', { class: 'token' }, r.token),
       el('td', { class: 'label' }, r.label || ''),
-      el('td', {}, r.tags.map((t) => el('span', { class: 'tag' }, t))),
+      el('td', {}, r.tags.map((t) => el('button', {
+        type: 'button', class: 'tag', dataset: { tag: t }, title: `Show only records tagged ${t}`,
+      }, t))),
       el('td', {}, formatDate(r.createdAt)),
       el('td', { class: 'vault-only' }, formatDate(r.updatedAt)),
       el('td', { class: 'expiry' }, el('span', { class: `badge ${badge.kind}` }, badge.text)),

@@ -308,3 +308,16 @@ impl WriteLock {
         self.done.await.unwrap();
     }
 }
+
+/// Every live record's expiry, by label, as stored.
+pub async fn expiries(
+    url: &str,
+) -> std::collections::BTreeMap<String, Option<chrono::DateTime<chrono::Utc>>> {
+    let store = open(url).await;
+    let page = store.records_list(&RecordQuery::new()).await.unwrap();
+    store.close().await;
+    page.records
+        .into_iter()
+        .map(|r| (r.metadata.label.unwrap_or_default(), r.expires_at))
+        .collect()
+}

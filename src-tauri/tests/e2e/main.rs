@@ -11,7 +11,8 @@
 //!   dialog); the selectors live there.
 //! - `library`: the vault through the vaultstore library, beside the window: records
 //!   written before the app starts, metadata read back, a competing writer.
-//! - the stories: `authority` (changes that can lock the owner out), `housekeeping`
+//! - the stories: `authority` (changes that can lock the owner out), `bulk` (a filter's
+//!   records renewed and the change undone, tag chips), `housekeeping`
 //!   (the Trash's dates and Empty Trash, the expiry banner, the remembered view), `secrets`,
 //!   `transfer`, `safety` (edits and operations that must not be lost), `idle` (the idle
 //!   lock), `memory` (no secret left in the app's memory after Lock) and `window` (the
@@ -29,6 +30,7 @@ mod pages;
 mod ui;
 
 mod authority;
+mod bulk;
 mod housekeeping;
 mod idle;
 mod memory;

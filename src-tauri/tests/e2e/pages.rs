@@ -13,7 +13,7 @@ const A_RECORD_OPEN: &str = "[...document.querySelectorAll('#records td.status')
 /// The table of records shown by the vault and the trash views.
 async fn rows(ui: &Ui) -> Vec<String> {
     let v = ui
-        .js("return [...document.querySelectorAll('#records tbody tr')].map(r => r.cells[1].textContent);")
+        .js("return [...document.querySelectorAll('#records tbody tr')].map(r => r.querySelector('td.label').textContent);")
         .await;
     serde_json::from_value(v).unwrap()
 }
@@ -62,7 +62,7 @@ async fn until_view(ui: &Ui, view: &str) {
 /// Opens a record by clicking its row.
 async fn open_record<'a>(ui: &'a Ui, label: &str) -> RecordDialog<'a> {
     ui.click_xpath(&format!(
-        "//table[@id='records']//tr[td[2][text()='{label}']]/td[1]"
+        "//table[@id='records']//tr[td[@class='label'][text()='{label}']]/td[@class='token']"
     ))
     .await;
     ui.until_dialog_open(RecordDialog::ID).await;
@@ -104,7 +104,7 @@ impl<'a> Vault<'a> {
             .until(
                 &format!("{label} to show open"),
                 &format!(
-                    "[...document.querySelectorAll('#records tbody tr')].some(r => r.cells[1].textContent === {} && r.querySelector('td.status').textContent.includes('open'))",
+                    "[...document.querySelectorAll('#records tbody tr')].some(r => r.querySelector('td.label').textContent === {} && r.querySelector('td.status').textContent.includes('open'))",
                     json!(label)
                 ),
             )
@@ -141,6 +141,50 @@ impl<'a> Vault<'a> {
         self.0
             .js("document.getElementById('search').dispatchEvent(new Event('input'))")
             .await;
+    }
+
+    /// The search box's text.
+    pub async fn search_text(&self) -> Value {
+        self.0.value_of("#search").await
+    }
+
+    /// A click on the tag chip `tag` of the first row that carries it.
+    pub async fn click_tag(&self, tag: &str) {
+        self.0
+            .click(&format!("#records button[data-tag={}]", json!(tag)))
+            .await;
+    }
+
+    /// Ctrl+A with the focus on the first row: every record the filter matches.
+    pub async fn select_all_matching(&self) {
+        self.0
+            .type_more("#records tbody tr", "\u{E009}a\u{E000}")
+            .await;
+        self.0
+            .until(
+                "the selection toolbar",
+                "!document.getElementById('bulk-bar').hidden",
+            )
+            .await;
+    }
+
+    /// Ctrl+Z with the focus on the first row: undo the last bulk change.
+    pub async fn undo_with_keyboard(&self) {
+        self.0
+            .type_more("#records tbody tr", "\u{E009}z\u{E000}")
+            .await;
+    }
+
+    /// What the selection toolbar says of the selection.
+    pub async fn selection_text(&self) -> Value {
+        self.0.text_of("#bulk-bar [data-role=count]").await
+    }
+
+    /// A bulk action of the selection toolbar (`renew`, `addTag`, `softDelete`…).
+    pub async fn bulk(&self, kind: &str) -> BulkDialog<'a> {
+        self.0.click(&format!("#bulk-bar [data-bulk={kind}]")).await;
+        self.0.until_dialog_open(BulkDialog::ID).await;
+        BulkDialog(self.0)
     }
 
     /// The expiry filter: `all`, `expiring`, `never`, ...
@@ -474,7 +518,7 @@ impl RecordDialog<'_> {
             .js(&format!(
                 "document.querySelector('#record-dialog [data-action=open]').click();
                  document.querySelector('#record-dialog button[value=close]').click();
-                 [...document.querySelectorAll('#records tbody tr')].find(r => r.cells[1].textContent === {}).cells[0].click();",
+                 [...document.querySelectorAll('#records tbody tr')].find(r => r.querySelector('td.label').textContent === {}).querySelector('td.token').click();",
                 json!(other)
             ))
             .await;
@@ -886,5 +930,38 @@ impl ForeignImportDialog<'_> {
                 Self::ID
             ))
             .await
+    }
+}
+
+/// A bulk change: its options, the preview, Apply with progress and Cancel.
+pub struct BulkDialog<'a>(&'a Ui);
+
+impl BulkDialog<'_> {
+    const ID: &'static str = "bulk-dialog";
+
+    /// Waits for the preview's summary to contain `text` ("2 records will change").
+    pub async fn until_summary(&self, text: &str) {
+        self.0
+            .until(
+                &format!("the bulk preview {text:?}"),
+                &format!(
+                    "{}.textContent.includes({})",
+                    q("#bulk-dialog [data-role=summary]"),
+                    json!(text)
+                ),
+            )
+            .await;
+    }
+
+    /// The preview's rows: token, before, arrow, after.
+    pub async fn changes(&self) -> Value {
+        self.0
+            .js("return [...document.querySelectorAll('#bulk-dialog [data-role=changes] tr')].map((tr) => [...tr.cells].map((c) => c.textContent))")
+            .await
+    }
+
+    pub async fn apply(&self) {
+        self.0.click("#bulk-dialog [data-action=apply]").await;
+        self.0.until_dialog_closed(Self::ID).await;
     }
 }

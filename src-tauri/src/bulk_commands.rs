@@ -1,0 +1,360 @@
+//! Bulk changes from the records table: on the rows selected by hand or on every record
+//! the current filter matches; a preview first, one transaction with progress and Cancel,
+//! and Undo of the last one (the library's journal) until the next bulk change.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+use tauri::ipc::Channel;
+use vaultstore::{
+    BulkAction, BulkActionKind, BulkChange, RecordQuery, RecordState, RenewTo, UndoSummary,
+};
+
+use crate::dto::{ListArgs, ProgressDto, progress};
+use crate::errors::{CmdResult, ErrorDto, Typed};
+use crate::state::AppState;
+
+/// Rows a preview lists.
+const PREVIEW_ROWS: usize = 50;
+/// Most rows a selection made by hand may hold (one `IN` list); more is a filter's job.
+const MAX_PICKED: usize = vaultstore::query::MAX_IN_LIST;
+
+/// Which records a bulk change covers.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub enum BulkTarget {
+    /// Rows picked by hand, by id.
+    Ids(Vec<String>),
+    /// Every record the table's filters match (Ctrl+A), loaded or not.
+    Filter(ListArgs),
+}
+
+impl BulkTarget {
+    fn query(&self) -> CmdResult<RecordQuery> {
+        match self {
+            Self::Ids(ids) if ids.is_empty() => {
+                Err(ErrorDto::invalid("target", "select at least one record"))
+            }
+            Self::Ids(ids) if ids.len() > MAX_PICKED => Err(ErrorDto::invalid(
+                "target",
+                format!(
+                    "{} rows are selected by hand; the limit is {MAX_PICKED}: select every record the filter matches (Ctrl+A) instead",
+                    ids.len()
+                ),
+            )),
+            // Trashed rows can be picked in the Trash view: the ids decide, not the view.
+            Self::Ids(ids) => Ok(RecordQuery::new()
+                .id_in(ids.clone())
+                .deleted(vaultstore::DeletedFilter::Include)),
+            Self::Filter(args) => args.query(),
+        }
+    }
+}
+
+/// A bulk change as the UI names it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind", deny_unknown_fields)]
+pub enum BulkActionArgs {
+    Renew {
+        to: RenewArgs,
+    },
+    SoftDelete,
+    Restore,
+    /// `confirm`: the number of records, as the user typed it after seeing the preview.
+    DeleteForever {
+        confirm: u64,
+    },
+    AddTag {
+        tag: String,
+    },
+    RemoveTag {
+        tag: String,
+    },
+}
+
+/// The new expiry of a renewal.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub enum RenewArgs {
+    At(DateTime<Utc>),
+    InDays(u32),
+    ExtendDays(u32),
+    Never,
+}
+
+fn days(n: u32) -> CmdResult<Duration> {
+    if (1..=36_500).contains(&n) {
+        Ok(Duration::days(i64::from(n)))
+    } else {
+        Err(ErrorDto::invalid(
+            "days",
+            format!("{n} is outside 1..=36500"),
+        ))
+    }
+}
+
+impl BulkActionArgs {
+    fn action(&self) -> CmdResult<BulkAction> {
+        Ok(match self {
+            Self::Renew { to } => BulkAction::Renew(match *to {
+                RenewArgs::At(t) => RenewTo::At(t),
+                RenewArgs::InDays(n) => RenewTo::In(days(n)?),
+                RenewArgs::ExtendDays(n) => RenewTo::Extend(days(n)?),
+                RenewArgs::Never => RenewTo::Never,
+            }),
+            Self::SoftDelete => BulkAction::SoftDelete,
+            Self::Restore => BulkAction::Restore,
+            Self::DeleteForever { .. } => BulkAction::DeleteForever,
+            Self::AddTag { tag } => BulkAction::AddTag(tag.clone()),
+            Self::RemoveTag { tag } => BulkAction::RemoveTag(tag.clone()),
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateDto {
+    expires_at: Option<DateTime<Utc>>,
+    soft_deleted_at: Option<DateTime<Utc>>,
+    tags: Vec<String>,
+}
+
+impl From<RecordState> for StateDto {
+    fn from(s: RecordState) -> Self {
+        Self {
+            expires_at: s.expires_at,
+            soft_deleted_at: s.soft_deleted_at,
+            tags: s.tags,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeDto {
+    token: String,
+    before: StateDto,
+    /// `None`: deleted for good.
+    after: Option<StateDto>,
+}
+
+impl From<BulkChange> for ChangeDto {
+    fn from(c: BulkChange) -> Self {
+        Self {
+            token: c.token,
+            before: c.before.into(),
+            after: c.after.map(Into::into),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewDto {
+    count: u64,
+    /// The first changes, with before and after.
+    sample: Vec<ChangeDto>,
+}
+
+/// What the change would do: how many records, and the first of them before and after.
+#[tauri::command]
+pub async fn bulk_preview(
+    state: State<'_, AppState>,
+    target: Typed<BulkTarget>,
+    action: Typed<BulkActionArgs>,
+) -> CmdResult<PreviewDto> {
+    state.touch();
+    let query = target.0.query()?;
+    let preview = state
+        .store
+        .bulk_preview(&query, &action.0.action()?, PREVIEW_ROWS)
+        .await?;
+    Ok(PreviewDto {
+        count: preview.count,
+        sample: preview.sample.into_iter().map(Into::into).collect(),
+    })
+}
+
+/// Applies the change in one transaction; `cancel_operation` rolls it back. Deleting for
+/// good runs only if the count the user typed is what the change covers now.
+#[tauri::command]
+pub async fn bulk_apply(
+    state: State<'_, AppState>,
+    target: Typed<BulkTarget>,
+    action: Typed<BulkActionArgs>,
+    on_progress: Channel<ProgressDto>,
+) -> CmdResult<u64> {
+    apply(&state, &target.0, &action.0, progress(on_progress)).await
+}
+
+async fn apply(
+    state: &AppState,
+    target: &BulkTarget,
+    action: &BulkActionArgs,
+    on_progress: impl Fn(vaultstore::Progress) + Send + Sync,
+) -> CmdResult<u64> {
+    state.touch();
+    let query = target.query()?;
+    let bulk = action.action()?;
+    let operation = state.begin_operation()?;
+    if let BulkActionArgs::DeleteForever { confirm } = *action {
+        let count = state.store.bulk_preview(&query, &bulk, 0).await?.count;
+        if confirm != count {
+            return Err(ErrorDto::invalid(
+                "confirm",
+                format!("type {count} to delete that many records for good"),
+            ));
+        }
+    }
+    let report = state
+        .store
+        .bulk_apply(&query, &bulk, on_progress, operation.cancel())
+        .await?;
+    Ok(report.changed)
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UndoDto {
+    action: BulkActionKind,
+    count: u64,
+    at: DateTime<Utc>,
+}
+
+impl From<UndoSummary> for UndoDto {
+    fn from(s: UndoSummary) -> Self {
+        Self {
+            action: s.action,
+            count: s.count,
+            at: s.at,
+        }
+    }
+}
+
+/// The bulk change Undo would revert, if any.
+#[tauri::command]
+pub async fn undo_available(state: State<'_, AppState>) -> CmdResult<Option<UndoDto>> {
+    Ok(state.store.undo_available().await?.map(Into::into))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UndoneDto {
+    undone: UndoDto,
+    restored: u64,
+    /// Tokens that changed after the bulk change, left as they are.
+    skipped: Vec<String>,
+}
+
+/// Reverts the last bulk change in one transaction (records changed since are left as
+/// they are and named); `cancel_operation` rolls it back.
+#[tauri::command]
+pub async fn undo_last(
+    state: State<'_, AppState>,
+    on_progress: Channel<ProgressDto>,
+) -> CmdResult<Option<UndoneDto>> {
+    state.touch();
+    let operation = state.begin_operation()?;
+    let report = state
+        .store
+        .undo_last(progress(on_progress), operation.cancel())
+        .await?;
+    Ok(report.map(|r| UndoneDto {
+        undone: r.undone.into(),
+        restored: r.restored,
+        skipped: r.skipped,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use vaultstore::{CreateOptions, Password, SecretValue};
+
+    use super::*;
+
+    async fn state_with_records(dir: &tempfile::TempDir, n: usize) -> (AppState, Vec<String>) {
+        let url = format!("sqlite://{}", dir.path().join("vault.db").display());
+        let store = vaultstore::Store::new(vaultstore::StoreOptions::new(&url))
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for _ in 0..n {
+            let token = store
+                .token_create(
+                    &SecretValue::new("v"),
+                    &Password::new("a long enough password"),
+                    CreateOptions::default(),
+                )
+                .await
+                .unwrap();
+            ids.push(
+                store
+                    .record_find_by_token(&token)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id,
+            );
+        }
+        (
+            AppState::new(store, url, dir.path().join("settings.json")),
+            ids,
+        )
+    }
+
+    #[tokio::test]
+    async fn deleting_for_good_needs_the_count_typed_and_undo_brings_the_records_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (state, ids) = state_with_records(&dir, 3).await;
+        let target = BulkTarget::Ids(ids[..2].to_vec());
+        let wrong = BulkActionArgs::DeleteForever { confirm: 3 };
+        let err = apply(&state, &target, &wrong, |_| {}).await.unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("confirm"), "{}", err.message);
+        assert!(err.message.contains("type 2"), "{}", err.message);
+        let everything = RecordQuery::new();
+        let count = || state.store.records_count(&everything);
+        assert_eq!(count().await.unwrap(), 3, "a wrong count deletes nothing");
+        assert!(
+            state.begin_operation().is_ok(),
+            "the refusal left the app busy"
+        );
+
+        let right = BulkActionArgs::DeleteForever { confirm: 2 };
+        assert_eq!(apply(&state, &target, &right, |_| {}).await.unwrap(), 2);
+        assert_eq!(count().await.unwrap(), 1);
+        let undone = state
+            .store
+            .undo_last(|_| {}, &vaultstore::Cancel::new())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(undone.restored, 2);
+        assert_eq!(count().await.unwrap(), 3);
+    }
+
+    #[test]
+    fn a_selection_by_hand_is_bounded_and_never_empty() {
+        let err = BulkTarget::Ids(Vec::new()).query().unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("target"), "{}", err.message);
+        let many = BulkTarget::Ids((0..=MAX_PICKED).map(|i| i.to_string()).collect());
+        let err = many.query().unwrap_err();
+        assert!(err.message.contains("Ctrl+A"), "{}", err.message);
+    }
+
+    #[test]
+    fn unknown_actions_and_bad_renewals_are_refused_naming_the_field() {
+        let value = serde_json::json!({"kind": "shred"});
+        let err =
+            crate::errors::deserialize_arg::<BulkActionArgs, _>("action", &value).unwrap_err();
+        assert_eq!(
+            err.code,
+            crate::errors::ErrorCode::INVALID_INPUT,
+            "{}",
+            err.message
+        );
+        let value = serde_json::json!({"kind": "renew", "to": {"extendDays": 0}});
+        let args = crate::errors::deserialize_arg::<BulkActionArgs, _>("action", &value).unwrap();
+        let err = args.action().unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("days"), "{}", err.message);
+    }
+}
