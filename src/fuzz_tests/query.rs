@@ -14,7 +14,11 @@ fn check(text: &str) -> Result<(), TestCaseError> {
         Ok(q) => {
             prop_assert!(q.validate().is_ok(), "{text:?} parsed but fails validation");
             // The far ends of chrono's clock too: a window never overflows the time.
-            for now in [Utc::now(), DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+            for now in [
+                Utc::now(),
+                DateTime::<Utc>::MIN_UTC,
+                DateTime::<Utc>::MAX_UTC,
+            ] {
                 for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql] {
                     let mut sql = Sql::new(dialect, "SELECT 1 FROM vault");
                     q.push_where(&mut sql, dialect, now);
