@@ -783,6 +783,11 @@ async fn list_and_count_take_a_query(ctx: &Ctx) {
     cli.fails(&["list", "--query", "is:active is:expired"], 7);
     cli.fails(&["count", "--query", "tag:prod", "--status", "active"], 2);
     cli.fails(&["list", "--query", "tag:prod", "--deleted", "only"], 2);
+    // Export selects the same way.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("prod.vsb");
+    let file = file.to_str().unwrap();
+    assert_eq!(cli.ok(&["export", file, "--query", "tag:prod"]), "2");
 }
 
 on_every_backend!(
