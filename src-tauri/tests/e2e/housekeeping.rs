@@ -1,6 +1,8 @@
 //! Keeping a vault tidy: the Trash says when each record went there and empties as
 //! confirmed; a banner says what expired or expires soon and lists those records; the
-//! table's view outlives a restart.
+//! table's view and the window's size outlive a restart.
+
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -89,10 +91,34 @@ async fn the_expiry_banner_lists_what_expires_and_the_view_is_remembered() {
         .until_banner("1 expired · 3 expire within 40 days")
         .await;
 
-    // Filters and view outlive a restart.
+    // Filters, view and the window's size outlive a restart.
     vault.show_expiry("never").await;
     vault.until_rows(&[EXPIRING[4]]).await;
+    let before = window.window_size().await;
+    window.resize_window(900, 640).await;
+    let resized = window.window_size().await;
+    assert_ne!(before, resized, "the window took the new size");
+    // The app saves the size once the window has been still a moment.
+    window
+        .poll(
+            "the window's size saved",
+            Duration::from_secs(15),
+            async || {
+                let saved = std::fs::read_to_string(window.window_state_file()).unwrap_or_default();
+                if saved.contains(&format!("\"width\": {}", resized.0)) {
+                    Ok(())
+                } else {
+                    Err(saved)
+                }
+            },
+        )
+        .await;
     let window = window.restart().await;
+    assert_eq!(
+        window.window_size().await,
+        resized,
+        "the window opens as large as it was left"
+    );
     let vault = Vault(&window);
     vault.until_rows(&[EXPIRING[4]]).await;
     assert_eq!(
