@@ -32,6 +32,7 @@ async fn the_trash_shows_when_records_were_deleted_and_empties_as_confirmed() {
     newest_first.sort();
     newest_first.reverse();
     assert_eq!(dates, newest_first, "newest deletion first");
+    window.screenshot("trash.png").await;
     trash.sort_by_deleted().await;
     let mut oldest_first = TRASHED;
     oldest_first.reverse();
