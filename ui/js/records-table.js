@@ -95,7 +95,7 @@ export class RecordsTable extends EventTarget {
       else if (this.sort === 'deleted_at') this.setSort('created_at', 'desc');
     }
     Object.assign(this.filters, patch);
-    this.viewChanged();
+    if (Object.keys(patch).some((k) => k !== 'search')) this.viewChanged();
     return this.reload();
   }
 

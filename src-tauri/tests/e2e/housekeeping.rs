@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::desktop::Desktop;
-use crate::library::{EXPIRING, LIVE, TRASHED, count_all, seed_expiring, seed_trash};
-use crate::pages::Vault;
+use crate::library::{EXPIRING, LIVE, TRASHED, WriteLock, count_all, seed_expiring, seed_trash};
+use crate::pages::{RunningToast, Vault};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_trash_shows_when_records_were_deleted_and_empties_as_confirmed() {
@@ -36,6 +36,15 @@ async fn the_trash_shows_when_records_were_deleted_and_empties_as_confirmed() {
     trash.sort_by_deleted().await;
     let mut oldest_first = TRASHED;
     oldest_first.reverse();
+    trash.until_rows_in_order(&oldest_first).await;
+
+    // Emptying runs with Cancel in sight (another writer holds the vault meanwhile), and
+    // a cancelled one deletes nothing.
+    let lock = WriteLock::take(&window.db_url()).await;
+    trash.empty().await.type_and_ok().await;
+    RunningToast::until_shown(&window).await.cancel().await;
+    lock.release().await;
+    window.expect_toast("Cancelled").await;
     trash.until_rows_in_order(&oldest_first).await;
 
     // Empty Trash states the count, and asks for it typed.
