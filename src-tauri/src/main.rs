@@ -16,6 +16,7 @@ mod sealed_ipc;
 mod settings;
 mod state;
 mod transfer_commands;
+mod window_state;
 
 use std::time::Duration;
 
@@ -93,6 +94,10 @@ fn main() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
+        // The window opens where and as large as it was left (in the app's config folder,
+        // beside settings.json).
+        .plugin(window_state::plugin())
+        .on_window_event(window_state::on_event)
         .setup(|app| {
             let url = database_url()?;
             let settings_path = app.path().app_config_dir()?.join("settings.json");

@@ -64,7 +64,7 @@ async function inToast(doing, count, run) {
 }
 
 function purge(count, confirm) {
-  return inToast((n) => `Purging ${records(n)} expired…`, count,
+  return inToast((n) => `Purging ${n} expired record${n === 1 ? '' : 's'}…`, count,
     (onProgress) => api.purgeExpired(false, confirm, onProgress));
 }
 

@@ -113,7 +113,7 @@ export class RecordsTable extends EventTarget {
     // "Every record matching" meant the old filter; rows picked by hand stay picked
     // while the new filter lists them.
     this.selection.all = false;
-    this.viewChanged();
+    if (Object.keys(patch).some((k) => k !== 'search')) this.viewChanged();
     return this.reload();
   }
 

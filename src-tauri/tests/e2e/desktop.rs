@@ -327,6 +327,14 @@ impl Window {
         self.desktop.dialog_file()
     }
 
+    /// Where the window-state plugin keeps the window's size and position.
+    pub fn window_state_file(&self) -> PathBuf {
+        self.desktop
+            .dir
+            .path()
+            .join("config/dev.vaultstore.desktop/.window-state.json")
+    }
+
     /// Closes the session (the app quits); the desktop goes on drop.
     pub async fn quit(self) {
         self.ui.quit().await;

@@ -1,12 +1,14 @@
 //! Keeping a vault tidy: the Trash says when each record went there and empties as
 //! confirmed; a banner says what expired or expires soon and lists those records; the
-//! table's view outlives a restart.
+//! table's view and the window's size outlive a restart.
+
+use std::time::Duration;
 
 use serde_json::json;
 
 use crate::desktop::Desktop;
-use crate::library::{EXPIRING, LIVE, TRASHED, count_all, seed_expiring, seed_trash};
-use crate::pages::Vault;
+use crate::library::{EXPIRING, LIVE, TRASHED, WriteLock, count_all, seed_expiring, seed_trash};
+use crate::pages::{RunningToast, Vault};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_trash_shows_when_records_were_deleted_and_empties_as_confirmed() {
@@ -30,9 +32,19 @@ async fn the_trash_shows_when_records_were_deleted_and_empties_as_confirmed() {
     newest_first.sort();
     newest_first.reverse();
     assert_eq!(dates, newest_first, "newest deletion first");
+    window.screenshot("trash.png").await;
     trash.sort_by_deleted().await;
     let mut oldest_first = TRASHED;
     oldest_first.reverse();
+    trash.until_rows_in_order(&oldest_first).await;
+
+    // Emptying runs with Cancel in sight (another writer holds the vault meanwhile), and
+    // a cancelled one deletes nothing.
+    let lock = WriteLock::take(&window.db_url()).await;
+    trash.empty().await.type_and_ok().await;
+    RunningToast::until_shown(&window).await.cancel().await;
+    lock.release().await;
+    window.expect_toast("Cancelled").await;
     trash.until_rows_in_order(&oldest_first).await;
 
     // Empty Trash states the count, and asks for it typed.
@@ -89,10 +101,34 @@ async fn the_expiry_banner_lists_what_expires_and_the_view_is_remembered() {
         .until_banner("1 expired · 3 expire within 40 days")
         .await;
 
-    // Filters and view outlive a restart.
+    // Filters, view and the window's size outlive a restart.
     vault.show_expiry("never").await;
     vault.until_rows(&[EXPIRING[4]]).await;
+    let before = window.window_size().await;
+    window.resize_window(900, 640).await;
+    let resized = window.window_size().await;
+    assert_ne!(before, resized, "the window took the new size");
+    // The app saves the size once the window has been still a moment.
+    window
+        .poll(
+            "the window's size saved",
+            Duration::from_secs(15),
+            async || {
+                let saved = std::fs::read_to_string(window.window_state_file()).unwrap_or_default();
+                if saved.contains(&format!("\"width\": {}", resized.0)) {
+                    Ok(())
+                } else {
+                    Err(saved)
+                }
+            },
+        )
+        .await;
     let window = window.restart().await;
+    assert_eq!(
+        window.window_size().await,
+        resized,
+        "the window opens as large as it was left"
+    );
     let vault = Vault(&window);
     vault.until_rows(&[EXPIRING[4]]).await;
     assert_eq!(

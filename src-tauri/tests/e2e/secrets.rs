@@ -133,7 +133,6 @@ async fn a_user_edits_a_secret_and_gets_it_back_from_the_trash() {
     vault.until_rows(&["GitHub token", "Legacy FTP"]).await;
     let trash = vault.show_trash().await;
     trash.until_rows(&["Production DB"]).await;
-    window.screenshot("trash.png").await;
     trash.restore("Production DB").await;
     trash.until_rows(&[]).await;
     let vault = trash.back_to_vault().await;

@@ -285,6 +285,16 @@ impl Ui {
             .contains(text)
     }
 
+    /// The window's outer size in pixels, as the window system reports it.
+    pub async fn window_size(&self) -> (u64, u64) {
+        self.c.get_window_size().await.unwrap()
+    }
+
+    /// Resizes the window, as a user dragging its corner would.
+    pub async fn resize_window(&self, width: u32, height: u32) {
+        self.c.set_window_size(width, height).await.unwrap();
+    }
+
     /// Writes docs/screenshots/`name` (the README shows them).
     pub async fn screenshot(&self, name: &str) {
         // Transient toasts would cover the view; then two animation frames, so the
