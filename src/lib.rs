@@ -60,6 +60,6 @@ pub use record::{Metadata, Record, RecordStatus};
 pub use secret::{Password, SecretValue};
 pub use store::{
     CreateOptions, DEFAULT_MAX_CACHED_KEYS, DEFAULT_MAX_VALUE_BYTES, DatabaseSource,
-    MAX_CACHED_KEYS_LIMIT, MAX_PREVIEW_SAMPLE, Store, StoreOptions, Upserted,
+    MAX_CACHED_KEYS_LIMIT, MAX_PREVIEW_SAMPLE, MAX_TAG_COUNTS, Store, StoreOptions, Upserted,
 };
 pub use store::{MetadataPatch, SessionKey, UpgradeReport};

@@ -281,7 +281,47 @@ async fn paging_a_parsed_query_returns_every_match_once(ctx: &Ctx) {
     assert_eq!(seen.into_iter().collect::<BTreeSet<_>>(), expected);
 }
 
+/// The app's tag list: each tag of the records a query matches, with its count, most
+/// used first; trashed records count only when the query asks for the trash.
+async fn tag_counts_list_each_tag_of_the_matches_once_with_its_count(ctx: &Ctx) {
+    seed(ctx).await;
+    let counts = |text: &'static str| async move {
+        ctx.store
+            .tag_counts(&RecordQuery::parse(text).unwrap(), 100)
+            .await
+            .unwrap()
+    };
+    let pairs = |list: &[(&str, u64)]| -> Vec<(String, u64)> {
+        list.iter().map(|(t, n)| ((*t).to_owned(), *n)).collect()
+    };
+    assert_eq!(
+        counts("").await,
+        pairs(&[("prod", 2), ("Prod", 1), ("ci", 1), ("production", 1)]),
+        "live records only; tags exactly as stored, most used first, then by name"
+    );
+    assert_eq!(counts("is:trash").await, pairs(&[("prod", 1)]));
+    assert_eq!(
+        counts("expires:<20d").await,
+        pairs(&[("production", 1)]),
+        "the query decides which records count"
+    );
+    assert_eq!(counts("label:older").await, pairs(&[]), "no tags, no rows");
+    let top = ctx
+        .store
+        .tag_counts(&RecordQuery::new(), 1)
+        .await
+        .unwrap();
+    assert_eq!(top, pairs(&[("prod", 2)]));
+    let err = ctx
+        .store
+        .tag_counts(&RecordQuery::new(), 0)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+}
+
 on_every_backend!(
+    tag_counts_list_each_tag_of_the_matches_once_with_its_count,
     bare_words_match_any_field_ignoring_case,
     tags_match_whole_tags_and_several_must_all_be_present,
     label_and_token_prefixes_filter_their_field_only,

@@ -8,6 +8,7 @@ pub const COMMANDS: &[&str] = &[
     "vault_info",
     "list_records",
     "count_records",
+    "tag_counts",
     "create_record",
     "reveal_value",
     "copy_value",

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
@@ -61,6 +61,25 @@ pub async fn list_records(state: State<'_, AppState>, args: Typed<ListArgs>) -> 
 #[tauri::command]
 pub async fn count_records(state: State<'_, AppState>, args: Typed<ListArgs>) -> CmdResult<u64> {
     Ok(state.store.records_count(&args.0.query()?).await?)
+}
+
+#[derive(Debug, Serialize)]
+pub struct TagCount {
+    tag: String,
+    count: u64,
+}
+
+/// The tags of the records the filters match, with their counts (the tag list).
+#[tauri::command]
+pub async fn tag_counts(
+    state: State<'_, AppState>,
+    args: Typed<ListArgs>,
+) -> CmdResult<Vec<TagCount>> {
+    let counts = state.store.tag_counts(&args.0.query()?, 200).await?;
+    Ok(counts
+        .into_iter()
+        .map(|(tag, count)| TagCount { tag, count })
+        .collect())
 }
 
 #[derive(Deserialize)]

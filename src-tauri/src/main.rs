@@ -120,6 +120,7 @@ fn main() {
             commands::vault_info,
             commands::list_records,
             commands::count_records,
+            commands::tag_counts,
             commands::create_record,
             commands::reveal_value,
             commands::copy_value,

@@ -494,6 +494,16 @@ impl Dialect {
         }
     }
 
+    /// What follows `FROM (subquery) AS r` to get one row per tag of each row, and the
+    /// tag's expression; a WHERE is open after it (`AND …` may follow).
+    pub(crate) fn tag_join(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Sqlite => (sqlite::TAG_JOIN, sqlite::TAG_EXPR),
+            Self::Postgres => (postgres::TAG_JOIN, postgres::TAG_EXPR),
+            Self::MySql => (mysql::TAG_JOIN, mysql::TAG_EXPR),
+        }
+    }
+
     /// The start of a correlated subquery with one row per tag of the row (`SELECT 1
     /// FROM … WHERE `, a condition follows) and the expression for that tag.
     pub(crate) fn tag_rows(self) -> (&'static str, &'static str) {

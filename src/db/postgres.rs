@@ -21,6 +21,10 @@ pub(super) const TAG_ROWS: &str = "SELECT 1 FROM jsonb_array_elements_text(\
     CASE WHEN jsonb_typeof(data::jsonb -> 'tags') = 'array' THEN data::jsonb -> 'tags' END\
     ) AS t(v) WHERE ";
 pub(super) const TAG_EXPR: &str = "t.v";
+/// Joins each row of a subquery `r` to its tags, one row each, the tag in `t.v`.
+pub(super) const TAG_JOIN: &str = " CROSS JOIN LATERAL jsonb_array_elements_text(\
+    CASE WHEN jsonb_typeof(r.data::jsonb -> 'tags') = 'array' THEN r.data::jsonb -> 'tags' END\
+    ) AS t(v) WHERE 1=1";
 
 pub(super) fn schema_v1(t: &TableNames) -> Vec<String> {
     let v = &t.vault;

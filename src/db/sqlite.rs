@@ -17,6 +17,8 @@ pub(super) const SEARCH_TEXT_EXPR: &str = "concat_ws(char(10), token, \
 pub(super) const TAG_ROWS: &str =
     "SELECT 1 FROM json_each(data, '$.tags') AS t WHERE t.type = 'text' AND ";
 pub(super) const TAG_EXPR: &str = "t.value";
+/// Joins each row of a subquery `r` to its tags, one row each, the tag in `t.value`.
+pub(super) const TAG_JOIN: &str = ", json_each(r.data, '$.tags') AS t WHERE t.type = 'text'";
 
 pub(super) fn schema_v1(t: &TableNames) -> Vec<String> {
     let v = &t.vault;

@@ -11,6 +11,7 @@ mod password_change;
 mod purge;
 mod records;
 mod session;
+mod tag_counts;
 mod tokens;
 mod trash;
 mod undo;
@@ -23,6 +24,7 @@ pub use bulk_change::MAX_PREVIEW_SAMPLE;
 pub use legacy_v2::UpgradeReport;
 pub use metadata_edit::MetadataPatch;
 pub use session::SessionKey;
+pub use tag_counts::MAX_TAG_COUNTS;
 pub(crate) use tokens::new_id;
 pub use tokens::{CreateOptions, Upserted};
 

@@ -59,6 +59,7 @@ export const api = {
   vaultInfo: () => call('vault_info'),
   listRecords: (args) => call('list_records', { args }),
   countRecords: (args) => call('count_records', { args }),
+  tagCounts: (args) => call('tag_counts', { args }),
   createRecord: (args) => callSealed('create_record', async (seal) => ({
     args: { ...args, value: await seal(args.value), password: await seal(args.password) },
   })),

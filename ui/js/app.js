@@ -2,6 +2,7 @@
 // shortcuts, locking and the theme.
 import { api } from './api.js';
 import { describe } from './errors.js';
+import { el } from './format.js';
 import { confirmTyped } from './confirm-dialog.js';
 import { CreateDialog } from './create-dialog.js';
 import { ExpiryBanner } from './expiry-banner.js';
@@ -113,13 +114,31 @@ async function main() {
 
   const bulk = wireBulkActions({ table, refresh, runInToast: inToast });
   table.addEventListener('open-record', (e) => record.open(e.detail));
-  // A tag chip filters by its tag, on top of what the search box holds (all must match).
-  table.addEventListener('filter-tag', (e) => {
-    const tag = e.detail;
+  // A tag chip or the tag list filters by a tag, on top of what the search box holds
+  // (all must match).
+  const filterByTag = (tag) => {
     const term = /[\s"]/.test(tag) ? `tag:"${tag.replaceAll('"', '')}"` : `tag:${tag}`;
     const box = $('search');
     if (!box.value.split(/\s+/).includes(term)) box.value = `${box.value.trim()} ${term}`.trim();
     table.setFilters({ search: box.value.trim() });
+  };
+  table.addEventListener('filter-tag', (e) => filterByTag(e.detail));
+  $('tag-list').addEventListener('change', (e) => {
+    const tag = e.target.value;
+    e.target.value = '';
+    if (tag) filterByTag(tag);
+  });
+  // The tag list holds the tags of what is listed, with their counts.
+  table.addEventListener('loaded', async () => {
+    try {
+      const counts = await api.tagCounts(table.args());
+      $('tag-list').replaceChildren(
+        el('option', { value: '' }, counts.length ? 'Tags…' : 'No tags'),
+        ...counts.map(({ tag, count }) => el('option', { value: tag }, `${tag} (${count})`)),
+      );
+    } catch {
+      // The list itself shows a query's error; the tag list just stays as it was.
+    }
   });
   create.addEventListener('created', (e) => {
     toast(`Created ${e.detail}.`);

@@ -197,6 +197,7 @@ export class RecordsTable extends EventTarget {
       this.total = total;
       this.selection.settle(total, this.loadedIds());
       this.totalNode.textContent = `${total} record${total === 1 ? '' : 's'}`;
+      this.dispatchEvent(new Event('loaded'));
       this.table.dataset.view = this.filters.view;
     } catch (e) {
       this.showError(e);

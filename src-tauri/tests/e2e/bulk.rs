@@ -1,5 +1,5 @@
 //! Bulk changes in the window: every record a filter matches renewed after a preview,
-//! then undone from the keyboard; a tag chip filters the list.
+//! then undone from the keyboard; a tag chip and the tag list filter the list.
 
 use chrono::Duration;
 use serde_json::json;
@@ -64,5 +64,21 @@ async fn a_user_renews_what_a_filter_matches_and_undoes_it() {
     vault.click_tag("prod").await;
     vault.until_rows(&["Production DB"]).await;
     assert_eq!(vault.search_text().await, json!("tag:prod"));
+
+    // The tag list: the tags of what is listed, with counts; choosing one filters.
+    vault.clear_search().await;
+    vault.until_rows(&THREE).await;
+    window
+        .until(
+            "the tag list of the three records",
+            "document.querySelectorAll('#tag-list option').length === 4",
+        )
+        .await;
+    assert_eq!(
+        vault.tag_list().await,
+        json!(["ci (1)", "db (1)", "prod (1)"])
+    );
+    vault.choose_tag("ci").await;
+    vault.until_rows(&["GitHub token"]).await;
     window.quit().await;
 }

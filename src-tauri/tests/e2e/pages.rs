@@ -155,6 +155,18 @@ impl<'a> Vault<'a> {
             .await;
     }
 
+    /// The tag list's entries ("prod (2)"), after its first ("Tags…").
+    pub async fn tag_list(&self) -> Value {
+        self.0
+            .js("return [...document.querySelectorAll('#tag-list option')].slice(1).map((o) => o.textContent)")
+            .await
+    }
+
+    /// Chooses `tag` in the tag list.
+    pub async fn choose_tag(&self, tag: &str) {
+        self.0.choose("#tag-list", tag).await;
+    }
+
     /// Ctrl+A with the focus on the first row: every record the filter matches.
     pub async fn select_all_matching(&self) {
         self.0

@@ -1,0 +1,48 @@
+//! The tags in use, with how many records carry each: the app's tag list.
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::query::RecordQuery;
+
+/// Most tags one call lists.
+pub const MAX_TAG_COUNTS: u32 = 1000;
+
+impl Store {
+    /// The tags of the records `query` matches (its sort, limit and cursor are ignored),
+    /// each with how many of them carry it: most used first, then by name; at most
+    /// `limit` (1..=1000). Tags are compared exactly as stored.
+    pub async fn tag_counts(&self, query: &RecordQuery, limit: u32) -> Result<Vec<(String, u64)>> {
+        query.validate()?;
+        if !(1..=MAX_TAG_COUNTS).contains(&limit) {
+            return Err(Error::invalid(
+                "limit",
+                format!("{limit} is outside 1..={MAX_TAG_COUNTS}"),
+            ));
+        }
+        let d = self.inner.dialect;
+        let (join, tag) = d.tag_join();
+        let text = if d == crate::Dialect::MySql { "CHAR" } else { "TEXT" };
+        let mut sql = self.sql(&format!(
+            "SELECT {tag}, CAST(COUNT(*) AS {text}) FROM (SELECT data FROM {}",
+            self.inner.vault_table
+        ));
+        query.push_where(&mut sql, d, self.now());
+        sql.push(&format!(
+            ") AS r{join} GROUP BY {tag} ORDER BY COUNT(*) DESC, {tag} LIMIT "
+        ))
+        .bind(i64::from(limit));
+        let rows = self.db().fetch_pairs(sql, "counting tags").await?;
+        let mut counts = rows
+            .into_iter()
+            .map(|(tag, n)| {
+                let n = n.trim().parse::<u64>().map_err(|_| {
+                    Error::invalid("tag count", format!("the database returned {n:?}"))
+                })?;
+                Ok((tag, n))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // Ties in byte order whatever the database's collation.
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(counts)
+    }
+}
