@@ -124,7 +124,8 @@ async fn renew_changes_exactly_the_live_matching_records(ctx: &Ctx) {
 
     ctx.clock.advance(Duration::seconds(1));
     assert_eq!(apply(&ctx.store, &prefix("tk_aa"), action).await, 2);
-    let expected = Some(t0() + Duration::seconds(1) + Duration::days(30));
+    let renewed = t0() + Duration::seconds(1) + Duration::days(30);
+    let expected = Some(renewed);
     for t in ["tk_aa1", "tk_aa2"] {
         let r = record(ctx, t).await;
         assert_eq!(r.expires_at, expected, "{t}");
@@ -144,7 +145,7 @@ async fn renew_changes_exactly_the_live_matching_records(ctx: &Ctx) {
     );
 
     // The same expiry again changes nothing, and is not a change to undo.
-    let same = BulkAction::Renew(RenewTo::At(expected.unwrap()));
+    let same = BulkAction::Renew(RenewTo::At(renewed));
     assert_eq!(apply(&ctx.store, &prefix("tk_aa"), same).await, 0);
     let summary = ctx.store.undo_available().await.unwrap().unwrap();
     assert_eq!(summary.action, BulkActionKind::Renew);
