@@ -169,6 +169,12 @@ async fn run_bulk_change(quick: bool, db: Option<String>) -> Res<Report> {
     let sizes = if quick { QUICK } else { FULL };
     let dir = TempDir::new()?;
     let url = db.unwrap_or_else(|| format!("sqlite://{}", dir.0.join("bench.db").display()));
+    // A server keeps tables between runs: start from an empty one.
+    let pool = DbPool::connect(&url).await?;
+    for table in ["bench_chg", "bench_chg_undo", "bench_chg_meta"] {
+        drop_table(&pool, table).await;
+    }
+    pool.close().await;
     let store = open(&url, "bench_chg").await?;
     eprintln!("  inserting {} rows", sizes.change);
     figures::fill_raw(&store, "bench_chg", sizes.change).await?;
