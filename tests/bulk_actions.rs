@@ -124,7 +124,8 @@ async fn renew_changes_exactly_the_live_matching_records(ctx: &Ctx) {
 
     ctx.clock.advance(Duration::seconds(1));
     assert_eq!(apply(&ctx.store, &prefix("tk_aa"), action).await, 2);
-    let expected = Some(t0() + Duration::seconds(1) + Duration::days(30));
+    let renewed = t0() + Duration::seconds(1) + Duration::days(30);
+    let expected = Some(renewed);
     for t in ["tk_aa1", "tk_aa2"] {
         let r = record(ctx, t).await;
         assert_eq!(r.expires_at, expected, "{t}");
@@ -144,7 +145,7 @@ async fn renew_changes_exactly_the_live_matching_records(ctx: &Ctx) {
     );
 
     // The same expiry again changes nothing, and is not a change to undo.
-    let same = BulkAction::Renew(RenewTo::At(expected.unwrap()));
+    let same = BulkAction::Renew(RenewTo::At(renewed));
     assert_eq!(apply(&ctx.store, &prefix("tk_aa"), same).await, 0);
     let summary = ctx.store.undo_available().await.unwrap().unwrap();
     assert_eq!(summary.action, BulkActionKind::Renew);
@@ -434,7 +435,41 @@ async fn a_change_of_nothing_keeps_the_previous_undo(ctx: &Ctx) {
     );
 }
 
+/// Two stores (two processes, as far as the database can tell) tagging the same records
+/// at once: both changes land, one after the other, and the journal holds the later one
+/// whole, so undo takes back exactly one tag from every record.
+async fn concurrent_bulk_changes_never_interleave_journals(ctx: &Ctx) {
+    fixture(ctx).await;
+    let other = Store::new(ctx.options()).await.unwrap();
+    let q = prefix("tk_");
+    let (a, b) = tokio::join!(
+        apply(&ctx.store, &q, BulkAction::AddTag("a".into())),
+        apply(&other, &q, BulkAction::AddTag("b".into())),
+    );
+    assert_eq!((a, b), (3, 3));
+    let summary = ctx.store.undo_available().await.unwrap().unwrap();
+    assert_eq!((summary.action, summary.count), (BulkActionKind::AddTag, 3));
+    ctx.clock.advance(Duration::seconds(1));
+    let report = undo(&other).await.unwrap();
+    assert_eq!((report.restored, report.skipped.len()), (3, 0));
+    let kept: Vec<Vec<String>> = {
+        let mut v = Vec::new();
+        for t in ["tk_aa1", "tk_aa2", "tk_bb1"] {
+            let mut tags = record(ctx, t).await.metadata.tags;
+            tags.retain(|t| t != "team");
+            v.push(tags);
+        }
+        v
+    };
+    assert!(
+        kept.iter().all(|t| t.len() == 1 && *t == kept[0]),
+        "{kept:?}"
+    );
+    other.close().await;
+}
+
 on_every_backend!(
+    concurrent_bulk_changes_never_interleave_journals,
     renew_changes_exactly_the_live_matching_records,
     extend_counts_from_the_expiry_or_from_now_and_leaves_never_alone,
     trash_restore_and_tags_change_only_what_differs,

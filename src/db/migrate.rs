@@ -84,7 +84,8 @@ pub(crate) fn schema_v2(d: Dialect, t: &TableNames) -> Vec<String> {
         Dialect::Sqlite => format!(
             "CREATE TABLE IF NOT EXISTS {u} (id TEXT NOT NULL PRIMARY KEY, token TEXT NOT NULL, \
              value TEXT NULL, created_at TEXT NULL, updated_before TEXT NOT NULL, \
-             updated_after TEXT NULL, expires_at TEXT NULL, soft_deleted_at TEXT NULL, data TEXT NULL)"
+             updated_after TEXT NULL, expires_at TEXT NULL, soft_deleted_at TEXT NULL, data TEXT NULL) \
+             WITHOUT ROWID"
         ),
         Dialect::Postgres => format!(
             "CREATE TABLE IF NOT EXISTS {u} (id TEXT COLLATE \"C\" NOT NULL PRIMARY KEY, \

@@ -172,7 +172,8 @@ impl Store {
             if summary.action == BulkActionKind::DeleteForever {
                 self.reinsert_chunk(&mut tx, range, &mut report).await?;
             } else {
-                self.revert_chunk(&mut tx, range, &now, &mut report).await?;
+                self.revert_chunk(&mut tx, range, &now, ids.len() as u64, &mut report)
+                    .await?;
             }
             done += ids.len() as u64;
             on_progress(Progress {
@@ -200,6 +201,7 @@ impl Store {
         tx: &mut Tx,
         (lo, hi): (&str, &str),
         now: &str,
+        journaled: u64,
         report: &mut UndoReport,
     ) -> Result<()> {
         const CTX: &str = "undoing the last bulk change";
@@ -231,7 +233,11 @@ impl Store {
             .push(" AND u.id <= ")
             .bind(hi)
             .push(" AND v.updated_at = u.updated_after");
-        report.restored += tx.target().execute(update, CTX).await?;
+        let restored = tx.target().execute(update, CTX).await?;
+        report.restored += restored;
+        if restored == journaled {
+            return Ok(());
+        }
         // Restored rows now carry `now`; anything else changed after the bulk change.
         let mut skipped = self.sql(&format!(
             "SELECT u.token FROM {undo} AS u LEFT JOIN {vault} AS v ON v.id = u.id \

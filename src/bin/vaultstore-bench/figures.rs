@@ -8,8 +8,8 @@ use rand::RngExt;
 use vaultstore::bench_support::{seed_path_open, time_derivation};
 use vaultstore::transfer::ImportOptions;
 use vaultstore::{
-    Cancel, CreateOptions, DbPool, ExpiryFilter, KdfParams, Password, RecordQuery, SecretValue,
-    Store,
+    BulkAction, Cancel, CreateOptions, DbPool, ExpiryFilter, KdfParams, Password, RecordQuery,
+    RenewTo, SecretValue, Store,
 };
 
 use crate::report::Row;
@@ -307,6 +307,65 @@ pub async fn change_password(
     ])
 }
 
+/// Bulk renew by a filter matching all `sizes.change` records, and its undo, each
+/// against a raw `UPDATE … WHERE` with the same predicate, alternating in each round.
+pub async fn bulk_renew_and_undo(store: &Store, table: &str, sizes: &Sizes) -> Res<Vec<Row>> {
+    let query = RecordQuery::new().token_prefix("tk_");
+    let (mut renew, mut undo, mut raw) = (Vec::new(), Vec::new(), Vec::new());
+    let base = chrono::Utc::now();
+    for round in 0..ROUNDS {
+        // A new expiry each time, so every statement changes every record.
+        let at = |k: i64| base + chrono::Duration::days(1 + 3 * round as i64 + k);
+        let action = BulkAction::Renew(RenewTo::At(at(0)));
+        let (t, r) = time(store.bulk_apply(&query, &action, |_| {}, &Cancel::new())).await;
+        check_count("bulk renew", r?.changed, sizes.change)?;
+        renew.push(t);
+        let (t, r) = time(store.undo_last(|_| {}, &Cancel::new())).await;
+        let restored = r?.map_or(0, |u| u.restored);
+        check_count("undo", restored, sizes.change)?;
+        undo.push(t);
+        let expiry = at(1).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+        let (t, r) = time(rulers::update_expiry_by_prefix(
+            store.pool(),
+            table,
+            "tk_",
+            &expiry,
+        ))
+        .await;
+        check_count("raw update", r?, sizes.change)?;
+        raw.push(t);
+    }
+    let ruler = secs(median(raw.clone()));
+    Ok(vec![
+        Row::ratio_at_most(
+            format!(
+                "bulk renew of {} records by filter ({}) / raw UPDATE ({})",
+                sizes.change,
+                human(median(renew.clone())),
+                human(median(raw))
+            ),
+            secs(median(renew)) / ruler,
+            1.5,
+        ),
+        Row::ratio_at_most(
+            format!(
+                "undo of that renew ({}) / raw UPDATE",
+                human(median(undo.clone()))
+            ),
+            secs(median(undo)) / ruler,
+            1.5,
+        ),
+    ])
+}
+
+fn check_count(what: &str, got: u64, want: usize) -> Res {
+    if got == want as u64 {
+        Ok(())
+    } else {
+        Err(format!("{what} changed {got} records, expected {want}").into())
+    }
+}
+
 /// Changes the password of all `n` records from `password(from)` to `password(to)`;
 /// returns how long it took.
 async fn move_all(store: &Store, from: u32, to: u32, n: usize) -> Res<Duration> {
@@ -464,6 +523,31 @@ pub async fn fill_big(big: &Store, envelope: &str, sizes: &Sizes) -> Res {
 
 /// The query-language text of the field-prefix row: about a third of the rows match.
 const FIELD_QUERY: &str = "tag:prod is:active";
+
+/// `n` live records that never expire, inserted raw into `table` (an envelope that
+/// opens is not needed to change expiries).
+pub async fn fill_raw(store: &Store, table: &str, n: usize) -> Res {
+    let now = chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string();
+    let mut rng = rand::rng();
+    let rows: Vec<RawRow> = (0..n)
+        .map(|i| {
+            Ok(RawRow {
+                id: format!("{:016x}{i:016x}", rng.random::<u64>()),
+                token: vaultstore::token::generate(32)?,
+                value: format!("v3:{:0>160}", i),
+                created_at: now.clone(),
+                expires_at: None,
+                data: format!("{{\"label\":\"record {i}\"}}"),
+            })
+        })
+        .collect::<vaultstore::Result<_>>()?;
+    for chunk in rows.chunks(10_000) {
+        rulers::insert(store.pool(), table, chunk, 200).await?;
+    }
+    Ok(())
+}
 
 /// Listing on the big table against a raw unfiltered first page (P0): a filtered first
 /// page, a page in the middle, a filtered count, a parsed field-prefix query's first page.

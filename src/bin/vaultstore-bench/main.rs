@@ -1,6 +1,7 @@
 //! `vaultstore-bench`: speed as ratios of two things timed in the same run, alternating
 //! A/B, median of 5 rounds, against rulers measured here: K (one Argon2id derivation),
-//! Q (a raw point select), W (a raw insert), P0 (a raw unfiltered first page of 50).
+//! Q (a raw point select), W (a raw insert), P0 (a raw unfiltered first page of 50),
+//! and a raw `UPDATE … WHERE` for bulk changes.
 //!
 //! `cargo run --release --bin vaultstore-bench` (full: 10k / 100k / 1M rows) or with
 //! `--quick` (small sizes, under a minute: `make test` runs it so it never rots).
@@ -134,7 +135,12 @@ fn pick<'a, R: rand::Rng>(tokens: &'a [String], rng: &mut R) -> &'a str {
 async fn main() -> std::process::ExitCode {
     let quick = std::env::args().any(|a| a == "--quick");
     let db = std::env::args().skip_while(|a| a != "--db").nth(1);
-    match run(quick, db).await {
+    let result = if std::env::args().any(|a| a == "--only-bulk-change") {
+        run_bulk_change(quick, db).await
+    } else {
+        run(quick, db).await
+    };
+    match result {
         Ok(report) => {
             let failed = report.0.iter().filter(|r| !r.pass).count();
             report.print();
@@ -155,6 +161,27 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `--only-bulk-change`: the bulk renew and undo rows alone, on rows inserted raw (their
+/// values need not open), for measuring them without the hour-long fills.
+async fn run_bulk_change(quick: bool, db: Option<String>) -> Res<Report> {
+    let sizes = if quick { QUICK } else { FULL };
+    let dir = TempDir::new()?;
+    let url = db.unwrap_or_else(|| format!("sqlite://{}", dir.0.join("bench.db").display()));
+    // A server keeps tables between runs: start from an empty one.
+    let pool = DbPool::connect(&url).await?;
+    for table in ["bench_chg", "bench_chg_undo", "bench_chg_meta"] {
+        drop_table(&pool, table).await;
+    }
+    pool.close().await;
+    let store = open(&url, "bench_chg").await?;
+    eprintln!("  inserting {} rows", sizes.change);
+    figures::fill_raw(&store, "bench_chg", sizes.change).await?;
+    let mut report = Report::default();
+    report.add(figures::bulk_renew_and_undo(&store, "bench_chg", &sizes).await?);
+    store.close().await;
+    Ok(report)
 }
 
 async fn run(quick: bool, db: Option<String>) -> Res<Report> {
@@ -189,6 +216,7 @@ async fn run(quick: bool, db: Option<String>) -> Res<Report> {
     eprintln!("  filling {} records", sizes.change);
     fill(&chg, sizes.change, &password(1), "change").await?;
     report.add(figures::change_password(&chg, &seed, params, &sizes).await?);
+    report.add(figures::bulk_renew_and_undo(&chg, "bench_chg", &sizes).await?);
 
     // ---- import against a raw batched insert of the same rows ----
     let input = ImportInput::export_from(&chg, &sizes).await?;

@@ -166,3 +166,43 @@ pub async fn insert(pool: &DbPool, table: &str, rows: &[RawRow], batch: usize) -
         DbPool::MySql(p) => run!(p),
     }
 }
+
+/// The bulk ruler: one raw `UPDATE … SET expires_at, updated_at WHERE <predicate>`, the
+/// predicate a token-prefix query over live records gives (an index range on token).
+/// Returns how many rows it changed.
+pub async fn update_expiry_by_prefix(
+    pool: &DbPool,
+    table: &str,
+    prefix: &str,
+    expires_at: &str,
+) -> sqlx::Result<u64> {
+    let sql = format!(
+        "UPDATE {} SET expires_at = {}, updated_at = {} WHERE token >= {} AND token < {} AND soft_deleted_at IS NULL",
+        quote(pool, table),
+        ph(pool, 1),
+        ph(pool, 2),
+        ph(pool, 3),
+        ph(pool, 4)
+    );
+    let upper = format!("{prefix}\u{7f}");
+    macro_rules! run {
+        ($p:expr) => {{
+            let mut tx = $p.begin().await?;
+            let n = sqlx::query(AssertSqlSafe(sql))
+                .bind(expires_at)
+                .bind(expires_at)
+                .bind(prefix)
+                .bind(&upper)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            n
+        }};
+    }
+    Ok(match pool {
+        DbPool::Sqlite(p) => run!(p),
+        DbPool::Postgres(p) => run!(p),
+        DbPool::MySql(p) => run!(p),
+    })
+}
