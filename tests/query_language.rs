@@ -306,11 +306,7 @@ async fn tag_counts_list_each_tag_of_the_matches_once_with_its_count(ctx: &Ctx) 
         "the query decides which records count"
     );
     assert_eq!(counts("label:older").await, pairs(&[]), "no tags, no rows");
-    let top = ctx
-        .store
-        .tag_counts(&RecordQuery::new(), 1)
-        .await
-        .unwrap();
+    let top = ctx.store.tag_counts(&RecordQuery::new(), 1).await.unwrap();
     assert_eq!(top, pairs(&[("prod", 2)]));
     let err = ctx
         .store

@@ -21,7 +21,11 @@ impl Store {
         }
         let d = self.inner.dialect;
         let (join, tag) = d.tag_join();
-        let text = if d == crate::Dialect::MySql { "CHAR" } else { "TEXT" };
+        let text = if d == crate::Dialect::MySql {
+            "CHAR"
+        } else {
+            "TEXT"
+        };
         let mut sql = self.sql(&format!(
             "SELECT {tag}, CAST(COUNT(*) AS {text}) FROM (SELECT data FROM {}",
             self.inner.vault_table
