@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
-use vaultstore::{CreateOptions, DeletedFilter, ExpiryFilter, RecordQuery, SecretValue};
+use vaultstore::{
+    BulkAction, CreateOptions, DeletedFilter, ExpiryFilter, RecordQuery, SecretValue,
+};
 
 use crate::clipboard;
 use crate::dto::{
@@ -291,16 +293,17 @@ pub async fn renew_record(
 #[tauri::command]
 pub async fn soft_delete_record(state: State<'_, AppState>, token: String) -> CmdResult<()> {
     state.touch();
-    Ok(state.store.token_soft_delete(&token).await?)
+    journaled(&state, &token, BulkAction::SoftDelete).await
 }
 
 #[tauri::command]
 pub async fn restore_record(state: State<'_, AppState>, token: String) -> CmdResult<()> {
     state.touch();
-    Ok(state.store.token_restore(&token).await?)
+    journaled(&state, &token, BulkAction::Restore).await
 }
 
-/// Deletes a record for good: `confirm` must be the token, typed by the user.
+/// Deletes a record for good: `confirm` must be the token, typed by the user. Undo can
+/// bring it back until the next change, as after a bulk deletion.
 #[tauri::command]
 pub async fn delete_record(
     state: State<'_, AppState>,
@@ -309,8 +312,32 @@ pub async fn delete_record(
 ) -> CmdResult<()> {
     state.touch();
     confirm_deletion(&token, confirm.as_deref())?;
-    state.store.token_delete(&token).await?;
+    journaled(&state, &token, BulkAction::DeleteForever).await?;
     state.forget(&token);
+    Ok(())
+}
+
+/// One record's trash, restore or deletion goes through the library's undo journal like
+/// a bulk change, so Undo (Ctrl+Z) reverts the last destructive action whichever way it
+/// was done. When it changes nothing (no such token, or already in that state) the
+/// single-token call says why, with its own typed error.
+async fn journaled(state: &AppState, token: &str, action: BulkAction) -> CmdResult<()> {
+    let query = RecordQuery::new()
+        .token(token)
+        .deleted(DeletedFilter::Include);
+    let report = state
+        .store
+        .bulk_apply(&query, &action, |_| {}, &vaultstore::Cancel::new())
+        .await?;
+    if report.changed > 0 {
+        return Ok(());
+    }
+    let store = &state.store;
+    match action {
+        BulkAction::SoftDelete => store.token_soft_delete(token).await?,
+        BulkAction::Restore => store.token_restore(token).await?,
+        _ => store.token_delete(token).await?,
+    }
     Ok(())
 }
 

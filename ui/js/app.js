@@ -107,12 +107,14 @@ async function main() {
   const foreignImporter = new ForeignImportDialog($('foreign-import-dialog'));
   const goImporter = new GoImportDialog($('go-import-dialog'));
   const banner = new ExpiryBanner($('expiry-banner'), () => settings.current.expiringSoonDays || 7);
+  let bulk = null; // the selection toolbar and Undo bar, wired below
   const refresh = () => {
     banner.update();
+    bulk?.showUndo();
     return table.reload();
   };
 
-  const bulk = wireBulkActions({ table, refresh, runInToast: inToast });
+  bulk = wireBulkActions({ table, refresh, runInToast: inToast });
   table.addEventListener('open-record', (e) => record.open(e.detail));
   // A tag chip or the tag list filters by a tag, on top of what the search box holds
   // (all must match).

@@ -1,7 +1,8 @@
 // The selection's toolbar (count, bulk actions), the Undo bar of the last bulk change,
 // and their keys: Ctrl+A selects every record the filter matches, Esc clears the
 // selection, Ctrl+Z undoes the last bulk change. The keys act only outside text fields
-// and dialogs, where they keep their usual meaning.
+// and dialogs, where they keep their usual meaning. One record's trash, restore or
+// deletion is journaled like a bulk change, so Undo reverts whichever came last.
 import { api } from './api.js';
 import { describe } from './errors.js';
 import { BulkDialog } from './bulk-dialog.js';
@@ -42,7 +43,7 @@ export function wireBulkActions({ table, refresh, runInToast }) {
       undoBar.hidden = !last;
       if (last) {
         undoBar.querySelector('[data-role="what"]').textContent =
-          `Last bulk change: ${UNDONE[last.action] ?? last.action} of ${plural(last.count)}.`;
+          `Last change: ${UNDONE[last.action] ?? last.action} of ${plural(last.count)}.`;
       }
     } catch (e) {
       undoBar.hidden = true;
@@ -52,20 +53,19 @@ export function wireBulkActions({ table, refresh, runInToast }) {
   const undo = async () => {
     if (undoBar.hidden) return;
     try {
-      const done = await runInToast(() => 'Undoing the last bulk change…', 0, (onProgress) => api.undoLast(onProgress));
+      const done = await runInToast(() => 'Undoing the last change…', 0, (onProgress) => api.undoLast(onProgress));
       if (!done) {
         toast('Nothing to undo.');
       } else {
         const left = done.skipped.length
           ? ` ${done.skipped.length} changed since and were left as they are: ${done.skipped.join(', ')}.`
           : '';
-        toast(`Undone: ${plural(done.restored)} back as they were.${left}`, { seconds: left ? 12 : 6 });
+        toast(`Undone: ${plural(done.restored)} back as ${done.restored === 1 ? 'it was' : 'they were'}.${left}`, { seconds: left ? 12 : 6 });
       }
     } catch (e) {
       toast(describe(e), { error: true });
     }
-    await refresh();
-    showUndo();
+    await refresh(); // also redraws the Undo bar
   };
 
   for (const button of bar.querySelectorAll('[data-bulk]')) {
@@ -75,11 +75,12 @@ export function wireBulkActions({ table, refresh, runInToast }) {
   }
   bar.querySelector('[data-action="clear-selection"]').addEventListener('click', () => selection.clear());
   undoBar.querySelector('[data-action="undo"]').addEventListener('click', undo);
+  // The record dialog's Undo toasts ask for the same Undo.
+  document.addEventListener('undo-last', undo);
   dialog.addEventListener('applied', async (e) => {
     toast(e.detail, { action: 'Undo', onAction: undo });
     selection.clear();
     await refresh();
-    showUndo();
   });
 
   document.addEventListener('keydown', (e) => {

@@ -330,16 +330,10 @@ export class RecordDialog extends EventTarget {
       await busy(button, () => api.softDeleteRecord(token));
       this.dialog.close();
       this.dispatchEvent(new Event('changed'));
+      // Undo here is the app's one Undo (also Ctrl+Z and the Undo bar): the last change.
       toast('Moved to the Trash.', {
         action: 'Undo',
-        onAction: async () => {
-          try {
-            await api.restoreRecord(token);
-            this.dispatchEvent(new Event('changed'));
-          } catch (e) {
-            toast(describe(e), { error: true });
-          }
-        },
+        onAction: () => document.dispatchEvent(new Event('undo-last')),
       });
     } catch (e) {
       showError(this.form, e);
@@ -360,11 +354,11 @@ export class RecordDialog extends EventTarget {
   async deleteForever() {
     const token = this.record.token;
     this.dialog.close();
-    const typed = await confirmTyped('Delete forever?', `${token} and its value will be gone for good. This cannot be undone.`, 'Delete forever', token);
+    const typed = await confirmTyped('Delete forever?', `${token} and its value will be gone for good. Undo (Ctrl+Z) can bring it back until your next change; after that it cannot.`, 'Delete forever', token);
     if (typed === null) return;
     try {
       await api.deleteRecord(token, typed);
-      toast('Deleted for good.');
+      toast('Deleted for good.', { action: 'Undo', onAction: () => document.dispatchEvent(new Event('undo-last')) });
       this.dispatchEvent(new Event('changed'));
     } catch (e) {
       toast(describe(e), { error: true });

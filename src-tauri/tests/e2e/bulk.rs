@@ -80,5 +80,16 @@ async fn a_user_renews_what_a_filter_matches_and_undoes_it() {
     );
     vault.choose_tag("ci").await;
     vault.until_rows(&["GitHub token"]).await;
+
+    // One record moved to the Trash from its dialog: Ctrl+Z brings it back too, long
+    // after its toast is gone.
+    vault.open_record("GitHub token").await.trash().await;
+    vault.until_rows(&[]).await;
+    window.clear_toasts().await;
+    vault.undo_with_keyboard().await;
+    window
+        .expect_toast("Undone: 1 record back as it was.")
+        .await;
+    vault.until_rows(&["GitHub token"]).await;
     window.quit().await;
 }

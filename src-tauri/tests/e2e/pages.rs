@@ -180,11 +180,9 @@ impl<'a> Vault<'a> {
             .await;
     }
 
-    /// Ctrl+Z with the focus on the first row: undo the last bulk change.
+    /// Ctrl+Z with the focus on the Vault tab (there may be no row): undo the last change.
     pub async fn undo_with_keyboard(&self) {
-        self.0
-            .type_more("#records tbody tr", "\u{E009}z\u{E000}")
-            .await;
+        self.0.type_more("#view-vault", "\u{E009}z\u{E000}").await;
     }
 
     /// What the selection toolbar says of the selection.
