@@ -316,7 +316,73 @@ async fn tag_counts_list_each_tag_of_the_matches_once_with_its_count(ctx: &Ctx) 
     assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
 }
 
+/// Trash retention: records in the trash for at least N days, by the store's clock, and
+/// deleting them for good as a bulk change (which Undo can revert).
+async fn trash_retention_takes_records_trashed_long_enough_ago(ctx: &Ctx) {
+    seed(ctx).await; // tk_zeta trashed at t0
+    ctx.clock.set(t0() + Duration::days(5));
+    ctx.store.token_soft_delete("tk_alpha").await.unwrap();
+    let old = |days| {
+        RecordQuery::new()
+            .deleted(vaultstore::DeletedFilter::Only)
+            .trashed_for_at_least(Duration::days(days))
+            .sort(SortField::Token)
+    };
+    let tokens = |q: RecordQuery| async move {
+        let page = ctx.store.records_list(&q).await.unwrap();
+        page.records
+            .into_iter()
+            .map(|r| r.token)
+            .collect::<Vec<_>>()
+    };
+    ctx.clock.set(t0() + Duration::days(30));
+    assert_eq!(
+        tokens(old(30)).await,
+        names(&["zeta"]),
+        "30 days exactly counts"
+    );
+    assert_eq!(tokens(old(31)).await, Vec::<String>::new());
+    assert_eq!(tokens(old(25)).await, names(&["zeta", "alpha"]));
+    assert_eq!(
+        tokens(RecordQuery::new().trashed_for_at_least(Duration::days(1))).await,
+        Vec::<String>::new(),
+        "live records are never old trash"
+    );
+    let report = ctx
+        .store
+        .bulk_apply(
+            &old(30),
+            &vaultstore::BulkAction::DeleteForever,
+            |_| {},
+            &vaultstore::Cancel::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.changed, 1);
+    assert!(
+        ctx.store
+            .record_find_by_token("tk_zeta")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        ctx.store
+            .record_find_by_token("tk_alpha")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let err = ctx
+        .store
+        .records_count(&RecordQuery::new().trashed_for_at_least(Duration::days(-1)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+}
+
 on_every_backend!(
+    trash_retention_takes_records_trashed_long_enough_ago,
     tag_counts_list_each_tag_of_the_matches_once_with_its_count,
     bare_words_match_any_field_ignoring_case,
     tags_match_whole_tags_and_several_must_all_be_present,

@@ -213,6 +213,63 @@ async fn apply(
     Ok(report.changed)
 }
 
+/// Records in the Trash for at least `days` (none when `days` is 0: retention off).
+fn retention_query(days: u32) -> Option<RecordQuery> {
+    (days > 0).then(|| {
+        RecordQuery::new()
+            .deleted(vaultstore::DeletedFilter::Only)
+            .trashed_for_at_least(Duration::days(i64::from(days)))
+    })
+}
+
+/// How many records a retention of `days` would delete now (the settings dialog's
+/// preview, for the number being typed).
+#[tauri::command]
+pub async fn trash_retention_preview(state: State<'_, AppState>, days: u32) -> CmdResult<u64> {
+    state.touch();
+    match retention_query(days.min(3650)) {
+        Some(query) => Ok(state.store.records_count(&query).await?),
+        None => Ok(0),
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetentionDto {
+    /// The setting it ran with (0: off, nothing done).
+    days: u32,
+    /// Records deleted for good (Undo brings them back until the next change).
+    removed: u64,
+}
+
+/// The Trash retention, run on open and daily: deletes for good, as one undoable bulk
+/// change, what has been in the Trash for the set number of days. Does nothing while
+/// another long operation runs (the next run catches up).
+#[tauri::command]
+pub async fn run_trash_retention(state: State<'_, AppState>) -> CmdResult<RetentionDto> {
+    let days = state.settings().trash_retention_days;
+    let Some(query) = retention_query(days) else {
+        return Ok(RetentionDto { days, removed: 0 });
+    };
+    let Ok(operation) = state.begin_operation() else {
+        return Ok(RetentionDto { days, removed: 0 });
+    };
+    let report = state
+        .store
+        .bulk_apply(
+            &query,
+            &BulkAction::DeleteForever,
+            |_| {},
+            operation.cancel(),
+        )
+        .await?;
+    tracing::info!(days, removed = report.changed, "trash retention ran");
+    Ok(RetentionDto {
+        days,
+        removed: report.changed,
+    })
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UndoDto {
@@ -330,6 +387,22 @@ mod tests {
             .unwrap();
         assert_eq!(undone.restored, 2);
         assert_eq!(count().await.unwrap(), 3);
+    }
+
+    #[test]
+    fn retention_is_off_at_zero_and_takes_only_old_trash() {
+        assert!(retention_query(0).is_none());
+        assert!(retention_query(30).is_some());
+        let mut settings = crate::settings::Settings::default();
+        assert_eq!(settings.trash_retention_days, 0, "off unless asked for");
+        settings.trash_retention_days = 3651;
+        let err = settings.validate().unwrap_err();
+        assert_eq!(
+            err.field.as_deref(),
+            Some("trashRetentionDays"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

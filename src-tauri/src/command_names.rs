@@ -42,4 +42,6 @@ pub const COMMANDS: &[&str] = &[
     "bulk_apply",
     "undo_available",
     "undo_last",
+    "trash_retention_preview",
+    "run_trash_retention",
 ];

@@ -154,6 +154,8 @@ fn main() {
             bulk_commands::bulk_apply,
             bulk_commands::undo_available,
             bulk_commands::undo_last,
+            bulk_commands::trash_retention_preview,
+            bulk_commands::run_trash_retention,
         ])
         .build(tauri::generate_context!("../tauri.conf.json"))
         .map(|app| {

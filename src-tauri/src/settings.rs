@@ -94,6 +94,9 @@ pub struct Settings {
     /// A record expiring within this many days shows as "expires soon" (and the banner
     /// counts it).
     pub expiring_soon_days: u32,
+    /// Delete records for good once they have been in the Trash this many days (on
+    /// open and daily); 0 keeps them until deleted by hand.
+    pub trash_retention_days: u32,
     /// The records table as last left.
     pub view: SavedView,
 }
@@ -108,6 +111,7 @@ impl Default for Settings {
             remembered_keys: 64,
             hide_list_when_locked: false,
             expiring_soon_days: 7,
+            trash_retention_days: 0,
             view: SavedView::default(),
         }
     }
@@ -149,6 +153,13 @@ impl Settings {
             self.expiring_soon_days,
             1,
             365,
+        )?;
+        check(
+            "trashRetentionDays",
+            "Trash retention (days; 0 keeps records)",
+            self.trash_retention_days,
+            0,
+            3650,
         )?;
         self.view.validate()
     }

@@ -257,6 +257,7 @@ pub struct RecordQuery {
     labels: Vec<String>,
     expiry: Option<ExpiryFilter>,
     deleted: DeletedFilter,
+    trashed_for: Option<chrono::Duration>,
     sort: SortField,
     order: SortOrder,
     limit: Option<u32>,
@@ -335,6 +336,12 @@ impl RecordQuery {
         self.deleted = filter;
         self
     }
+    /// Only records in the trash for at least `age` (moved there at or before the
+    /// store's clock minus `age` when the query runs): what a trash retention removes.
+    pub fn trashed_for_at_least(mut self, age: chrono::Duration) -> Self {
+        self.trashed_for = Some(age);
+        self
+    }
     /// Shorthand: `true` includes soft-deleted records, `false` excludes them.
     pub fn include_deleted(self, include: bool) -> Self {
         self.deleted(if include {
@@ -404,6 +411,14 @@ impl RecordQuery {
                 ));
             }
             _ => {}
+        }
+        if let Some(age) = self.trashed_for
+            && !crate::duration::in_range(age)
+        {
+            return Err(Error::invalid(
+                "trash age",
+                "must be between 0 and 100 years",
+            ));
         }
         self.validate_terms()
     }
@@ -486,6 +501,10 @@ impl RecordQuery {
             DeletedFilter::Include => sql,
             DeletedFilter::Only => sql.push(" AND soft_deleted_at IS NOT NULL"),
         };
+        if let Some(age) = self.trashed_for {
+            sql.push(" AND soft_deleted_at IS NOT NULL AND soft_deleted_at <= ")
+                .bind(timestamp::to_db(now - age));
+        }
     }
 
     /// Appends the keyset condition, ORDER BY and LIMIT (one more row than the page, to

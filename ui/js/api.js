@@ -117,6 +117,8 @@ export const api = {
   bulkApply: (target, action, onProgress) => call('bulk_apply', { target, action, onProgress: channel(onProgress) }),
   undoAvailable: () => call('undo_available'),
   undoLast: (onProgress) => call('undo_last', { onProgress: channel(onProgress) }),
+  trashRetentionPreview: (days) => call('trash_retention_preview', { days }),
+  runTrashRetention: () => call('run_trash_retention'),
   cancelOperation: () => call('cancel_operation'),
   lockVault: () => {
     channelForSecrets.forget();

@@ -174,6 +174,23 @@ async function main() {
   table.addEventListener('view-changed', (e) => {
     api.setView(e.detail).catch((err) => toast(describe(err), { error: true }));
   });
+  // Trash retention (a setting, off by default): on open, daily and when the setting
+  // is saved; what it deleted is told, with Undo.
+  const runRetention = async () => {
+    try {
+      const { days, removed } = await api.runTrashRetention();
+      if (removed > 0) {
+        toast(`Trash retention: ${records(removed)} in the Trash for ${days} days or more deleted for good.`, {
+          seconds: 12, action: 'Undo', onAction: () => document.dispatchEvent(new Event('undo-last')),
+        });
+        refresh();
+      }
+    } catch (e) {
+      toast(describe(e), { error: true });
+    }
+  };
+  setInterval(runRetention, 24 * 3600 * 1000);
+  settings.addEventListener('changed', () => runRetention());
   // Badges follow the clock: a window left open overnight shows what expired meanwhile.
   setInterval(() => table.refreshBadges(), 60000);
 
@@ -311,6 +328,7 @@ async function main() {
   if (settings.current.hideListWhenLocked) curtain(true);
   else await refresh();
   document.body.dataset.ready = 'true';
+  runRetention();
 }
 
 main();

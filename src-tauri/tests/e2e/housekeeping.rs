@@ -1,5 +1,5 @@
 //! Keeping a vault tidy: the Trash says when each record went there and empties as
-//! confirmed; a banner says what expired or expires soon and lists those records; the
+//! confirmed, or by itself after a set number of days; a banner says what expired or expires soon and lists those records; the
 //! table's view and the window's size outlive a restart.
 
 use std::time::Duration;
@@ -139,5 +139,36 @@ async fn the_expiry_banner_lists_what_expires_and_the_view_is_remembered() {
     vault
         .until_banner("1 expired · 3 expire within 40 days")
         .await;
+    window.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trash_retention_previews_then_deletes_what_stayed_too_long() {
+    let Some(desktop) = Desktop::start().await else {
+        return;
+    };
+    seed_trash(&desktop.db_url()).await; // trashed 1 hour, 2 days and 3 days ago
+    let window = desktop.open_window().await;
+    let vault = Vault(&window);
+    vault.until_rows(&[LIVE]).await;
+    let settings = vault.open_settings().await;
+    settings.until_retention_preview("Off").await;
+    settings.fill_trash_retention_days("2").await;
+    settings
+        .until_retention_preview("it would delete 2 records in the Trash for 2 days or more")
+        .await;
+    settings.save().await;
+    window
+        .expect_toast(
+            "Trash retention: 2 records in the Trash for 2 days or more deleted for good.",
+        )
+        .await;
+    let trash = vault.show_trash().await;
+    trash.until_rows(&[TRASHED[0]]).await;
+    assert_eq!(
+        count_all(&window.db_url()).await,
+        2,
+        "the live record and the newest trash"
+    );
     window.quit().await;
 }

@@ -748,6 +748,27 @@ impl SettingsDialog<'_> {
             .await;
     }
 
+    /// The Trash retention, in days (0 off).
+    pub async fn fill_trash_retention_days(&self, days: &str) {
+        self.0
+            .fill("#settings-dialog input[name=trashRetentionDays]", days)
+            .await;
+    }
+
+    /// Waits until the retention's preview says `text`.
+    pub async fn until_retention_preview(&self, text: &str) {
+        self.0
+            .until(
+                &format!("the retention preview {text:?}"),
+                &format!(
+                    "{}.textContent.includes({})",
+                    q("#settings-dialog [data-role=retention-preview]"),
+                    json!(text)
+                ),
+            )
+            .await;
+    }
+
     pub async fn save(&self) {
         self.0.click("#settings-dialog [data-action=save]").await;
         self.0.until_dialog_closed(Self::ID).await;
