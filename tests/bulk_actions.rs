@@ -468,7 +468,109 @@ async fn concurrent_bulk_changes_never_interleave_journals(ctx: &Ctx) {
     other.close().await;
 }
 
+/// An Undo button names one change: if a newer one was made since (here or by another
+/// process), undoing "the last change" would revert what the person did not pick.
+async fn an_undo_of_a_change_no_longer_last_is_refused(ctx: &Ctx) {
+    fixture(ctx).await;
+    apply(&ctx.store, &prefix("tk_aa1"), BulkAction::SoftDelete).await;
+    let first = ctx.store.undo_available().await.unwrap().unwrap();
+    ctx.clock.advance(Duration::seconds(1));
+    apply(&ctx.store, &prefix("tk_bb1"), BulkAction::SoftDelete).await;
+    let err = ctx
+        .store
+        .undo_last_made_at(first.at, |_| {}, &Cancel::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+    assert!(
+        err.to_string().contains("soft delete of 1 records"),
+        "{err}"
+    );
+    assert!(
+        record(ctx, "tk_bb1").await.soft_deleted_at.is_some(),
+        "nothing undone"
+    );
+    let last = ctx.store.undo_available().await.unwrap().unwrap();
+    let done = ctx
+        .store
+        .undo_last_made_at(last.at, |_| {}, &Cancel::new())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.restored, 1);
+    assert!(record(ctx, "tk_bb1").await.soft_deleted_at.is_none());
+}
+
+/// A count typed to confirm binds the change: if the vault changed after the preview,
+/// nothing is deleted.
+async fn a_confirmed_count_that_no_longer_holds_changes_nothing(ctx: &Ctx) {
+    fixture(ctx).await;
+    let trash = RecordQuery::new().deleted(DeletedFilter::Only);
+    ctx.store.token_soft_delete("tk_bb1").await.unwrap(); // after a preview counting 1
+    let err = ctx
+        .store
+        .bulk_apply_expecting(
+            &trash,
+            &BulkAction::DeleteForever,
+            1,
+            |_| {},
+            &Cancel::new(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+    assert!(err.to_string().contains("now covers 2 records"), "{err}");
+    assert_eq!(
+        ctx.store.records_count(&trash).await.unwrap(),
+        2,
+        "nothing deleted"
+    );
+    let report = ctx
+        .store
+        .bulk_apply_expecting(
+            &trash,
+            &BulkAction::DeleteForever,
+            2,
+            |_| {},
+            &Cancel::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.changed, 2);
+}
+
+/// After a password change, Undo cannot bring back rows sealed under the old password.
+async fn a_password_change_ends_what_undo_can_revert(ctx: &Ctx) {
+    fixture(ctx).await;
+    apply(&ctx.store, &prefix("tk_aa1"), BulkAction::DeleteForever).await;
+    assert!(ctx.store.undo_available().await.unwrap().is_some());
+    ctx.store
+        .change_password(
+            &pw("bulk"),
+            &pw("a new password for all"),
+            |_| {},
+            &Cancel::new(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        ctx.store.undo_available().await.unwrap().is_none(),
+        "the journal held tk_aa1 sealed under the old password"
+    );
+    assert!(undo(&ctx.store).await.is_none());
+    assert!(
+        ctx.store
+            .record_find_by_token("tk_aa1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
 on_every_backend!(
+    an_undo_of_a_change_no_longer_last_is_refused,
+    a_confirmed_count_that_no_longer_holds_changes_nothing,
+    a_password_change_ends_what_undo_can_revert,
     concurrent_bulk_changes_never_interleave_journals,
     renew_changes_exactly_the_live_matching_records,
     extend_counts_from_the_expiry_or_from_now_and_leaves_never_alone,

@@ -164,7 +164,10 @@ pub async fn bulk_preview(
     action: Typed<BulkActionArgs>,
 ) -> CmdResult<PreviewDto> {
     state.touch();
-    let query = target.0.query()?;
+    let mut query = target.0.query()?;
+    if let BulkActionArgs::DeleteForever { .. } = action.0 {
+        query = query.deleted(vaultstore::DeletedFilter::Only);
+    }
     let preview = state
         .store
         .bulk_preview(&query, &action.0.action()?, PREVIEW_ROWS)
@@ -183,7 +186,7 @@ pub async fn bulk_apply(
     target: Typed<BulkTarget>,
     action: Typed<BulkActionArgs>,
     on_progress: Channel<ProgressDto>,
-) -> CmdResult<u64> {
+) -> CmdResult<AppliedDto> {
     apply(&state, &target.0, &action.0, progress(on_progress)).await
 }
 
@@ -192,25 +195,53 @@ async fn apply(
     target: &BulkTarget,
     action: &BulkActionArgs,
     on_progress: impl Fn(vaultstore::Progress) + Send + Sync,
-) -> CmdResult<u64> {
+) -> CmdResult<AppliedDto> {
     state.touch();
     let query = target.query()?;
     let bulk = action.action()?;
     let operation = state.begin_operation()?;
-    if let BulkActionArgs::DeleteForever { confirm } = *action {
-        let count = state.store.bulk_preview(&query, &bulk, 0).await?.count;
-        if confirm != count {
-            return Err(ErrorDto::invalid(
-                "confirm",
-                format!("type {count} to delete that many records for good"),
-            ));
+    let report = match *action {
+        // Only from the Trash, and only the count the person typed, checked inside the
+        // change's own transaction: a record trashed or restored elsewhere after the
+        // preview makes it refuse rather than delete what nobody confirmed.
+        BulkActionArgs::DeleteForever { confirm } => {
+            let query = query.deleted(vaultstore::DeletedFilter::Only);
+            state
+                .store
+                .bulk_apply_expecting(&query, &bulk, confirm, on_progress, operation.cancel())
+                .await?
         }
-    }
-    let report = state
+        _ => {
+            state
+                .store
+                .bulk_apply(&query, &bulk, on_progress, operation.cancel())
+                .await?
+        }
+    };
+    Ok(AppliedDto {
+        changed: report.changed,
+        undo_at: last_change_at(state).await,
+    })
+}
+
+/// When the change Undo would revert was made (what an Undo button names); `None` when
+/// there is nothing to undo or the journal cannot be read.
+pub async fn last_change_at(state: &AppState) -> Option<DateTime<Utc>> {
+    state
         .store
-        .bulk_apply(&query, &bulk, on_progress, operation.cancel())
-        .await?;
-    Ok(report.changed)
+        .undo_available()
+        .await
+        .ok()
+        .flatten()
+        .map(|s| s.at)
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppliedDto {
+    changed: u64,
+    /// The change's mark for Undo (`undo_last`'s `at`).
+    undo_at: Option<DateTime<Utc>>,
 }
 
 /// Records in the Trash for at least `days` (none when `days` is 0: retention off).
@@ -240,6 +271,8 @@ pub struct RetentionDto {
     days: u32,
     /// Records deleted for good (Undo brings them back until the next change).
     removed: u64,
+    /// The deletion's mark for Undo.
+    undo_at: Option<DateTime<Utc>>,
 }
 
 /// The Trash retention, run on open and daily: deletes for good, as one undoable bulk
@@ -249,10 +282,18 @@ pub struct RetentionDto {
 pub async fn run_trash_retention(state: State<'_, AppState>) -> CmdResult<RetentionDto> {
     let days = state.settings().trash_retention_days;
     let Some(query) = retention_query(days) else {
-        return Ok(RetentionDto { days, removed: 0 });
+        return Ok(RetentionDto {
+            days,
+            removed: 0,
+            undo_at: None,
+        });
     };
     let Ok(operation) = state.begin_operation() else {
-        return Ok(RetentionDto { days, removed: 0 });
+        return Ok(RetentionDto {
+            days,
+            removed: 0,
+            undo_at: None,
+        });
     };
     let report = state
         .store
@@ -264,9 +305,11 @@ pub async fn run_trash_retention(state: State<'_, AppState>) -> CmdResult<Retent
         )
         .await?;
     tracing::info!(days, removed = report.changed, "trash retention ran");
+    drop(operation);
     Ok(RetentionDto {
         days,
         removed: report.changed,
+        undo_at: last_change_at(&state).await,
     })
 }
 
@@ -303,19 +346,27 @@ pub struct UndoneDto {
     skipped: Vec<String>,
 }
 
-/// Reverts the last bulk change in one transaction (records changed since are left as
-/// they are and named); `cancel_operation` rolls it back.
+/// Reverts the last change in one transaction (records changed since are left as they
+/// are and named); `cancel_operation` rolls it back. With `at` (the change an Undo
+/// button names), only if that change is still the last one.
 #[tauri::command]
 pub async fn undo_last(
     state: State<'_, AppState>,
+    at: Option<DateTime<Utc>>,
     on_progress: Channel<ProgressDto>,
 ) -> CmdResult<Option<UndoneDto>> {
     state.touch();
     let operation = state.begin_operation()?;
-    let report = state
-        .store
-        .undo_last(progress(on_progress), operation.cancel())
-        .await?;
+    let progress = progress(on_progress);
+    let report = match at {
+        Some(at) => {
+            state
+                .store
+                .undo_last_made_at(at, progress, operation.cancel())
+                .await?
+        }
+        None => state.store.undo_last(progress, operation.cancel()).await?,
+    };
     Ok(report.map(|r| UndoneDto {
         undone: r.undone.into(),
         restored: r.restored,
@@ -364,21 +415,40 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (state, ids) = state_with_records(&dir, 3).await;
         let target = BulkTarget::Ids(ids[..2].to_vec());
+        let forever = BulkActionArgs::DeleteForever { confirm: 2 };
+        let err = apply(&state, &target, &forever, |_| {}).await.unwrap_err();
+        assert!(
+            err.message.contains("now covers 0 records"),
+            "only from the Trash: {}",
+            err.message
+        );
+        apply(&state, &target, &BulkActionArgs::SoftDelete, |_| {})
+            .await
+            .unwrap();
         let wrong = BulkActionArgs::DeleteForever { confirm: 3 };
         let err = apply(&state, &target, &wrong, |_| {}).await.unwrap_err();
         assert_eq!(err.field.as_deref(), Some("confirm"), "{}", err.message);
-        assert!(err.message.contains("type 2"), "{}", err.message);
-        let everything = RecordQuery::new();
-        let count = || state.store.records_count(&everything);
-        assert_eq!(count().await.unwrap(), 3, "a wrong count deletes nothing");
+        assert!(
+            err.message.contains("now covers 2 records"),
+            "{}",
+            err.message
+        );
+        let trash = RecordQuery::new().deleted(vaultstore::DeletedFilter::Include);
+        let all = || state.store.records_count(&trash);
+        assert_eq!(all().await.unwrap(), 3, "a wrong count deletes nothing");
         assert!(
             state.begin_operation().is_ok(),
             "the refusal left the app busy"
         );
 
-        let right = BulkActionArgs::DeleteForever { confirm: 2 };
-        assert_eq!(apply(&state, &target, &right, |_| {}).await.unwrap(), 2);
-        assert_eq!(count().await.unwrap(), 1);
+        assert_eq!(
+            apply(&state, &target, &forever, |_| {})
+                .await
+                .unwrap()
+                .changed,
+            2
+        );
+        assert_eq!(all().await.unwrap(), 1);
         let undone = state
             .store
             .undo_last(|_| {}, &vaultstore::Cancel::new())
@@ -386,7 +456,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(undone.restored, 2);
-        assert_eq!(count().await.unwrap(), 3);
+        assert_eq!(all().await.unwrap(), 3);
     }
 
     #[test]

@@ -291,13 +291,19 @@ pub async fn renew_record(
 }
 
 #[tauri::command]
-pub async fn soft_delete_record(state: State<'_, AppState>, token: String) -> CmdResult<()> {
+pub async fn soft_delete_record(
+    state: State<'_, AppState>,
+    token: String,
+) -> CmdResult<Option<DateTime<Utc>>> {
     state.touch();
     journaled(&state, &token, BulkAction::SoftDelete).await
 }
 
 #[tauri::command]
-pub async fn restore_record(state: State<'_, AppState>, token: String) -> CmdResult<()> {
+pub async fn restore_record(
+    state: State<'_, AppState>,
+    token: String,
+) -> CmdResult<Option<DateTime<Utc>>> {
     state.touch();
     journaled(&state, &token, BulkAction::Restore).await
 }
@@ -309,19 +315,24 @@ pub async fn delete_record(
     state: State<'_, AppState>,
     token: String,
     confirm: Option<String>,
-) -> CmdResult<()> {
+) -> CmdResult<Option<DateTime<Utc>>> {
     state.touch();
     confirm_deletion(&token, confirm.as_deref())?;
-    journaled(&state, &token, BulkAction::DeleteForever).await?;
+    let at = journaled(&state, &token, BulkAction::DeleteForever).await?;
     state.forget(&token);
-    Ok(())
+    Ok(at)
 }
 
 /// One record's trash, restore or deletion goes through the library's undo journal like
 /// a bulk change, so Undo (Ctrl+Z) reverts the last destructive action whichever way it
 /// was done. When it changes nothing (no such token, or already in that state) the
-/// single-token call says why, with its own typed error.
-async fn journaled(state: &AppState, token: &str, action: BulkAction) -> CmdResult<()> {
+/// single-token call says why, with its own typed error. Returns the change's mark for
+/// Undo (`undo_last`'s `at`), if it made one.
+async fn journaled(
+    state: &AppState,
+    token: &str,
+    action: BulkAction,
+) -> CmdResult<Option<DateTime<Utc>>> {
     let query = RecordQuery::new()
         .token(token)
         .deleted(DeletedFilter::Include);
@@ -330,7 +341,7 @@ async fn journaled(state: &AppState, token: &str, action: BulkAction) -> CmdResu
         .bulk_apply(&query, &action, |_| {}, &vaultstore::Cancel::new())
         .await?;
     if report.changed > 0 {
-        return Ok(());
+        return Ok(crate::bulk_commands::last_change_at(state).await);
     }
     let store = &state.store;
     match action {
@@ -338,7 +349,7 @@ async fn journaled(state: &AppState, token: &str, action: BulkAction) -> CmdResu
         BulkAction::Restore => store.token_restore(token).await?,
         _ => store.token_delete(token).await?,
     }
-    Ok(())
+    Ok(None)
 }
 
 /// A deletion for good goes ahead only with the token typed as confirmation (the

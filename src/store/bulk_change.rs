@@ -270,11 +270,40 @@ impl Store {
     /// to 5,000 records; setting `cancel` rolls everything back and returns
     /// [`Error::Cancelled`]. A change of no record writes nothing and keeps the previous
     /// undo.
-    #[tracing::instrument(skip_all, fields(action = ?action.kind()))]
     pub async fn bulk_apply(
         &self,
         query: &RecordQuery,
         action: &BulkAction,
+        on_progress: impl Fn(Progress) + Send + Sync,
+        cancel: &Cancel,
+    ) -> Result<BulkReport> {
+        self.apply_bulk(query, action, None, on_progress, cancel)
+            .await
+    }
+
+    /// [`Store::bulk_apply`], only if the change covers exactly `expected` records when
+    /// it runs (checked inside its transaction, with the rows locked): what a person
+    /// confirmed by typing a count is what gets changed, even if another window or
+    /// process changed the vault after the preview. Otherwise nothing changes and the
+    /// error (`invalid_input` on `confirm`) gives the count now.
+    pub async fn bulk_apply_expecting(
+        &self,
+        query: &RecordQuery,
+        action: &BulkAction,
+        expected: u64,
+        on_progress: impl Fn(Progress) + Send + Sync,
+        cancel: &Cancel,
+    ) -> Result<BulkReport> {
+        self.apply_bulk(query, action, Some(expected), on_progress, cancel)
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(action = ?action.kind()))]
+    async fn apply_bulk(
+        &self,
+        query: &RecordQuery,
+        action: &BulkAction,
+        expected: Option<u64>,
         on_progress: impl Fn(Progress) + Send + Sync,
         cancel: &Cancel,
     ) -> Result<BulkReport> {
@@ -289,6 +318,16 @@ impl Store {
             .matching_ids(&mut tx, query, &resolved, now, true)
             .await?;
         let total = ids.len() as u64;
+        if let Some(expected) = expected
+            && expected != total
+        {
+            return Err(Error::invalid(
+                "confirm",
+                format!(
+                    "the change now covers {total} records, not the {expected} confirmed (the vault changed meanwhile); nothing was changed: look at the preview again"
+                ),
+            ));
+        }
         on_progress(Progress { done: 0, total });
         let (mut done, mut changed) = (0u64, 0u64);
         for chunk in ids.chunks(CHUNK) {

@@ -97,6 +97,8 @@ impl Store {
         self.derive_old_keys(&mut resealer, cancel).await?;
         let table = &self.inner.vault_table;
         let mut tx = self.inner.pool.begin_write(CTX).await?;
+        // Taken first, in the order bulk changes take it (journal, then rows).
+        super::undo::lock_journal(self, &mut tx).await?;
         let total = tx
             .target()
             .fetch_i64(self.sql(&format!("SELECT COUNT(*) FROM {table}")), CTX)
@@ -145,6 +147,13 @@ impl Store {
         }
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
+        }
+        if changed > 0 {
+            // The undo journal may hold rows sealed under the old password (a deletion):
+            // undoing it would bring back values that open with the password just
+            // replaced. A password change ends what Undo can revert.
+            super::undo::clear_journal(self, &mut tx).await?;
+            super::undo::write_summary(self, &mut tx, None).await?;
         }
         tx.commit(CTX).await?;
         Ok(changed)

@@ -135,9 +135,31 @@ impl Store {
     /// back whole), unless it changed since; those are left as they are and named in
     /// [`UndoReport::skipped`]. The journal is then empty. Returns `None` when there is
     /// nothing to undo. Progress and Cancel as [`Store::bulk_apply`].
-    #[tracing::instrument(skip_all)]
     pub async fn undo_last(
         &self,
+        on_progress: impl Fn(Progress) + Send + Sync,
+        cancel: &Cancel,
+    ) -> Result<Option<UndoReport>> {
+        self.undo(None, on_progress, cancel).await
+    }
+
+    /// [`Store::undo_last`], only if the last change is still the one made at `at` (the
+    /// [`UndoSummary::at`] a person saw): an Undo button must not revert a newer change
+    /// made meanwhile, here or by another process. Otherwise nothing changes and the
+    /// error (`invalid_input` on `undo`) names the change that is last now.
+    pub async fn undo_last_made_at(
+        &self,
+        at: DateTime<Utc>,
+        on_progress: impl Fn(Progress) + Send + Sync,
+        cancel: &Cancel,
+    ) -> Result<Option<UndoReport>> {
+        self.undo(Some(at), on_progress, cancel).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn undo(
+        &self,
+        expected_at: Option<DateTime<Utc>>,
         on_progress: impl Fn(Progress) + Send + Sync,
         cancel: &Cancel,
     ) -> Result<Option<UndoReport>> {
@@ -146,6 +168,23 @@ impl Store {
         let Some(summary) = lock_journal(self, &mut tx).await? else {
             return Ok(None);
         };
+        if let Some(at) = expected_at
+            && at != summary.at
+        {
+            return Err(Error::invalid(
+                "undo",
+                format!(
+                    "a newer change is the last one now ({} of {} records at {}); Undo reverts only the last change",
+                    serde_json::to_value(summary.action)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                        .replace('_', " "),
+                    summary.count,
+                    timestamp::to_db(summary.at)
+                ),
+            ));
+        }
         let now = timestamp::to_db(self.now());
         let undo = self.inner.dialect.quote(&self.inner.tables.undo);
         let mut report = UndoReport {

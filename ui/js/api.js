@@ -116,7 +116,8 @@ export const api = {
   bulkPreview: (target, action) => call('bulk_preview', { target, action }),
   bulkApply: (target, action, onProgress) => call('bulk_apply', { target, action, onProgress: channel(onProgress) }),
   undoAvailable: () => call('undo_available'),
-  undoLast: (onProgress) => call('undo_last', { onProgress: channel(onProgress) }),
+  // `at`: the change an Undo button names (refused if a newer one is last); null: the last.
+  undoLast: (at, onProgress) => call('undo_last', { at: at ?? null, onProgress: channel(onProgress) }),
   trashRetentionPreview: (days) => call('trash_retention_preview', { days }),
   runTrashRetention: () => call('run_trash_retention'),
   cancelOperation: () => call('cancel_operation'),

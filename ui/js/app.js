@@ -178,10 +178,10 @@ async function main() {
   // is saved; what it deleted is told, with Undo.
   const runRetention = async () => {
     try {
-      const { days, removed } = await api.runTrashRetention();
+      const { days, removed, undoAt } = await api.runTrashRetention();
       if (removed > 0) {
         toast(`Trash retention: ${records(removed)} in the Trash for ${days} days or more deleted for good.`, {
-          seconds: 12, action: 'Undo', onAction: () => document.dispatchEvent(new Event('undo-last')),
+          seconds: 12, action: 'Undo', onAction: () => document.dispatchEvent(new CustomEvent('undo-last', { detail: undoAt })),
         });
         refresh();
       }
@@ -227,6 +227,7 @@ async function main() {
     exporter.lock();
     bulk.lock();
     foreignImporter.lock();
+    goImporter.lock();
     passwords.lock();
     const note = kept.length ? ` Your unsaved ${[...new Set(kept)].join(', ')} ${kept.length === 1 ? 'was' : 'were'} kept.` : '';
     toast(`${reason}${note}`);

@@ -16,8 +16,11 @@ const UNDONE = {
   add_tag: 'new tag', remove_tag: 'tag removal',
 };
 
+// Keys typed into a text field or a dialog keep their usual meaning; a row's box does
+// not count as typing, and nothing acts on a list hidden while locked.
 function typing(e) {
-  return e.target.closest('input, textarea, select, [contenteditable]') || document.querySelector('dialog[open]');
+  return e.target.closest('input:not([type=checkbox]):not([type=radio]), textarea, select, [contenteditable]')
+    || document.querySelector('dialog[open]') || document.body.classList.contains('curtained');
 }
 
 // `runInToast(doing, count, run)`: a long operation with progress and Cancel in a toast.
@@ -37,9 +40,11 @@ export function wireBulkActions({ table, refresh, runInToast }) {
   };
   selection.addEventListener('change', showBar);
 
+  let shownAt = null; // the change the Undo bar names
   const showUndo = async () => {
     try {
       const last = await api.undoAvailable();
+      shownAt = last?.at ?? null;
       undoBar.hidden = !last;
       if (last) {
         undoBar.querySelector('[data-role="what"]').textContent =
@@ -50,10 +55,16 @@ export function wireBulkActions({ table, refresh, runInToast }) {
     }
   };
 
-  const undo = async () => {
-    if (undoBar.hidden) return;
+  // Undoes the change made at `at` (a toast's), else the one the Undo bar names; the
+  // backend refuses if a newer change is the last one now.
+  const undo = async (at) => {
+    const which = at ?? shownAt;
+    if (!which) {
+      toast('Nothing to undo.');
+      return;
+    }
     try {
-      const done = await runInToast(() => 'Undoing the last change…', 0, (onProgress) => api.undoLast(onProgress));
+      const done = await runInToast(() => 'Undoing the last change…', 0, (onProgress) => api.undoLast(which, onProgress));
       if (!done) {
         toast('Nothing to undo.');
       } else {
@@ -74,11 +85,12 @@ export function wireBulkActions({ table, refresh, runInToast }) {
     });
   }
   bar.querySelector('[data-action="clear-selection"]').addEventListener('click', () => selection.clear());
-  undoBar.querySelector('[data-action="undo"]').addEventListener('click', undo);
-  // The record dialog's Undo toasts ask for the same Undo.
-  document.addEventListener('undo-last', undo);
+  undoBar.querySelector('[data-action="undo"]').addEventListener('click', () => undo());
+  // Other Undo toasts (a record's trash or deletion, the Trash retention) name their change.
+  document.addEventListener('undo-last', (e) => undo(e.detail));
   dialog.addEventListener('applied', async (e) => {
-    toast(e.detail, { action: 'Undo', onAction: undo });
+    const { message, undoAt } = e.detail;
+    toast(message, { action: 'Undo', onAction: () => undo(undoAt) });
     selection.clear();
     await refresh();
   });

@@ -4,7 +4,7 @@
 // and Cancel. Deleting for good also takes the count, typed.
 import { api } from './api.js';
 import { Code } from './errors.js';
-import { busy, field, showError } from './dialog-form.js';
+import { busy, clearErrors, field, showError } from './dialog-form.js';
 import { el, formatDate } from './format.js';
 import { OperationDialog } from './operation-dialog.js';
 
@@ -43,6 +43,9 @@ export class BulkDialog extends OperationDialog {
     let timer;
     this.form.addEventListener('input', (e) => {
       if (e.target.name === 'confirm') return;
+      // Until the new preview answers, Apply would apply what nobody has seen.
+      this.form.querySelector('[data-action="apply"]').disabled = true;
+      this.asked += 1;
       clearTimeout(timer);
       timer = setTimeout(() => this.preview(), 250);
     });
@@ -92,6 +95,7 @@ export class BulkDialog extends OperationDialog {
   }
 
   async preview() {
+    clearErrors(this.form);
     const asked = ++this.asked;
     const summary = this.form.querySelector('[data-role="summary"]');
     const changes = this.form.querySelector('[data-role="changes"]');
@@ -132,12 +136,12 @@ export class BulkDialog extends OperationDialog {
       return;
     }
     try {
-      const changed = await busy(button, () => this.runOperation(
+      const { changed, undoAt } = await busy(button, () => this.runOperation(
         'Working… Cancel stops it and changes nothing.',
         (onProgress) => api.bulkApply(this.target, action, onProgress),
       ));
       this.dialog.close();
-      this.dispatchEvent(new CustomEvent('applied', { detail: `${DONE[this.kind]} ${plural(changed)}.` }));
+      this.dispatchEvent(new CustomEvent('applied', { detail: { message: `${DONE[this.kind]} ${plural(changed)}.`, undoAt } }));
     } catch (e) {
       showError(this.form, e);
     }

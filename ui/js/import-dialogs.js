@@ -98,6 +98,11 @@ export class GoImportDialog extends OperationDialog {
     for (const n of ['url', 'table', 'onConflict']) {
       field(this.form, n).addEventListener('input', () => this.invalidate());
     }
+    // The URL may carry the database's password: it leaves the page with the dialog.
+    dialog.addEventListener('close', () => {
+      field(this.form, 'url').value = '';
+      this.previewed = null;
+    });
   }
 
   open() {

@@ -327,13 +327,13 @@ export class RecordDialog extends EventTarget {
   async trash(button) {
     const token = this.record.token;
     try {
-      await busy(button, () => api.softDeleteRecord(token));
+      const undoAt = await busy(button, () => api.softDeleteRecord(token));
       this.dialog.close();
       this.dispatchEvent(new Event('changed'));
       // Undo here is the app's one Undo (also Ctrl+Z and the Undo bar): the last change.
       toast('Moved to the Trash.', {
         action: 'Undo',
-        onAction: () => document.dispatchEvent(new Event('undo-last')),
+        onAction: () => document.dispatchEvent(new CustomEvent('undo-last', { detail: undoAt })),
       });
     } catch (e) {
       showError(this.form, e);
@@ -357,8 +357,8 @@ export class RecordDialog extends EventTarget {
     const typed = await confirmTyped('Delete forever?', `${token} and its value will be gone for good. Undo (Ctrl+Z) can bring it back until your next change; after that it cannot.`, 'Delete forever', token);
     if (typed === null) return;
     try {
-      await api.deleteRecord(token, typed);
-      toast('Deleted for good.', { action: 'Undo', onAction: () => document.dispatchEvent(new Event('undo-last')) });
+      const undoAt = await api.deleteRecord(token, typed);
+      toast('Deleted for good.', { action: 'Undo', onAction: () => document.dispatchEvent(new CustomEvent('undo-last', { detail: undoAt })) });
       this.dispatchEvent(new Event('changed'));
     } catch (e) {
       toast(describe(e), { error: true });

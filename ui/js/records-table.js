@@ -44,8 +44,9 @@ export class RecordsTable extends EventTarget {
       else if (tag) this.dispatchEvent(new CustomEvent('filter-tag', { detail: tag.dataset.tag }));
       else this.activate(e.target.closest('tr'));
     });
-    table.querySelector('#pick-all').addEventListener('click', (e) => {
-      e.preventDefault();
+    // The box's own toggle is overridden at once by showSelection (no preventDefault:
+    // that would make the browser restore the old state after this handler).
+    table.querySelector('#pick-all').addEventListener('click', () => {
       if (this.selection.count > 0) this.selection.clear();
       else this.selectAll();
     });
@@ -112,7 +113,7 @@ export class RecordsTable extends EventTarget {
     Object.assign(this.filters, patch);
     // "Every record matching" meant the old filter; rows picked by hand stay picked
     // while the new filter lists them.
-    this.selection.all = false;
+    this.selection.filterChanged();
     if (Object.keys(patch).some((k) => k !== 'search')) this.viewChanged();
     return this.reload();
   }

@@ -9,6 +9,7 @@ export class Selection extends EventTarget {
     this.all = false; // every record the filter matches
     this.total = 0; // the filter's count, for `all`
     this.anchor = null; // the id a Shift+click range starts from
+    this.prune = false; // drop unlisted picks at the next reload (the filter changed)
   }
 
   get count() {
@@ -64,15 +65,25 @@ export class Selection extends EventTarget {
     this.changed();
   }
 
-  // After a reload: the filter's new count, and picked rows no longer listed dropped.
+  // The filter changed: "all matching" meant the old one, and picked rows the new one
+  // does not list are dropped at the next reload.
+  filterChanged() {
+    this.all = false;
+    this.prune = true;
+    this.changed();
+  }
+
+  // After a reload: the filter's new count; after a filter change, picked rows no longer
+  // listed are dropped (a plain reload keeps rows picked beyond the first page).
   settle(total, loadedIds) {
     this.total = total;
     if (this.all) {
       if (total === 0) this.all = false;
-    } else if (this.ids.size > 0) {
+    } else if (this.prune && this.ids.size > 0) {
       const listed = new Set(loadedIds);
       for (const id of [...this.ids]) if (!listed.has(id)) this.ids.delete(id);
     }
+    this.prune = false;
     this.changed();
   }
 
