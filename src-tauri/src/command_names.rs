@@ -29,6 +29,7 @@ pub const COMMANDS: &[&str] = &[
     "get_settings",
     "set_settings",
     "set_view",
+    "set_generator",
     "export_bundle",
     "export_plaintext",
     "choose_import",

@@ -19,7 +19,7 @@ use crate::dto::{
 };
 use crate::errors::{CmdResult, ErrorCode, ErrorDto, Typed};
 use crate::sealed_ipc::Sealed;
-use crate::settings::{SavedView, Settings};
+use crate::settings::{GeneratorOptions, SavedView, Settings};
 use crate::state::AppState;
 
 #[tauri::command]
@@ -490,6 +490,15 @@ pub async fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
 pub async fn set_settings(state: State<'_, AppState>, settings: Typed<Settings>) -> CmdResult<()> {
     state.touch();
     state.set_settings(settings.0)
+}
+
+/// Remembers the password generator's options for the next start.
+#[tauri::command]
+pub async fn set_generator(
+    state: State<'_, AppState>,
+    generator: Typed<GeneratorOptions>,
+) -> CmdResult<()> {
+    state.set_generator(generator.0)
 }
 
 /// Remembers the records table's view, filters and sort for the next start.

@@ -9,6 +9,7 @@ mod command_names;
 mod commands;
 mod dto;
 mod errors;
+mod expiry_alerts;
 mod file_dialog;
 mod import_commands;
 mod lock_signals;
@@ -94,6 +95,7 @@ fn main() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         // The window opens where and as large as it was left (in the app's config folder,
         // beside settings.json).
         .plugin(window_state::plugin())
@@ -113,6 +115,7 @@ fn main() {
                 settings_path,
             ));
             spawn_idle_lock(app.handle().clone());
+            expiry_alerts::spawn(app.handle().clone());
             watch_lock_signals(app);
             Ok(())
         })
@@ -141,6 +144,7 @@ fn main() {
             commands::get_settings,
             commands::set_settings,
             commands::set_view,
+            commands::set_generator,
             transfer_commands::export_bundle,
             transfer_commands::export_plaintext,
             transfer_commands::choose_import,

@@ -76,6 +76,80 @@ fn check(field: &str, name: &str, v: u32, lo: u32, hi: u32) -> Result<(), ErrorD
     }
 }
 
+/// What the password generator draws: characters from the chosen classes, or words.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GeneratorKind {
+    #[default]
+    Characters,
+    Passphrase,
+}
+
+/// What goes between a passphrase's words.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Separator {
+    #[default]
+    #[serde(rename = "-")]
+    Hyphen,
+    #[serde(rename = " ")]
+    Space,
+    #[serde(rename = ".")]
+    Period,
+    #[serde(rename = "_")]
+    Underscore,
+    #[serde(rename = ",")]
+    Comma,
+}
+
+/// The password generator's options as last used (the UI draws; this remembers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct GeneratorOptions {
+    pub kind: GeneratorKind,
+    /// Characters of a drawn password.
+    pub length: u32,
+    pub uppercase: bool,
+    pub lowercase: bool,
+    pub digits: bool,
+    pub symbols: bool,
+    /// Words of a passphrase (EFF's large list, ~12.9 bits each).
+    pub words: u32,
+    pub separator: Separator,
+    pub capitalize: bool,
+}
+
+impl Default for GeneratorOptions {
+    fn default() -> Self {
+        Self {
+            kind: GeneratorKind::Characters,
+            length: 24,
+            uppercase: true,
+            lowercase: true,
+            digits: true,
+            symbols: true,
+            words: 6,
+            separator: Separator::Hyphen,
+            capitalize: false,
+        }
+    }
+}
+
+impl GeneratorOptions {
+    /// Bounds keep every result within the password policy: 16 characters at least, and
+    /// five words of three letters or more with their separators are 19.
+    pub fn validate(&self) -> Result<(), ErrorDto> {
+        check("length", "the password length", self.length, 16, 128)?;
+        check("words", "the number of words", self.words, 5, 20)?;
+        if !(self.uppercase || self.lowercase || self.digits || self.symbols) {
+            return Err(ErrorDto::invalid(
+                "classes",
+                "pick at least one kind of character (uppercase, lowercase, digits or symbols)",
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
@@ -97,8 +171,13 @@ pub struct Settings {
     /// Delete records for good once they have been in the Trash this many days (on
     /// open and daily); 0 keeps them until deleted by hand.
     pub trash_retention_days: u32,
+    /// A desktop notification when records expire or enter the "expires soon" window
+    /// while the app runs.
+    pub expiry_alerts: bool,
     /// The records table as last left.
     pub view: SavedView,
+    /// The password generator as last used.
+    pub generator: GeneratorOptions,
 }
 
 impl Default for Settings {
@@ -112,7 +191,9 @@ impl Default for Settings {
             hide_list_when_locked: false,
             expiring_soon_days: 7,
             trash_retention_days: 0,
+            expiry_alerts: true,
             view: SavedView::default(),
+            generator: GeneratorOptions::default(),
         }
     }
 }
@@ -161,7 +242,8 @@ impl Settings {
             0,
             3650,
         )?;
-        self.view.validate()
+        self.view.validate()?;
+        self.generator.validate()
     }
 
     pub fn load(path: &Path) -> Self {
@@ -169,9 +251,13 @@ impl Settings {
             .ok()
             .and_then(|t| serde_json::from_str::<Self>(&t).ok())
             .unwrap_or_default();
-        // A view the table cannot show is forgotten alone; other bad values reset all.
+        // A view the table cannot show, or generator options it cannot draw, are forgotten
+        // alone; other bad values reset all.
         if settings.view.validate().is_err() {
             settings.view = SavedView::default();
+        }
+        if settings.generator.validate().is_err() {
+            settings.generator = GeneratorOptions::default();
         }
         if settings.validate().is_err() {
             settings = Self::default();
@@ -286,5 +372,61 @@ mod tests {
             bad.validate().unwrap_err().field.as_deref(),
             Some("expiringSoonDays")
         );
+    }
+
+    #[test]
+    fn the_generator_options_outlive_a_restart_and_bad_ones_are_refused_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        let chosen = GeneratorOptions {
+            kind: GeneratorKind::Passphrase,
+            words: 8,
+            separator: Separator::Period,
+            capitalize: true,
+            ..GeneratorOptions::default()
+        };
+        let left = Settings {
+            generator: chosen,
+            ..Settings::default()
+        };
+        left.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(r#""kind": "passphrase""#) && text.contains(r#""separator": ".""#),
+            "the file names the options as the UI does: {text}"
+        );
+        assert_eq!(Settings::load(&path).generator, chosen);
+
+        // Options the generator cannot draw are forgotten alone.
+        std::fs::write(
+            &path,
+            r#"{"idleLockMinutes": 9, "generator": {"length": 8}}"#,
+        )
+        .unwrap();
+        let odd = Settings::load(&path);
+        assert_eq!(
+            (odd.idle_lock_minutes, odd.generator),
+            (9, GeneratorOptions::default())
+        );
+
+        let refused = |g: GeneratorOptions| g.validate().unwrap_err().field;
+        let no_class = GeneratorOptions {
+            uppercase: false,
+            lowercase: false,
+            digits: false,
+            symbols: false,
+            ..GeneratorOptions::default()
+        };
+        assert_eq!(refused(no_class).as_deref(), Some("classes"));
+        let short = GeneratorOptions {
+            length: 15,
+            ..GeneratorOptions::default()
+        };
+        assert_eq!(refused(short).as_deref(), Some("length"));
+        let few = GeneratorOptions {
+            words: 4,
+            ..GeneratorOptions::default()
+        };
+        assert_eq!(refused(few).as_deref(), Some("words"));
     }
 }

@@ -10,7 +10,7 @@ use vaultstore::{Cancel, SessionKey, Store};
 
 use crate::errors::{ErrorCode, ErrorDto};
 use crate::import_commands::ImportSource;
-use crate::settings::{SavedView, Settings};
+use crate::settings::{GeneratorOptions, SavedView, Settings};
 
 /// What this session has opened: for each revealed record, the handle of the key that
 /// opened it (never the password: a memory dump of an unlocked app yields keys for the
@@ -244,6 +244,7 @@ impl AppState {
             // Held across the save so a view saved meanwhile is neither lost nor undone.
             let mut current = lock(&self.settings);
             new.view = current.view;
+            new.generator = current.generator;
             new.save(&self.settings_path)?;
             *current = new;
         }
@@ -258,6 +259,19 @@ impl AppState {
         view.validate()?;
         let mut current = lock(&self.settings);
         let new = Settings { view, ..*current };
+        new.save(&self.settings_path)?;
+        *current = new;
+        Ok(())
+    }
+
+    /// Remembers the password generator's options across restarts.
+    pub fn set_generator(&self, generator: GeneratorOptions) -> Result<(), ErrorDto> {
+        generator.validate()?;
+        let mut current = lock(&self.settings);
+        let new = Settings {
+            generator,
+            ..*current
+        };
         new.save(&self.settings_path)?;
         *current = new;
         Ok(())

@@ -131,6 +131,8 @@ export const api = {
   setSettings: (settings) => call('set_settings', { settings }),
   // Remembers the table's view, filters and sort (the other settings stay as they are).
   setView: (view) => call('set_view', { view }),
+  // Remembers the password generator's options.
+  setGenerator: (generator) => call('set_generator', { generator }),
   // The backend locked by itself; the handler gets why: 'idle', 'sleep' or 'screen-locked'.
   // The lock dropped the keys sealing secrets; ours go too.
   onLocked: (handler) => tauri.event.listen('vault-locked', (event) => {

@@ -317,6 +317,7 @@ async function main() {
     $('vault-info').title = info.kdf;
     await settings.load();
     table.soonDays = settings.current.expiringSoonDays;
+    create.generator.show(settings.current.generator);
     if (settings.current.view) {
       table.restore(settings.current.view);
       showFilters(table.filters);

@@ -3,7 +3,8 @@
 import { api } from './api.js';
 import { Code } from './errors.js';
 import { busy, clearErrors, enterRunsAction, expiryFrom, field, passwordErrors, showError, tagsFrom } from './dialog-form.js';
-import { generatePassword, strength } from './password-tools.js';
+import { GeneratorPanel } from './generator-panel.js';
+import { strength } from './password-tools.js';
 
 export class CreateDialog extends EventTarget {
   constructor(dialog) {
@@ -16,12 +17,13 @@ export class CreateDialog extends EventTarget {
     f('expiryPreset').addEventListener('change', () => {
       this.form.querySelector('[data-role="custom-expiry"]').hidden = f('expiryPreset').value !== 'custom';
     });
-    this.form.querySelector('[data-action="generate"]').addEventListener('click', () => {
-      const pw = generatePassword();
-      f('password').value = pw;
-      f('confirm').value = pw;
-      this.setShown(true);
-      this.updateStrength();
+    this.generator = new GeneratorPanel(this.form);
+    this.generated = null; // { password, bits } of the last draw, while it is in the field
+    this.form.querySelector('[data-action="generate"]').addEventListener('click', () => this.generate());
+    // New options draw again, but only over a password the generator made: never over
+    // one the user typed.
+    this.generator.addEventListener('changed', () => {
+      if (this.generated && f('password').value === this.generated.password) this.generate();
     });
     const show = this.form.querySelector('[data-action="show-password"]');
     show.addEventListener('click', () => this.setShown(show.getAttribute('aria-pressed') !== 'true'));
@@ -32,6 +34,7 @@ export class CreateDialog extends EventTarget {
     // However it closes (Create, Cancel, Esc, Lock), the value and passwords leave the
     // form; the details stay for the next open.
     dialog.addEventListener('close', () => {
+      this.generated = null;
       this.setShown(false);
       for (const n of ['value', 'password', 'confirm']) field(this.form, n).value = '';
       this.updateStrength();
@@ -45,8 +48,17 @@ export class CreateDialog extends EventTarget {
     field(this.form, 'value').focus();
   }
 
+  generate() {
+    this.generated = this.generator.draw();
+    field(this.form, 'password').value = this.generated.password;
+    field(this.form, 'confirm').value = this.generated.password;
+    this.setShown(true);
+    this.updateStrength();
+  }
+
   reset() {
     this.form.reset();
+    this.generator.show(this.generator.options); // remembered, not the page's defaults
     this.form.querySelector('[data-role="custom-expiry"]').hidden = true;
     this.updateStrength();
   }
@@ -56,6 +68,7 @@ export class CreateDialog extends EventTarget {
   lock(reason) {
     if (!this.dialog.open) return [];
     for (const n of ['value', 'password', 'confirm']) field(this.form, n).value = '';
+    this.generated = null;
     this.updateStrength();
     const f = (n) => field(this.form, n).value.trim();
     const kept = [
@@ -85,7 +98,9 @@ export class CreateDialog extends EventTarget {
   }
 
   updateStrength() {
-    const s = strength(field(this.form, 'password').value);
+    const typed = field(this.form, 'password').value;
+    const drawn = this.generated && typed === this.generated.password ? this.generated.bits : null;
+    const s = strength(typed, drawn);
     this.form.querySelector('meter').value = s.level;
     this.form.querySelector('[data-role="strength"]').textContent = s.label;
   }

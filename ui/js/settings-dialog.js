@@ -5,7 +5,7 @@ import { busy, clearErrors, enterRunsAction, field, showError } from './dialog-f
 import { toast } from './toast.js';
 
 const NUMBERS = ['idleLockMinutes', 'clipboardClearSeconds', 'revealSeconds', 'rememberedKeys', 'expiringSoonDays', 'trashRetentionDays'];
-const SWITCHES = ['lockOnSleep', 'hideListWhenLocked'];
+const SWITCHES = ['lockOnSleep', 'hideListWhenLocked', 'expiryAlerts'];
 
 export class SettingsDialog extends EventTarget {
   constructor(dialog) {
@@ -16,6 +16,7 @@ export class SettingsDialog extends EventTarget {
     this.current = {
       idleLockMinutes: 5, clipboardClearSeconds: 30, revealSeconds: 30, rememberedKeys: 64,
       lockOnSleep: true, hideListWhenLocked: false, expiringSoonDays: 7, trashRetentionDays: 0,
+      expiryAlerts: true,
     };
     this.form.querySelector('[data-action="save"]').addEventListener('click', (e) => this.save(e.currentTarget));
     field(this.form, 'trashRetentionDays').addEventListener('input', () => this.previewRetention());

@@ -135,6 +135,8 @@ pub struct Desktop {
     test: String,
     started: Instant,
     queued: Duration,
+    /// `dbus-monitor` writing the notifications the app sends, once asked for.
+    monitor: Option<Child>,
     _slot: SemaphorePermit<'static>,
 }
 
@@ -150,6 +152,10 @@ impl Drop for Desktop {
         let _ = self.driver.wait();
         let _ = self.xvfb.kill();
         let _ = self.xvfb.wait();
+        if let Some(monitor) = self.monitor.as_mut() {
+            let _ = monitor.kill();
+            let _ = monitor.wait();
+        }
         let _ = self.bus.kill();
         let _ = self.bus.wait();
         eprintln!(
@@ -165,6 +171,12 @@ impl Desktop {
     /// A desktop with tauri-driver listening, the app not started yet (records can be
     /// written to its vault first); `None` when the test skips.
     pub async fn start() -> Option<Self> {
+        Self::start_with(&[]).await
+    }
+
+    /// As `start`, the app also getting these environment variables (debug builds' test
+    /// hooks, such as `VAULTSTORE_E2E_ALERT_SECONDS`).
+    pub async fn start_with(env: &[(&str, &str)]) -> Option<Self> {
         let (xvfb, driver, bus) = tools()?;
         // libtest runs each test on a thread named after it.
         let test = std::thread::current().name().unwrap_or("e2e").to_owned();
@@ -197,6 +209,7 @@ impl Desktop {
             .env("XDG_DATA_HOME", dir.path().join("data"))
             // Native file dialogs cannot be driven: every one answers this path.
             .env("VAULTSTORE_E2E_DIALOG_PATH", dir.path().join("export.json"))
+            .envs(env.iter().copied())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
@@ -211,6 +224,7 @@ impl Desktop {
             test,
             started,
             queued,
+            monitor: None,
             _slot: slot,
         };
         desktop.until_driver_listens();
@@ -251,6 +265,29 @@ impl Desktop {
             .status()
             .unwrap();
         assert!(status.success(), "dbus-send {member}: {status}");
+    }
+
+    /// From now on, the desktop notifications the app sends are kept (`notifications`):
+    /// `dbus-monitor` on the app's private session bus records every `Notify` call.
+    pub fn watch_notifications(&mut self) {
+        let log = std::fs::File::create(self.dir.path().join("notifications.log")).unwrap();
+        let monitor = Command::new("dbus-monitor")
+            .args([
+                "--address",
+                &self.bus_address,
+                "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
+            ])
+            .stdout(log)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.monitor = Some(monitor);
+    }
+
+    /// What `dbus-monitor` recorded of the app's notifications (their title and text
+    /// among the call's arguments).
+    pub fn notifications(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("notifications.log")).unwrap_or_default()
     }
 
     /// The vault the app opens.
@@ -325,6 +362,10 @@ impl Window {
 
     pub fn dialog_file(&self) -> PathBuf {
         self.desktop.dialog_file()
+    }
+
+    pub fn notifications(&self) -> String {
+        self.desktop.notifications()
     }
 
     /// Where the window-state plugin keeps the window's size and position.

@@ -7,7 +7,9 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::desktop::Desktop;
-use crate::library::{EXPIRING, LIVE, TRASHED, WriteLock, count_all, seed_expiring, seed_trash};
+use crate::library::{
+    EXPIRING, LIVE, TRASHED, WriteLock, count_all, seed_crossing, seed_expiring, seed_trash,
+};
 use crate::pages::{RunningToast, Vault};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,6 +171,58 @@ async fn the_trash_retention_previews_then_deletes_what_stayed_too_long() {
         count_all(&window.db_url()).await,
         2,
         "the live record and the newest trash"
+    );
+    window.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desktop_notification_tells_what_expired_while_the_app_ran_until_turned_off() {
+    // The app looks at the vault every second instead of every five minutes.
+    let Some(mut desktop) = Desktop::start_with(&[("VAULTSTORE_E2E_ALERT_SECONDS", "1")]).await
+    else {
+        return;
+    };
+    desktop.watch_notifications();
+    seed_crossing(&desktop.db_url(), 15, ["Deploy key", "CI token"]).await;
+    let window = desktop.open_window().await;
+    let vault = Vault(&window);
+    vault.until_rows(&["Deploy key", "CI token"]).await;
+    // One crosses into "expired", the other into the 7-day window, at the same moment.
+    window
+        .poll(
+            "a notification naming both crossings",
+            Duration::from_secs(40),
+            async || {
+                let seen = window.notifications();
+                let told = ["1 record expired", "1 record now expires within 7 days"];
+                if told.iter().all(|t| seen.contains(t)) {
+                    Ok(())
+                } else {
+                    Err(seen)
+                }
+            },
+        )
+        .await;
+    let seen = window.notifications();
+    assert!(
+        !seen.contains("Deploy key") && !seen.contains("CI token"),
+        "counts only: a label could show on a locked screen: {seen}"
+    );
+
+    // Turned off, nothing more is told.
+    let settings = vault.open_settings().await;
+    settings.turn_off_expiry_alerts().await;
+    settings.save().await;
+    let before = window.notifications().matches("member=Notify").count();
+    seed_crossing(&window.db_url(), 2, ["Quiet A", "Quiet B"]).await;
+    window
+        .let_time_pass(Duration::from_secs(6), "the records cross", "true")
+        .await;
+    assert_eq!(
+        window.notifications().matches("member=Notify").count(),
+        before,
+        "no notification once turned off: {}",
+        window.notifications()
     );
     window.quit().await;
 }

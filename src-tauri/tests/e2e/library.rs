@@ -173,6 +173,17 @@ pub async fn seed_expiring(url: &str) {
     store.close().await;
 }
 
+/// A record that expires `secs` seconds from now, and one that enters the default
+/// "expires soon" window (7 days) then.
+pub async fn seed_crossing(url: &str, secs: i64, labels: [&str; 2]) {
+    let store = open(url).await;
+    let then = chrono::Utc::now() + chrono::Duration::seconds(secs);
+    create(&store, "v", Metadata::labelled(labels[0]), Some(then)).await;
+    let soon = then + chrono::Duration::days(7);
+    create(&store, "v", Metadata::labelled(labels[1]), Some(soon)).await;
+    store.close().await;
+}
+
 /// How many records the vault holds, live and in the Trash.
 pub async fn count_all(url: &str) -> u64 {
     let store = open(url).await;

@@ -458,6 +458,67 @@ impl CreateDialog<'_> {
     pub async fn typed_value(&self) -> Value {
         self.0.value_of("#create-dialog textarea[name=value]").await
     }
+
+    pub async fn open_generator_options(&self) {
+        if !self
+            .0
+            .is(&format!("{}.open", q("#create-dialog details.generator")))
+            .await
+        {
+            self.0
+                .click("#create-dialog details.generator summary")
+                .await;
+        }
+    }
+
+    /// `characters` or `passphrase`.
+    pub async fn choose_generator(&self, kind: &str) {
+        self.0
+            .choose("#create-dialog select[name=genKind]", kind)
+            .await;
+    }
+
+    /// A number field of the generator (`genLength`, `genWords`), typed and left, as a
+    /// user does (the change is taken when the field is left).
+    pub async fn set_generator_number(&self, name: &str, n: u32) {
+        let css = format!("#create-dialog input[name={name}]");
+        self.0.fill(&css, &n.to_string()).await;
+        self.0
+            .js(&format!(
+                "{}.dispatchEvent(new Event('change', {{bubbles: true}}))",
+                q(&css)
+            ))
+            .await;
+    }
+
+    pub async fn choose_separator(&self, separator: &str) {
+        self.0
+            .choose("#create-dialog select[name=genSeparator]", separator)
+            .await;
+    }
+
+    /// Ticks or clears a generator box (`genUppercase`, `genDigits`, `genCapitalize`…).
+    pub async fn set_generator_flag(&self, name: &str, on: bool) {
+        let css = format!("#create-dialog input[name={name}]");
+        if self.0.is(&format!("{}.checked", q(&css))).await != on {
+            self.0.click(&css).await;
+        }
+    }
+
+    pub async fn generate(&self) {
+        self.0.click("#create-dialog [data-action=generate]").await;
+    }
+
+    /// The password field as it stands (the generator shows what it drew).
+    pub async fn password(&self) -> String {
+        let v = self.0.value_of("#create-dialog input[name=password]").await;
+        v.as_str().unwrap_or_default().to_owned()
+    }
+
+    pub async fn strength_hint(&self) -> String {
+        let v = self.0.text_of("#create-dialog [data-role=strength]").await;
+        v.as_str().unwrap_or_default().to_owned()
+    }
 }
 
 /// One record: reveal, show, edit, details, trash.
@@ -776,6 +837,13 @@ impl SettingsDialog<'_> {
 
     pub async fn press_enter_in_idle_lock_minutes(&self) {
         self.0.press_enter(Self::IDLE).await;
+    }
+
+    /// Clears "Notify me when records expire or start to expire soon".
+    pub async fn turn_off_expiry_alerts(&self) {
+        self.0
+            .click("#settings-dialog input[name=expiryAlerts]:checked")
+            .await;
     }
 
     /// Ticks "Hide the record list while locked".

@@ -149,3 +149,113 @@ async fn a_user_edits_a_secret_and_gets_it_back_from_the_trash() {
         .await;
     window.quit().await;
 }
+
+/// EFF's word list as the app bundles it.
+fn eff_words() -> std::collections::HashSet<&'static str> {
+    let module = include_str!("../../../ui/js/wordlist-eff.js");
+    let list = module.split('`').nth(1).expect("the module's word list");
+    list.split_whitespace().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_generates_a_passphrase_with_their_options_and_finds_them_after_a_restart() {
+    let Some(desktop) = Desktop::start().await else {
+        return;
+    };
+    let window = desktop.open_window().await;
+    let vault = Vault(&window);
+    let words = eff_words();
+    assert_eq!(words.len(), 7776, "the whole list is bundled");
+
+    // Seven capitalised words with periods: each one from the list.
+    let create = vault.new_record().await;
+    create.open_generator_options().await;
+    create.choose_generator("passphrase").await;
+    create.set_generator_number("genWords", 7).await;
+    create.choose_separator(".").await;
+    create.set_generator_flag("genCapitalize", true).await;
+    create.generate().await;
+    let drawn = create.password().await;
+    let parts: Vec<&str> = drawn.split('.').collect();
+    assert_eq!(parts.len(), 7, "seven words: {drawn:?}");
+    for part in &parts {
+        let lower = part.to_lowercase();
+        assert!(words.contains(lower.as_str()), "{part:?} is on the list");
+        assert!(
+            part.starts_with(|c: char| c.is_ascii_uppercase()),
+            "{part:?}"
+        );
+    }
+    assert!(
+        create
+            .strength_hint()
+            .await
+            .contains("(~90 bits), generated"),
+        "rated by what was drawn (7 × 12.9 bits), not by its characters: {:?}",
+        create.strength_hint().await
+    );
+
+    // Other options draw again over a drawn password, never over a typed one.
+    create.set_generator_number("genWords", 8).await;
+    assert_eq!(create.password().await.split('.').count(), 8);
+    create
+        .fill_passwords("a-password-i-typed-myself", "a-password-i-typed-myself")
+        .await;
+    create.set_generator_number("genWords", 9).await;
+    assert_eq!(create.password().await, "a-password-i-typed-myself");
+
+    // Characters: 40 of lowercase and digits only.
+    create.choose_generator("characters").await;
+    create.set_generator_number("genLength", 40).await;
+    create.set_generator_flag("genUppercase", false).await;
+    create.set_generator_flag("genSymbols", false).await;
+    create.generate().await;
+    let drawn = create.password().await;
+    assert_eq!(drawn.chars().count(), 40, "{drawn:?}");
+    assert!(
+        drawn
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && drawn.chars().any(|c| c.is_ascii_digit())
+            && drawn.chars().any(|c| c.is_ascii_lowercase()),
+        "lowercase and digits, each at least once: {drawn:?}"
+    );
+    // No kind of character at all is refused in words; the last good options stay.
+    create.set_generator_flag("genLowercase", false).await;
+    create.set_generator_flag("genDigits", false).await;
+    assert!(window.shows("Pick at least one kind of character").await);
+    create.generate().await;
+    assert_eq!(create.password().await.chars().count(), 40);
+
+    // A drawn password passes the vault's policy: the record is created with it.
+    create.fill_value("generated-secret").await;
+    create.fill_label("Generated").await;
+    create.submit().await;
+    window.until_dialog_closed("create-dialog").await;
+    vault.until_rows(&["Generated"]).await;
+
+    let window = window.restart().await;
+    let vault = Vault(&window);
+    let create = vault.new_record().await;
+    let remembered = window
+        .js(
+            "const f = (n) => document.querySelector(`#create-dialog [name=${n}]`); \
+             return [f('genKind').value, f('genLength').value, f('genUppercase').checked, \
+                     f('genDigits').checked, f('genWords').value, f('genSeparator').value]",
+        )
+        .await;
+    assert_eq!(
+        remembered,
+        json!(["characters", "40", false, true, "9", "."]),
+        "the last options the generator could draw with, as left"
+    );
+    create.generate().await;
+    let drawn = create.password().await;
+    assert!(
+        drawn
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && drawn.len() == 40
+    );
+    window.quit().await;
+}
