@@ -48,6 +48,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 2,
         statements: Dialect::schema_v2,
     },
+    Migration {
+        version: 3,
+        statements: Dialect::schema_v3,
+    },
 ];
 
 /// The schema version this build writes and understands.

@@ -8,6 +8,7 @@ mod migrate;
 mod mysql;
 mod postgres;
 mod row;
+mod search_index;
 mod sql;
 mod sqlite;
 
@@ -24,6 +25,7 @@ use sqlx::{AssertSqlSafe, Database, Encode, Transaction, Type};
 use crate::error::{Error, Result};
 pub(crate) use migrate::{K_UNDO, migrate, read_settings, retire_v2, unretire_v2, v2_retired_on};
 pub(crate) use row::{RECORD_COLUMNS as RECORD_COLUMNS_SQL, RawRecord, insert as insert_rows};
+pub(crate) use search_index::{SearchIndex, pg_index_exists_sql};
 pub(crate) use sql::{Arg, Sql};
 
 /// Which SQL dialect a pool speaks.
@@ -434,6 +436,8 @@ pub(crate) struct TableNames {
     pub meta: String,
     /// The undo journal of the last bulk change (schema version 2).
     pub undo: String,
+    /// SQLite's substring index of the searched fields (schema version 3).
+    pub search: String,
 }
 
 /// Longest accepted table name: leaves room for index-name suffixes within the
@@ -462,6 +466,7 @@ impl TableNames {
             vault: name.to_owned(),
             meta: format!("{name}_meta"),
             undo: format!("{name}_undo"),
+            search: format!("{name}_search"),
         })
     }
 }
@@ -526,6 +531,12 @@ impl Dialect {
     /// Statements that take a version 1 vault to version 2: the undo journal.
     pub(crate) fn schema_v2(self, t: &TableNames) -> Vec<String> {
         migrate::schema_v2(self, t)
+    }
+
+    /// Statements that take a version 2 vault to version 3: the substring index and the
+    /// expiry and deletion sorts' indexes.
+    pub(crate) fn schema_v3(self, t: &TableNames) -> Vec<String> {
+        search_index::schema_v3(self, t)
     }
 
     /// The suffix that locks the rows a SELECT returns until the transaction ends; empty

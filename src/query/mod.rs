@@ -13,12 +13,13 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 
-use crate::db::{Dialect, Sql};
+use crate::db::{Dialect, SearchIndex, Sql};
 use crate::error::{Error, Result};
 use crate::record::Record;
 use crate::timestamp;
 
 mod filters;
+pub(crate) use filters::escape_like;
 mod language;
 
 /// Default page size.
@@ -29,7 +30,7 @@ pub const MAX_LIMIT: u32 = 1000;
 pub const MAX_IN_LIST: usize = 1000;
 
 /// Sort key used for "never expires" so such records sort after every real expiry.
-const NEVER: &str = "9999-12-31T23:59:59.999999Z";
+pub(crate) const NEVER: &str = "9999-12-31T23:59:59.999999Z";
 
 /// Which records to return by expiry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -459,7 +460,13 @@ impl RecordQuery {
     }
 
     /// Appends the WHERE clause (always present; `1=1` when nothing filters).
-    pub(crate) fn push_where(&self, sql: &mut Sql, dialect: Dialect, now: DateTime<Utc>) {
+    pub(crate) fn push_where(
+        &self,
+        sql: &mut Sql,
+        dialect: Dialect,
+        now: DateTime<Utc>,
+        index: &SearchIndex,
+    ) {
         sql.push(" WHERE 1=1");
         if let Some(id) = &self.id {
             sql.push(" AND id = ").bind(id.as_str());
@@ -482,15 +489,21 @@ impl RecordQuery {
                 .bind(format!("{prefix}\u{7f}"));
         }
         if let Some(text) = &self.search {
+            index.push_prefilter(sql, text);
             filters::push_search(sql, dialect, text);
         }
+        // Each text condition narrowed by the index first, where there is one; the exact
+        // condition decides.
         for word in &self.words {
+            index.push_prefilter(sql, word);
             filters::push_word(sql, dialect, word);
         }
         for tag in &self.tags {
+            index.push_prefilter(sql, tag);
             filters::push_tag(sql, dialect, tag);
         }
         for text in &self.labels {
+            index.push_prefilter(sql, text);
             filters::push_label_contains(sql, dialect, text);
         }
         if let Some(expiry) = self.expiry {

@@ -365,7 +365,7 @@ impl Store {
         lock: bool,
     ) -> Result<Vec<String>> {
         let mut sql = self.sql(&format!("SELECT id FROM {}", self.inner.vault_table));
-        query.push_where(&mut sql, self.inner.dialect, now);
+        query.push_where(&mut sql, self.inner.dialect, now, &self.inner.search_index);
         resolved.push_changes(&mut sql);
         sql.push(" ORDER BY id");
         if lock {

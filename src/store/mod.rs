@@ -30,7 +30,7 @@ pub use tokens::{CreateOptions, Upserted};
 
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::{Crypto, KdfParams, VaultKdf};
-use crate::db::{self, DbPool, Dialect, RawRecord, Sql, TableNames, Target};
+use crate::db::{self, DbPool, Dialect, RawRecord, SearchIndex, Sql, TableNames, Target};
 use crate::error::{Error, Result};
 use crate::policy::PasswordPolicy;
 use crate::record::Record;
@@ -131,6 +131,8 @@ pub(crate) struct Inner {
     pub(crate) policy: PasswordPolicy,
     pub(crate) max_value_bytes: usize,
     pub(crate) clock: Arc<dyn Clock>,
+    /// What query words use to find rows fast (schema version 3).
+    pub(crate) search_index: SearchIndex,
 }
 
 impl std::fmt::Debug for Store {
@@ -140,6 +142,21 @@ impl std::fmt::Debug for Store {
             .field("table", &self.inner.tables.vault)
             .finish_non_exhaustive()
     }
+}
+
+/// The substring index the vault has (on PostgreSQL, only if `pg_trgm` could be used).
+async fn search_index(pool: &DbPool, tables: &TableNames) -> Result<SearchIndex> {
+    let d = pool.dialect();
+    let pg_index = d == Dialect::Postgres
+        && pool
+            .target()
+            .fetch_i64(
+                db::pg_index_exists_sql(d, tables),
+                "looking for the search index",
+            )
+            .await?
+            == 1;
+    Ok(SearchIndex::of(d, tables, pg_index))
 }
 
 impl Store {
@@ -160,6 +177,7 @@ impl Store {
             db::read_settings(&pool, &tables).await?
         };
         let dialect = pool.dialect();
+        let search_index = search_index(&pool, &tables).await?;
         // Explicit options win even without automigrate (not persisted then).
         let params = options.kdf.unwrap_or(settings.params);
         Ok(Self {
@@ -176,6 +194,7 @@ impl Store {
                 policy: options.policy,
                 max_value_bytes: options.max_value_bytes,
                 clock: options.clock,
+                search_index,
             }),
         })
     }

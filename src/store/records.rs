@@ -54,7 +54,12 @@ impl Store {
         query: &RecordQuery,
     ) -> Result<(Vec<RawRecord>, Option<Cursor>)> {
         let mut sql = self.select_records();
-        query.push_where(&mut sql, self.inner.dialect, self.now());
+        query.push_where(
+            &mut sql,
+            self.inner.dialect,
+            self.now(),
+            &self.inner.search_index,
+        );
         query.push_page(&mut sql);
         let mut raw = target.fetch_records(sql, "listing records").await?;
         let size = usize::try_from(query.page_size()).unwrap_or(usize::MAX);
@@ -78,7 +83,12 @@ impl Store {
     /// [`Store::records_count`] through `target`; `query` must be validated.
     pub(crate) async fn count_in(&self, target: Target<'_>, query: &RecordQuery) -> Result<u64> {
         let mut sql = self.sql(&format!("SELECT COUNT(*) FROM {}", self.inner.vault_table));
-        query.push_where(&mut sql, self.inner.dialect, self.now());
+        query.push_where(
+            &mut sql,
+            self.inner.dialect,
+            self.now(),
+            &self.inner.search_index,
+        );
         let n = target.fetch_i64(sql, "counting records").await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }

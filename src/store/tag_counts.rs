@@ -30,7 +30,7 @@ impl Store {
             "SELECT {tag}, CAST(COUNT(*) AS {text}) FROM (SELECT data FROM {}",
             self.inner.vault_table
         ));
-        query.push_where(&mut sql, d, self.now());
+        query.push_where(&mut sql, d, self.now(), &self.inner.search_index);
         sql.push(&format!(
             ") AS r{join} GROUP BY {tag} ORDER BY COUNT(*) DESC, {tag} LIMIT "
         ))
