@@ -2,11 +2,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps run test lint fmt bench stress fuzz audit
+.PHONY: help deps run test lint fmt bench stress fuzz audit package icons
 
 help:
 	@echo "make run    install what is missing, build, open VaultStore on the default SQLite vault"
 	@echo "make test   install what is missing, then fmt check, clippy, docs and every test"
+	@echo "make package  the .deb (and the AppImage when its tools are present) of the release"
+	@echo "            build, with the vaultstore CLI, man page and completions: target/release/bundle/"
 	@echo "make bench  the full benchmark (release build, 1M rows)"
 	@echo "make stress crash safety at full size: the CLI SIGKILLed 200 times per operation and"
 	@echo "            backend (VAULTSTORE_STRESS_SEED=N replays a printed schedule), and 200"
@@ -34,6 +36,19 @@ test: lint
 	cargo test --workspace
 	# The benchmark at small sizes, so it never rots (ratios are reported, not enforced).
 	cargo run -q --bin vaultstore-bench -- --quick
+	# A .deb of the debug build installed, launched and removed (skips loudly without the
+	# bundler, fails with CI=true).
+	scripts/package-test.sh
+
+# The desktop packages of the release build, with the pinned Tauri bundler.
+package: deps
+	scripts/package.sh
+
+# The app icons at every size the bundler asks for, from the one source image (committed:
+# a clean clone packages without rendering them).
+icons: deps
+	tools/node_modules/.bin/tauri icon icons/icon.svg -o target/icons
+	cp target/icons/{32x32,64x64,128x128,128x128@2x,icon}.png icons/
 
 # The full benchmark: 10k / 100k / 1M rows on SQLite, release build (several minutes).
 bench:

@@ -3,7 +3,9 @@
 # missing: system packages are checked with dpkg first, so a ready machine changes nothing.
 #   scripts/install-deps.sh        library and CLI
 #   scripts/install-deps.sh app    also the desktop app's GUI toolkit (WebKitGTK), Xvfb and the
-#                                  WebDriver pieces its end-to-end tests use
+#                                  WebDriver pieces its end-to-end tests use, and what
+#                                  `make package` and the packaging test use: the pinned Tauri
+#                                  bundler (npm, into tools/node_modules) and desktop-file-utils
 set -euo pipefail
 
 want=(build-essential pkg-config)
@@ -11,7 +13,11 @@ if [[ "${1:-}" == "app" ]]; then
   want+=(libwebkit2gtk-4.1-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev
          libssl-dev xvfb webkit2gtk-driver
          # dbus (dbus-daemon): the lock-on-sleep tests run a private bus.
-         dbus)
+         dbus
+         # desktop-file-validate checks the package's launcher entry.
+         desktop-file-utils)
+  # The bundler comes from npm; Debian's nodejs and npm when the machine has no Node.js.
+  if ! command -v npm >/dev/null; then want+=(nodejs npm); fi
 fi
 
 sudo_cmd=()
@@ -45,6 +51,17 @@ fi
 # The end-to-end tests drive the app through tauri-driver (it starts WebKitWebDriver).
 if [[ "${1:-}" == "app" ]] && ! command -v tauri-driver >/dev/null && [[ ! -x "$HOME/.cargo/bin/tauri-driver" ]]; then
   cargo install tauri-driver --version 2.1.0 --locked
+fi
+
+# The Tauri bundler, pinned in tools/package-lock.json: its npm package carries the prebuilt
+# tauri-cli binary, so this takes seconds where `cargo install tauri-cli` compiles for minutes.
+if [[ "${1:-}" == "app" ]]; then
+  tools="$(dirname "$0")/../tools"
+  want_cli=$(sed -n 's/.*"@tauri-apps\/cli": "\(.*\)".*/\1/p' "$tools/package.json")
+  have_cli=$("$tools/node_modules/.bin/tauri" --version 2>/dev/null || true)
+  if [[ "$have_cli" != "tauri-cli $want_cli" ]]; then
+    npm ci --prefix "$tools" --no-audit --no-fund
+  fi
 fi
 
 # `make test` checks the dependency tree's licenses, bans and sources (deny.toml).

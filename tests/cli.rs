@@ -790,7 +790,64 @@ async fn list_and_count_take_a_query(ctx: &Ctx) {
     assert_eq!(cli.ok(&["export", file, "--query", "tag:prod"]), "2");
 }
 
+/// `-q` leaves out what only confirms a change (counts of changed records), keeps what
+/// was asked for (a token, a count, a dry run), and never hides an error.
+async fn quiet_leaves_out_confirmations_but_never_errors(ctx: &Ctx) {
+    let cli = Run { ctx };
+    let token = cli.ok(&[
+        "-q",
+        "create",
+        "--password-env",
+        "PW",
+        "--value-env",
+        "VALUE",
+    ]);
+    assert!(
+        token.starts_with("tk_"),
+        "the token is the result: {token:?}"
+    );
+    let renew = ["renew", "--query", "", "--expires-in", "30d"];
+    assert_eq!(cli.ok(&renew), "renewed 1 record");
+    assert_eq!(cli.ok(&[&["--quiet"][..], &renew].concat()), "");
+    assert_eq!(
+        cli.ok(&["soft-delete", "--query", "", "--dry-run", "-q"]),
+        format!("would change 1 record: {token}")
+    );
+    assert_eq!(cli.ok(&["-q", "purge-expired"]), "");
+    assert_eq!(cli.ok(&["-q", "undo"]), "");
+    assert_eq!(cli.ok(&["-q", "count"]), "1");
+    let missing = cli.fails(
+        &["-q", "read", "tk_nosuchtokenhere", "--password-env", "PW"],
+        3,
+    );
+    assert!(missing.contains("tk_nosuchtokenhere"), "{missing}");
+}
+
+/// A vault written by a newer VaultStore (a later schema) is refused, with a message
+/// saying to upgrade, and left as it was.
+async fn a_vault_from_a_newer_vaultstore_is_refused_with_a_clear_message(ctx: &Ctx) {
+    let cli = Run { ctx };
+    cli.ok(&["create", "--password-env", "PW", "--value-env", "VALUE"]);
+    ctx.exec("UPDATE vault_meta SET value = '99' WHERE name = 'schema_version'")
+        .await;
+    let refused = cli.fails(&["count"], 7);
+    assert!(
+        refused.contains("version 99 was written by a newer VaultStore")
+            && refused.contains("upgrade VaultStore"),
+        "{refused}"
+    );
+    cli.fails(
+        &["create", "--password-env", "PW", "--value-env", "VALUE"],
+        7,
+    );
+    ctx.exec("UPDATE vault_meta SET value = '2' WHERE name = 'schema_version'")
+        .await;
+    assert_eq!(cli.ok(&["count"]), "1", "the refused opens changed nothing");
+}
+
 on_every_backend!(
+    quiet_leaves_out_confirmations_but_never_errors,
+    a_vault_from_a_newer_vaultstore_is_refused_with_a_clear_message,
     a_password_in_db_on_the_command_line_is_warned_about,
     export_and_import_move_a_vault_through_files,
     the_go_library_table_imports_from_the_command_line,
@@ -1011,4 +1068,118 @@ async fn import_refuses_a_costly_kdf_unless_allowed(ctx: &Ctx) {
         cli.ok(&["--table", "other", "import", f, "--allow-costly-kdf"]),
         "created 1, skipped 0, overwritten 0, restored 0"
     );
+}
+
+/// The binary alone, with no vault reachable: `VAULTSTORE_DB` names a server that is not
+/// there, so a command that opened a vault would fail.
+fn bare(args: &[&str]) -> Result {
+    let out = Command::new(env!("CARGO_BIN_EXE_vaultstore"))
+        .args(args)
+        .env("VAULTSTORE_DB", "postgres://nobody@127.0.0.1:1/none")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    from(out)
+}
+
+#[test]
+fn version_names_the_release_and_the_git_commit() {
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short=10", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map_or("unknown".to_owned(), |o| {
+            String::from_utf8(o.stdout).unwrap().trim().to_owned()
+        });
+    let r = bare(&["--version"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "vaultstore {} (commit {commit})\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
+
+#[test]
+fn completions_are_generated_for_bash_zsh_and_fish() {
+    let bash = bare(&["completions", "bash"]);
+    assert_eq!(bash.code, 0, "{}", bash.stderr);
+    assert!(
+        bash.stdout.contains("complete -F _vaultstore")
+            && bash.stdout.contains("change-password")
+            && bash.stdout.contains("--password-env"),
+        "{}",
+        bash.stdout
+    );
+    // The script must load in bash: a syntax error would break every shell that sources it.
+    let check = Command::new("bash")
+        .args(["-n", "-c", &bash.stdout])
+        .status()
+        .unwrap();
+    assert!(check.success(), "bash -n refused the completion script");
+    let zsh = bare(&["completions", "zsh"]);
+    assert!(
+        zsh.stdout.starts_with("#compdef vaultstore"),
+        "{}",
+        zsh.stdout
+    );
+    let fish = bare(&["completions", "fish"]);
+    assert!(
+        fish.stdout.contains("complete -c vaultstore") && fish.stdout.contains("import-go"),
+        "{}",
+        fish.stdout
+    );
+    assert_eq!(
+        bare(&["completions", "tcsh"]).code,
+        2,
+        "an unknown shell is a usage error"
+    );
+}
+
+#[test]
+fn the_man_page_describes_every_command() {
+    let man = bare(&["man"]);
+    assert_eq!(man.code, 0, "{}", man.stderr);
+    assert!(man.stdout.contains(".TH vaultstore 1"), "{}", man.stdout);
+    for command in [
+        "create",
+        "read",
+        "renew",
+        "import",
+        "completions",
+        "\\-\\-quiet",
+    ] {
+        assert!(
+            man.stdout.contains(command),
+            "{command} missing from the man page"
+        );
+    }
+}
+
+/// Help is the one coloured output; `NO_COLOR` turns it off even when colour is forced.
+#[test]
+fn no_color_turns_off_colour() {
+    let forced = Command::new(env!("CARGO_BIN_EXE_vaultstore"))
+        .arg("--help")
+        .env("CLICOLOR_FORCE", "1")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(forced.stdout).unwrap().contains('\x1b'),
+        "forced colour shows escapes"
+    );
+    let plain = Command::new(env!("CARGO_BIN_EXE_vaultstore"))
+        .arg("--help")
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8(plain.stdout).unwrap().contains('\x1b'));
 }

@@ -15,6 +15,7 @@ mod import_commands;
 mod lock_signals;
 mod sealed_ipc;
 mod settings;
+mod single_instance;
 mod state;
 mod transfer_commands;
 mod window_state;
@@ -92,7 +93,13 @@ fn tell_locked(app: &tauri::AppHandle, reason: &str) {
 }
 
 fn main() {
-    let result = tauri::Builder::default()
+    let url = database_url();
+    let mut builder = tauri::Builder::default();
+    // First of all plugins: a second launch on this vault exits here, before the window.
+    if let Ok(url) = &url {
+        builder = builder.plugin(single_instance::plugin(url));
+    }
+    let result = builder
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
@@ -100,8 +107,8 @@ fn main() {
         // beside settings.json).
         .plugin(window_state::plugin())
         .on_window_event(window_state::on_event)
-        .setup(|app| {
-            let url = database_url()?;
+        .setup(move |app| {
+            let url = url?;
             let settings_path = app.path().app_config_dir()?.join("settings.json");
             let mut options = StoreOptions::new(&url);
             // The session keeps as many derived keys as the user's setting says.

@@ -24,6 +24,15 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use crate::ui::Ui;
 
 const APP: &str = env!("CARGO_BIN_EXE_vaultstore-desktop");
+
+/// The app under test: the one cargo built, or `VAULTSTORE_E2E_APP` (the packaging test
+/// points it at the installed `/usr/bin/vaultstore-desktop`).
+pub fn app_path() -> String {
+    std::env::var("VAULTSTORE_E2E_APP")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| APP.to_owned())
+}
 const TOOLS: [&str; 4] = ["Xvfb", "tauri-driver", "WebKitWebDriver", "dbus-daemon"];
 const WINDOWS_AT_ONCE: usize = 2;
 static WINDOWS: Semaphore = Semaphore::const_new(WINDOWS_AT_ONCE);
@@ -129,6 +138,7 @@ pub struct Desktop {
     xvfb: Child,
     bus: Child,
     bus_address: String,
+    display: String,
     driver: Child,
     port: u16,
     dir: tempfile::TempDir,
@@ -197,7 +207,7 @@ impl Desktop {
                 "--native-port",
                 &free_port().to_string(),
             ])
-            .env("DISPLAY", display)
+            .env("DISPLAY", &display)
             .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
             .env("DBUS_SYSTEM_BUS_ADDRESS", &bus_address)
             // The app under test opens a fresh vault and keeps its settings apart.
@@ -218,6 +228,7 @@ impl Desktop {
             xvfb,
             bus,
             bus_address,
+            display,
             driver,
             port,
             dir,
@@ -290,6 +301,22 @@ impl Desktop {
         std::fs::read_to_string(self.dir.path().join("notifications.log")).unwrap_or_default()
     }
 
+    /// A second launch of the app, as a user double-clicking the launcher again would:
+    /// the same desktop, bus and settings, on `db_url`; not through WebDriver.
+    pub fn launch_again(&self, db_url: &str) -> Child {
+        Command::new(app_path())
+            .env("DISPLAY", &self.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus_address)
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &self.bus_address)
+            .env("VAULTSTORE_DB", db_url)
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
     /// The vault the app opens.
     pub fn db_url(&self) -> String {
         format!("sqlite://{}", self.dir.path().join("vault.db").display())
@@ -307,7 +334,7 @@ impl Desktop {
     /// Starts the app through a WebDriver session and waits until it has loaded.
     pub async fn open_window(self) -> Window {
         let mut caps = serde_json::Map::new();
-        caps.insert("tauri:options".into(), json!({ "application": APP }));
+        caps.insert("tauri:options".into(), json!({ "application": app_path() }));
         caps.insert("browserName".into(), json!("wry"));
         // tauri-driver listens before the WebKitWebDriver it starts does: retry briefly.
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -358,6 +385,18 @@ impl Window {
 
     pub fn db_url(&self) -> String {
         self.desktop.db_url()
+    }
+
+    pub fn launch_again(&self, db_url: &str) -> Child {
+        self.desktop.launch_again(db_url)
+    }
+
+    /// Another vault file on this desktop, for a second app.
+    pub fn other_db_url(&self) -> String {
+        format!(
+            "sqlite://{}",
+            self.desktop.dir.path().join("other.db").display()
+        )
     }
 
     pub fn dialog_file(&self) -> PathBuf {

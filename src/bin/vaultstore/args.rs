@@ -10,13 +10,28 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use vaultstore::transfer::{ForeignFormat, OnConflict, PlainFormat};
 use vaultstore::{DeletedFilter, ExpiryFilter, SortField, SortOrder};
 
+/// `vaultstore --version`: the crate's version and the git commit it was built from
+/// (`build.rs`), so a bug report names the exact build.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("VAULTSTORE_GIT_COMMIT"),
+    ")"
+);
+
 /// Command-line companion of VaultStore Desktop: secret values encrypted under tokens.
 ///
 /// Secrets never go on the command line: passwords come from an environment variable,
 /// a file or a prompt; values from an environment variable, a file or standard input.
 #[derive(Debug, Parser)]
-#[command(name = "vaultstore", version)]
+#[command(name = "vaultstore", version = VERSION)]
 pub struct Cli {
+    /// Print only what was asked for (values, tokens, counts asked with `count`, lists);
+    /// leave out confirmations ("renewed 3 records") and progress. Errors and warnings
+    /// are always printed.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
     /// Database URL: sqlite://PATH, postgres://…, mysql://… [default: the desktop app's
     /// SQLite vault in the platform data folder]
     #[arg(
@@ -51,6 +66,30 @@ pub enum Command {
     Transfer(TransferCommand),
     #[command(flatten)]
     Bulk(BulkCommand),
+    #[command(flatten)]
+    Shell(ShellCommand),
+}
+
+/// The command line describing itself, for packages and shells; they open no vault.
+#[derive(Debug, Subcommand)]
+pub enum ShellCommand {
+    /// Print the completion script for SHELL (bash, zsh, fish) to standard output.
+    ///
+    /// bash: `vaultstore completions bash > ~/.local/share/bash-completion/completions/vaultstore`
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the manual page (roff) to standard output: `vaultstore man | man -l -`.
+    Man,
+}
+
+/// The shells `completions` writes for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 /// Commands on one token or a few.

@@ -89,6 +89,11 @@ fn db_url_in_argv() -> bool {
 }
 
 async fn run(cli: Cli) -> Outcome {
+    output::set_quiet(cli.quiet);
+    // Completions and the manual page describe the command line: no vault is opened.
+    if let Command::Shell(command) = &cli.command {
+        return commands::shell::run(command);
+    }
     let store = open(&cli).await?;
     let result = dispatch(&cli, &store).await;
     store.close().await;
@@ -104,5 +109,6 @@ async fn dispatch(cli: &Cli, store: &Store) -> Outcome {
             commands::transfer::run(command, cli.table.as_deref(), store).await
         }
         Command::Bulk(command) => commands::bulk::run_command(command, store).await,
+        Command::Shell(command) => commands::shell::run(command),
     }
 }

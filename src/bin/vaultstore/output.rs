@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
@@ -25,6 +26,24 @@ pub fn write_out(bytes: &[u8]) -> Outcome {
     out.write_all(bytes)
         .and_then(|()| out.flush())
         .map_err(Failure::Output)
+}
+
+/// `-q/--quiet`: set once in `main` before any command runs.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Whether `-q/--quiet` was given: confirmations and progress are left out.
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Prints a confirmation of what a command did ("renewed 3 records"), unless `--quiet`.
+/// What the user asked to see (a value, a token, a list, a dry run) goes through [`say`].
+pub fn confirm(text: &str) -> Outcome {
+    if quiet() { Ok(()) } else { say(text) }
 }
 
 /// Prints one line of non-secret text (a token, a count, a table).

@@ -17,9 +17,14 @@ pub fn cancel_on_ctrl_c() -> Cancel {
     cancel
 }
 
-/// Progress on stderr when it is a terminal; silent in scripts.
+/// Whether progress is drawn: on a terminal, unless `--quiet`.
+pub fn shows_progress() -> bool {
+    std::io::stderr().is_terminal() && !crate::output::quiet()
+}
+
+/// Progress on stderr when it is a terminal; silent in scripts and with `--quiet`.
 pub fn progress(what: &'static str) -> impl Fn(vaultstore::Progress) + Send + Sync {
-    let show = std::io::stderr().is_terminal();
+    let show = shows_progress();
     move |p| {
         if show {
             eprint!("\r{what}: {}/{} records", p.done, p.total);
@@ -29,7 +34,7 @@ pub fn progress(what: &'static str) -> impl Fn(vaultstore::Progress) + Send + Sy
 
 /// Ends the progress line, if one was drawn.
 pub fn end_progress() {
-    if std::io::stderr().is_terminal() {
+    if shows_progress() {
         eprintln!();
     }
 }

@@ -7,7 +7,7 @@ use vaultstore::{BulkAction, RecordQuery, RenewTo, Store};
 use crate::args::{BulkCommand, RenewArgs, TagCommand};
 use crate::duration::{parse_duration, parse_time};
 use crate::failure::{Failure, Outcome};
-use crate::output::say;
+use crate::output::{confirm, say};
 use crate::progress::{cancel_on_ctrl_c, end_progress, progress};
 
 /// Tokens a dry run names.
@@ -88,7 +88,7 @@ pub async fn run(query: &str, action: BulkAction, dry_run: bool, store: &Store) 
         .await;
     end_progress();
     let n = records(report?.changed);
-    say(&match action {
+    confirm(&match action {
         BulkAction::Renew(_) => format!("renewed {n}"),
         BulkAction::SoftDelete => format!("moved {n} to the trash"),
         BulkAction::Restore => format!("restored {n}"),
@@ -114,7 +114,7 @@ async fn undo(store: &Store) -> Outcome {
         .await;
     end_progress();
     let Some(report) = report? else {
-        return say("nothing to undo");
+        return confirm("nothing to undo");
     };
     let mut line = format!("restored {}", records(report.restored));
     if !report.skipped.is_empty() {
@@ -124,5 +124,5 @@ async fn undo(store: &Store) -> Outcome {
             report.skipped.join(", ")
         ));
     }
-    say(&line)
+    confirm(&line)
 }

@@ -3,6 +3,7 @@
 
 pub mod bulk;
 pub mod records;
+pub mod shell;
 pub mod tokens;
 pub mod transfer;
 pub mod vault;

@@ -7,7 +7,7 @@ use vaultstore::transfer::ImportOptions;
 use super::records::query_of;
 use crate::args::{ExportArgs, ImportArgs, ImportGoArgs, ImportPolicyArgs, TransferCommand};
 use crate::failure::{Failure, Outcome};
-use crate::output::{self, say};
+use crate::output::{self, confirm, say};
 use crate::progress::{cancel_on_ctrl_c, end_progress, progress};
 use crate::secrets;
 
@@ -30,7 +30,7 @@ async fn export(args: &ExportArgs, store: &Store) -> Outcome {
             .export_bundle(&query, &args.file, progress("exporting"), &cancel)
             .await?;
         end_progress();
-        return say(&report.count.to_string());
+        return confirm(&report.count.to_string());
     }
     if !args.i_understand_plaintext {
         return Err(Failure::Usage(format!(
@@ -57,7 +57,7 @@ async fn export(args: &ExportArgs, store: &Store) -> Outcome {
             export.unopened.join(", ")
         );
     }
-    say(&export.exported.to_string())
+    confirm(&export.exported.to_string())
 }
 
 async fn import(args: &ImportArgs, store: &Store) -> Outcome {
@@ -88,7 +88,7 @@ async fn import(args: &ImportArgs, store: &Store) -> Outcome {
         }
     };
     end_progress();
-    say(&output::import_report(&report, args.json))
+    report_import(&report, args.json, args.dry_run)
 }
 
 async fn import_go(args: &ImportGoArgs, go_table: &str, store: &Store) -> Outcome {
@@ -110,7 +110,7 @@ async fn import_go(args: &ImportGoArgs, go_table: &str, store: &Store) -> Outcom
              run `vaultstore upgrade-v2` with their passwords to re-seal them and refuse v2 again"
         );
     }
-    say(&output::import_report(&report, args.json))
+    report_import(&report, args.json, args.dry_run)
 }
 
 fn import_options(policy: &ImportPolicyArgs, dry_run: bool) -> ImportOptions {
@@ -126,4 +126,19 @@ fn import_options(policy: &ImportPolicyArgs, dry_run: bool) -> ImportOptions {
 /// An import file, read with the bundle limit as a hard cap.
 fn read_input_file(path: &std::path::Path) -> Outcome<Vec<u8>> {
     vaultstore::transfer::read_input(path).map_err(|e| Failure::Input(e.to_string()))
+}
+
+/// The import's counts: asked for with `--json` or `--dry-run`, a confirmation otherwise
+/// (left out with `--quiet`).
+fn report_import(
+    report: &vaultstore::transfer::ImportReport,
+    json: bool,
+    dry_run: bool,
+) -> Outcome {
+    let text = output::import_report(report, json);
+    if json || dry_run {
+        say(&text)
+    } else {
+        confirm(&text)
+    }
 }

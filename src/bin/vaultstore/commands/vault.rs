@@ -1,14 +1,12 @@
 //! Commands over the whole vault: changing the password, purging expired records,
 //! upgrading the Go library's v2 values.
 
-use std::io::IsTerminal;
-
 use vaultstore::{Cancel, Store, UpgradeReport};
 
 use crate::args::{NewPasswordArgs, PasswordArgs, VaultCommand};
 use crate::failure::Outcome;
-use crate::output::say;
-use crate::progress::{cancel_on_ctrl_c, end_progress, progress};
+use crate::output::confirm;
+use crate::progress::{cancel_on_ctrl_c, end_progress, progress, shows_progress};
 use crate::secrets;
 
 pub async fn run(command: &VaultCommand, store: &Store) -> Outcome {
@@ -17,7 +15,9 @@ pub async fn run(command: &VaultCommand, store: &Store) -> Outcome {
             password,
             new_password,
         } => change_password(password, new_password, store).await,
-        VaultCommand::PurgeExpired { soft } => say(&store.purge_expired(*soft).await?.to_string()),
+        VaultCommand::PurgeExpired { soft } => {
+            confirm(&store.purge_expired(*soft).await?.to_string())
+        }
         VaultCommand::UpgradeV2 {
             password_envs,
             password_files,
@@ -28,7 +28,7 @@ pub async fn run(command: &VaultCommand, store: &Store) -> Outcome {
                 .upgrade_v2(&passwords, progress("re-sealing v2 values"), &cancel)
                 .await?;
             end_progress();
-            say(&upgrade_summary(&report))
+            confirm(&upgrade_summary(&report))
         }
     }
 }
@@ -70,7 +70,7 @@ async fn change_password(
             on_ctrl_c.cancel();
         }
     });
-    let show = std::io::stderr().is_terminal();
+    let show = shows_progress();
     let changed = store
         .change_password(
             &old,
@@ -87,5 +87,5 @@ async fn change_password(
     if show {
         eprintln!();
     }
-    say(&changed?.to_string())
+    confirm(&changed?.to_string())
 }
