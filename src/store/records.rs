@@ -55,7 +55,7 @@ impl Store {
     ) -> Result<(Vec<RawRecord>, Option<Cursor>)> {
         let mut sql = self.select_records();
         query.push_where(&mut sql, self.inner.dialect, self.now());
-        query.push_page(&mut sql);
+        query.push_page(&mut sql, self.inner.dialect);
         let mut raw = target.fetch_records(sql, "listing records").await?;
         let size = usize::try_from(query.page_size()).unwrap_or(usize::MAX);
         if raw.len() <= size {
