@@ -1029,10 +1029,6 @@ impl<'a> Vault<'a> {
             .await
     }
 
-    pub async fn focused_label(&self) -> Value {
-        self.0.js(&format!("return {FOCUSED_LABEL};")).await
-    }
-
     /// Waits until the row of `label` holds the focus.
     pub async fn until_focused(&self, label: &str) {
         self.0
