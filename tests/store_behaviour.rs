@@ -1356,6 +1356,115 @@ async fn keyset_paging_visits_every_record_once_in_order(ctx: &Ctx) {
     );
 }
 
+/// Every token of a listing, page by page (pages of 4), with the sort key `key` read
+/// from each record.
+async fn walk(
+    ctx: &Ctx,
+    base: RecordQuery,
+    key: fn(&vaultstore::Record) -> String,
+) -> Vec<(String, String)> {
+    let mut seen = Vec::new();
+    let mut q = base.clone();
+    loop {
+        let page = ctx.store.records_list(&q).await.unwrap();
+        seen.extend(page.records.iter().map(|r| (key(r), r.token.clone())));
+        match page.next {
+            Some(c) => q = base.clone().after(c),
+            None => return seen,
+        }
+    }
+}
+
+async fn label_and_tag_sorts_page_from_either_end_and_jump_by_offset(ctx: &Ctx) {
+    // Lowercase ASCII, so byte order and any collation agree; duplicates and blanks too.
+    let rows = [
+        ("tk_sort_a", Some("delta"), vec!["prod", "web"]),
+        ("tk_sort_b", None, vec![]),
+        ("tk_sort_c", Some("alpha"), vec!["dev"]),
+        ("tk_sort_d", Some("delta"), vec!["alpha"]),
+        ("tk_sort_e", Some("charlie"), vec![]),
+        ("tk_sort_f", None, vec!["web", "prod"]),
+        ("tk_sort_g", Some("bravo"), vec!["dev"]),
+        ("tk_sort_h", Some("echo"), vec!["zulu"]),
+        ("tk_sort_i", Some("alpha"), vec!["beta"]),
+        ("tk_sort_j", Some("foxtrot"), vec![]),
+    ];
+    for (token, label, tags) in rows {
+        let metadata = Metadata {
+            label: label.map(str::to_owned),
+            tags: tags.into_iter().map(str::to_owned).collect(),
+            ..Metadata::default()
+        };
+        let opts = CreateOptions {
+            token: Some(token.into()),
+            metadata,
+            ..CreateOptions::default()
+        };
+        ctx.store
+            .token_create(&val("v"), &pw("a"), opts)
+            .await
+            .unwrap();
+    }
+    let label = |r: &vaultstore::Record| r.metadata.label.clone().unwrap_or_default();
+    let first_tag = |r: &vaultstore::Record| r.metadata.tags.first().cloned().unwrap_or_default();
+    for (field, key) in [
+        (SortField::Label, label as fn(&vaultstore::Record) -> String),
+        (SortField::Tags, first_tag),
+    ] {
+        for order in [SortOrder::Asc, SortOrder::Desc] {
+            let base = RecordQuery::new().sort(field).order(order).limit(4);
+            let all = walk(ctx, base.clone(), key).await;
+            let mut tokens: Vec<_> = all.iter().map(|(_, t)| t.clone()).collect();
+            tokens.sort();
+            tokens.dedup();
+            assert_eq!(tokens.len(), 10, "{field:?} {order:?}: every record once");
+            let keys: Vec<_> = all.iter().map(|(k, _)| k.clone()).collect();
+            let mut sorted = keys.clone();
+            sorted.sort();
+            if order == SortOrder::Desc {
+                sorted.reverse();
+            }
+            assert_eq!(
+                keys, sorted,
+                "{field:?} {order:?}: in order across pages, blanks as empty"
+            );
+
+            // From the other end: the reversed query's first page is the last rows.
+            let tail = ctx.store.records_list(&base.reversed()).await.unwrap();
+            let mut tail: Vec<_> = tail.records.into_iter().map(|r| r.token).collect();
+            tail.reverse();
+            let last4: Vec<_> = all[6..].iter().map(|(_, t)| t.clone()).collect();
+            assert_eq!(
+                tail, last4,
+                "{field:?} {order:?}: the last page read from the end"
+            );
+
+            // Into the middle by offset, then onwards by the cursor it returns.
+            let mid = ctx
+                .store
+                .records_list(&base.clone().offset(5).limit(3))
+                .await
+                .unwrap();
+            let mid_tokens: Vec<_> = mid.records.iter().map(|r| r.token.clone()).collect();
+            let want: Vec<_> = all[5..8].iter().map(|(_, t)| t.clone()).collect();
+            assert_eq!(
+                mid_tokens, want,
+                "{field:?} {order:?}: rows 6 to 8 by offset"
+            );
+            let on = base.clone().limit(3).after(mid.next.unwrap());
+            let on = ctx.store.records_list(&on).await.unwrap();
+            let on: Vec<_> = on.records.into_iter().map(|r| r.token).collect();
+            let want: Vec<_> = all[8..].iter().map(|(_, t)| t.clone()).collect();
+            assert_eq!(
+                on, want,
+                "{field:?} {order:?}: the cursor continues after the offset page"
+            );
+        }
+    }
+    assert_eq!("Tags".parse::<SortField>().unwrap(), SortField::Tags);
+    assert_eq!("label".parse::<SortField>().unwrap(), SortField::Label);
+}
+
 // ---- vault settings, compatibility, errors ----
 
 async fn a_reopened_vault_keeps_its_salt_and_reads_old_records(ctx: &Ctx) {
@@ -1851,6 +1960,7 @@ on_every_backend!(
     record_operations_find_annotate_and_delete_by_id,
     queries_filter_by_id_token_prefix_search_and_state,
     keyset_paging_visits_every_record_once_in_order,
+    label_and_tag_sorts_page_from_either_end_and_jump_by_offset,
     a_reopened_vault_keeps_its_salt_and_reads_old_records,
     records_of_the_go_library_open_and_upgrade_on_read,
     an_unreachable_database_is_a_database_error,

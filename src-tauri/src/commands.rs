@@ -44,13 +44,13 @@ pub async fn vault_info(state: State<'_, AppState>) -> CmdResult<VaultInfoDto> {
 #[tauri::command]
 pub async fn list_records(state: State<'_, AppState>, args: Typed<ListArgs>) -> CmdResult<PageDto> {
     state.touch();
-    let Typed(args) = args;
+    let page = args.0.page()?;
     let now = Utc::now();
-    let page = state.store.records_list(&args.query()?).await?;
+    let (records, next, prev) = page.arrange(state.store.records_list(&page.run).await?);
     Ok(PageDto {
-        next: page.next.map(|c| c.to_string()),
-        records: page
-            .records
+        next: next.map(|c| c.to_string()),
+        prev: prev.map(|c| c.to_string()),
+        records: records
             .into_iter()
             .map(|r| {
                 let opened = state.is_open(&r.token);

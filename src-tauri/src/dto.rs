@@ -81,8 +81,30 @@ pub struct ListArgs {
     pub sort: Option<SortField>,
     pub order: Option<SortOrder>,
     pub limit: Option<u32>,
-    /// The `next` of the previous page.
+    /// The `next` of the previous page: the rows after it.
     pub after: Option<String>,
+    /// The `prev` of a page: the rows just before it (read backwards by keyset).
+    pub before: Option<String>,
+    /// Rows skipped before the page: from the start, or with `fromEnd` from the end.
+    pub offset: Option<u64>,
+    /// The page counts from the last row (the reversed order read forwards), so the
+    /// last pages cost what the first do.
+    pub from_end: bool,
+    /// Only the record with this token (a row redrawn in place after a change).
+    pub token: Option<String>,
+}
+
+/// A page as asked for: the query that reads it, and how its rows come back.
+pub struct PageQuery {
+    /// The listing in the order shown (its cursors continue it).
+    pub shown: RecordQuery,
+    /// What runs: `shown`, or for a page read backwards its reversed query.
+    pub run: RecordQuery,
+    /// The rows come in reverse order (`before` or `fromEnd`).
+    pub backwards: bool,
+    /// Rows exist on the far side of the page's start (it began at a cursor or offset),
+    /// so a cursor back over them is worth returning.
+    pub started_inside: bool,
 }
 
 impl ListArgs {
@@ -114,10 +136,37 @@ impl ListArgs {
         if let Some(limit) = self.limit {
             q = q.limit(limit);
         }
+        if let Some(token) = &self.token {
+            q = q.token(token.as_str());
+        }
         if let Some(after) = &self.after {
             q = q.after(after.parse()?);
         }
         Ok(q)
+    }
+
+    /// The query of one page of the table: forwards after `after` or from `offset`, or
+    /// backwards before `before` or `offset` rows from the end.
+    pub fn page(&self) -> CmdResult<PageQuery> {
+        let shown = self.query()?;
+        let offset = self.offset.unwrap_or(0);
+        let backwards = self.from_end || self.before.is_some();
+        let run = if backwards {
+            let mut q = shown.reversed().offset(offset);
+            if let Some(before) = &self.before {
+                q = q.after(before.parse()?);
+            }
+            q
+        } else {
+            shown.clone().offset(offset)
+        };
+        let started_inside = offset > 0 || self.after.is_some() || self.before.is_some();
+        Ok(PageQuery {
+            shown,
+            run,
+            backwards,
+            started_inside,
+        })
     }
 }
 
@@ -187,7 +236,38 @@ pub enum StatusDto {
 #[serde(rename_all = "camelCase")]
 pub struct PageDto {
     pub records: Vec<RecordDto>,
+    /// Continues after the last row (`after`); `None` when no row follows.
     pub next: Option<String>,
+    /// Continues before the first row (`before`); `None` when no row precedes.
+    pub prev: Option<String>,
+}
+
+impl PageQuery {
+    /// The rows in the order shown, with the cursors on either side of them.
+    pub fn arrange(
+        &self,
+        page: vaultstore::Page,
+    ) -> (
+        Vec<Record>,
+        Option<vaultstore::Cursor>,
+        Option<vaultstore::Cursor>,
+    ) {
+        let mut records = page.records;
+        if self.backwards {
+            records.reverse();
+            let next = records
+                .last()
+                .filter(|_| self.started_inside)
+                .map(|r| self.shown.cursor_after(r));
+            (records, next, page.next)
+        } else {
+            let prev = records
+                .first()
+                .filter(|_| self.started_inside)
+                .map(|r| self.shown.reversed().cursor_after(r));
+            (records, page.next, prev)
+        }
+    }
 }
 
 /// Metadata of a new record, as the create dialog sends it.

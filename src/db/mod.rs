@@ -489,6 +489,15 @@ impl Dialect {
         }
     }
 
+    /// An expression for the first tag of a row (NULL without tags), for sorting.
+    pub(crate) fn first_tag_expr(self) -> &'static str {
+        match self {
+            Self::Sqlite => sqlite::FIRST_TAG_EXPR,
+            Self::Postgres => postgres::FIRST_TAG_EXPR,
+            Self::MySql => mysql::FIRST_TAG_EXPR,
+        }
+    }
+
     /// An expression joining the fields a query word searches (token, label, notes,
     /// username, URL) with newlines; tags are searched through [`Dialect::tag_rows`].
     pub(crate) fn search_text_expr(self) -> &'static str {

@@ -6,6 +6,8 @@
 use super::TableNames;
 
 pub(super) const LABEL_EXPR: &str = "JSON_UNQUOTE(JSON_EXTRACT(data, '$.label'))";
+/// The first tag (NULL without tags), the key of the tags sort.
+pub(super) const FIRST_TAG_EXPR: &str = "JSON_UNQUOTE(JSON_EXTRACT(data, '$.tags[0]'))";
 
 /// Token, label, notes, username and URL joined by newlines (a query word never holds
 /// one, so it cannot match across two fields). `CHAR(10)` alone would be a binary

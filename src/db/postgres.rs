@@ -6,6 +6,8 @@
 use super::TableNames;
 
 pub(super) const LABEL_EXPR: &str = "(data::jsonb ->> 'label')";
+/// The first tag (NULL without tags), the key of the tags sort.
+pub(super) const FIRST_TAG_EXPR: &str = "(data::jsonb -> 'tags' ->> 0)";
 
 /// Token, label, notes, username and URL joined by newlines (a query word never holds
 /// one, so it cannot match across two fields), parsing the JSON once. The token's "C"

@@ -5,6 +5,8 @@
 use super::TableNames;
 
 pub(super) const LABEL_EXPR: &str = "json_extract(data, '$.label')";
+/// The first tag (NULL without tags), the key of the tags sort.
+pub(super) const FIRST_TAG_EXPR: &str = "json_extract(data, '$.tags[0]')";
 
 /// Token, label, notes, username and URL joined by newlines (a query word never holds
 /// one, so it cannot match across two fields).

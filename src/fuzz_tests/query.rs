@@ -22,7 +22,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
                 for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql] {
                     let mut sql = Sql::new(dialect, "SELECT 1 FROM vault");
                     q.push_where(&mut sql, dialect, now, &crate::db::SearchIndex::None);
-                    q.push_page(&mut sql);
+                    q.push_page(&mut sql, dialect);
                 }
             }
         }

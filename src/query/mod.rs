@@ -107,6 +107,13 @@ pub enum SortField {
     /// When the record went to the trash (for listing the trash); live records sort
     /// last in ascending order, as if deleted never.
     DeletedAt,
+    /// The label as the database compares text (SQLite and MySQL byte-wise, PostgreSQL
+    /// in the database's collation); unlabelled records sort as an empty label. No
+    /// index serves it: each sorted page reads every matching row's metadata.
+    Label,
+    /// The first tag, compared like the label; untagged records sort as an empty tag.
+    /// No index serves it either.
+    Tags,
 }
 
 impl SortField {
@@ -117,14 +124,19 @@ impl SortField {
             Self::ExpiresAt => "expires_at",
             Self::Token => "token",
             Self::DeletedAt => "deleted_at",
+            Self::Label => "label",
+            Self::Tags => "tags",
         }
     }
 
-    fn expr(self) -> String {
+    fn expr(self, dialect: Dialect) -> String {
         match self {
             Self::ExpiresAt => format!("COALESCE(expires_at, '{NEVER}')"),
-            // A NULL key would break the keyset comparison: live rows get NEVER too.
+            // A NULL key would break the keyset comparison: live rows get NEVER too,
+            // and records without a label or tag an empty one.
             Self::DeletedAt => format!("COALESCE(soft_deleted_at, '{NEVER}')"),
+            Self::Label => format!("COALESCE({}, '')", dialect.label_expr()),
+            Self::Tags => format!("COALESCE({}, '')", dialect.first_tag_expr()),
             other => other.name().to_owned(),
         }
     }
@@ -140,6 +152,8 @@ impl SortField {
             Self::DeletedAt => r
                 .soft_deleted_at
                 .map_or_else(|| NEVER.to_owned(), timestamp::to_db),
+            Self::Label => r.metadata.label.clone().unwrap_or_default(),
+            Self::Tags => r.metadata.tags.first().cloned().unwrap_or_default(),
         }
     }
 }
@@ -153,9 +167,14 @@ impl FromStr for SortField {
             "expires_at" => Ok(Self::ExpiresAt),
             "token" => Ok(Self::Token),
             "deleted_at" => Ok(Self::DeletedAt),
+            "label" => Ok(Self::Label),
+            "tags" => Ok(Self::Tags),
             _ => Err(Error::invalid(
                 "sort field",
-                format!("{s:?}; use created_at, updated_at, expires_at, token or deleted_at"),
+                format!(
+                    "{s:?}; use created_at, updated_at, expires_at, token, deleted_at, \
+                     label or tags"
+                ),
             )),
         }
     }
@@ -262,6 +281,7 @@ pub struct RecordQuery {
     sort: SortField,
     order: SortOrder,
     limit: Option<u32>,
+    offset: u64,
     after: Option<Cursor>,
 }
 
@@ -371,6 +391,27 @@ impl RecordQuery {
         self.after = Some(cursor);
         self
     }
+    /// Skips this many matching rows (after the cursor, if any) before the page starts:
+    /// for jumping into the middle of a long listing. The database still walks the
+    /// skipped rows, so the cost grows with `rows`; page onwards with the cursor.
+    pub fn offset(mut self, rows: u64) -> Self {
+        self.offset = rows;
+        self
+    }
+    /// The same query in the opposite order (the page size and filters kept, the cursor
+    /// and offset dropped): its first page is this query's last, read from that end.
+    pub fn reversed(&self) -> Self {
+        let order = match self.order {
+            SortOrder::Asc => SortOrder::Desc,
+            SortOrder::Desc => SortOrder::Asc,
+        };
+        Self {
+            order,
+            after: None,
+            offset: 0,
+            ..self.clone()
+        }
+    }
 
     pub(crate) fn validate(&self) -> Result<()> {
         if let Some(l) = self.limit
@@ -380,6 +421,9 @@ impl RecordQuery {
                 "limit",
                 format!("{l} is outside 1..={MAX_LIMIT}"),
             ));
+        }
+        if i64::try_from(self.offset).is_err() {
+            return Err(Error::invalid("offset", "is too large"));
         }
         for (field, list) in [("id list", &self.ids), ("token list", &self.tokens)] {
             if let Some(list) = list
@@ -522,8 +566,8 @@ impl RecordQuery {
 
     /// Appends the keyset condition, ORDER BY and LIMIT (one more row than the page, to
     /// learn whether a next page exists).
-    pub(crate) fn push_page(&self, sql: &mut Sql) {
-        let expr = self.sort.expr();
+    pub(crate) fn push_page(&self, sql: &mut Sql, dialect: Dialect) {
+        let expr = self.sort.expr(dialect);
         let (cmp, dir) = match self.order {
             SortOrder::Asc => (">", "ASC"),
             SortOrder::Desc => ("<", "DESC"),
@@ -542,6 +586,11 @@ impl RecordQuery {
         }
         sql.push(&format!(" ORDER BY {expr} {dir}, id {dir} LIMIT "))
             .bind(i64::from(self.page_size()) + 1);
+        if self.offset > 0 {
+            // validate() keeps the offset within i64.
+            sql.push(" OFFSET ")
+                .bind(i64::try_from(self.offset).unwrap_or(i64::MAX));
+        }
     }
 
     pub(crate) fn page_size(&self) -> u32 {

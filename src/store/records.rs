@@ -60,7 +60,7 @@ impl Store {
             self.now(),
             &self.inner.search_index,
         );
-        query.push_page(&mut sql);
+        query.push_page(&mut sql, self.inner.dialect);
         let mut raw = target.fetch_records(sql, "listing records").await?;
         let size = usize::try_from(query.page_size()).unwrap_or(usize::MAX);
         if raw.len() <= size {

@@ -1,7 +1,7 @@
 // Wires the views together: filters drive the table, dialogs report changes, keyboard
 // shortcuts, locking and the theme.
 import { api } from './api.js';
-import { describe } from './errors.js';
+import { Code, describe } from './errors.js';
 import { el } from './format.js';
 import { confirmTyped } from './confirm-dialog.js';
 import { CreateDialog } from './create-dialog.js';
@@ -96,7 +96,7 @@ function debounce(fn, ms) {
 async function main() {
   applyTheme(localStorage.getItem('theme'));
   const table = new RecordsTable($('records'), {
-    empty: $('empty'), sentinel: $('sentinel'), total: $('total'), error: $('list-error'),
+    empty: $('empty'), total: $('total'), error: $('list-error'),
   });
   const settings = new SettingsDialog($('settings-dialog'));
   const create = new CreateDialog($('create-dialog'));
@@ -108,14 +108,54 @@ async function main() {
   const goImporter = new GoImportDialog($('go-import-dialog'));
   const banner = new ExpiryBanner($('expiry-banner'), () => settings.current.expiringSoonDays || 7);
   let bulk = null; // the selection toolbar and Undo bar, wired below
+  // After changes: the same query read again where the view is (scroll and focus stay).
   const refresh = () => {
     banner.update();
     bulk?.showUndo();
-    return table.reload();
+    return table.reload({ keep: true });
+  };
+  // One record changed: its row is redrawn in place (or leaves a view that no longer
+  // lists it).
+  const changedOne = (token) => {
+    banner.update();
+    bulk?.showUndo();
+    return table.updateRecord(token).catch((e) => toast(describe(e), { error: true }));
   };
 
   bulk = wireBulkActions({ table, refresh, runInToast: inToast });
   table.addEventListener('open-record', (e) => record.open(e.detail));
+  // Delete on a row: to the Trash, with Undo (the app's one Undo, like the dialog's).
+  table.addEventListener('trash-record', async (e) => {
+    const { token, status } = e.detail;
+    if (status === 'deleted') return; // in the Trash already: Delete forever is in its dialog
+    try {
+      const undoAt = await api.softDeleteRecord(token);
+      toast(`Moved ${e.detail.label || token} to the Trash.`, {
+        action: 'Undo',
+        onAction: () => document.dispatchEvent(new CustomEvent('undo-last', { detail: undoAt })),
+      });
+      await changedOne(token);
+    } catch (err) {
+      toast(describe(err), { error: true });
+    }
+  });
+  // Ctrl+C on a row: its value to the clipboard with this session's key; without one the
+  // record opens and asks for its password.
+  table.addEventListener('copy-record', async (e) => {
+    const { token } = e.detail;
+    try {
+      const answer = await api.copyValue(token, null);
+      toast(`Copied ${answer.token}. The clipboard is cleared in ${answer.seconds} s.`);
+      changedOne(token);
+    } catch (err) {
+      if (err.code !== Code.PASSWORD_REQUIRED) {
+        toast(describe(err), { error: true });
+        return;
+      }
+      record.open(e.detail);
+      toast('Type the password of this record, then copy it.');
+    }
+  });
   // A tag chip or the tag list filters by a tag, on top of what the search box holds
   // (all must match).
   const filterByTag = (tag) => {
@@ -146,7 +186,9 @@ async function main() {
     toast(`Created ${e.detail}.`);
     refresh();
   });
-  record.addEventListener('changed', refresh);
+  record.addEventListener('changed', (e) => changedOne(e.detail.token));
+  // Back from a dialog, the keys go on from the row it was opened from.
+  $('record-dialog').addEventListener('close', () => table.focusedRow()?.focus({ preventScroll: true }));
   passwords.addEventListener('changed', refresh);
   importer.addEventListener('changed', refresh);
   foreignImporter.addEventListener('changed', refresh);
@@ -200,7 +242,7 @@ async function main() {
     document.body.classList.toggle('curtained', on);
     $('locked-screen').hidden = !on;
     if (on) {
-      table.body.replaceChildren();
+      table.clear();
       $('btn-show-list').focus();
     }
   };

@@ -133,7 +133,7 @@ export class RecordDialog extends EventTarget {
     try {
       const answer = await busy(button, () => api.revealValue(token, remembered ? null : this.password()));
       // The row's "open" state changed either way; the value goes only to its own record.
-      this.dispatchEvent(new Event('changed'));
+      this.dispatchEvent(new CustomEvent('changed', { detail: { token } }));
       if (!this.current(opening, answer.token)) return;
       this.value = answer.value;
       field(this.form, 'password').value = '';
@@ -216,7 +216,7 @@ export class RecordDialog extends EventTarget {
     const { token } = this.record;
     try {
       const answer = await busy(button, () => api.copyValue(token, withPassword ? this.password() : null));
-      this.dispatchEvent(new Event('changed'));
+      this.dispatchEvent(new CustomEvent('changed', { detail: { token } }));
       if (!this.current(opening, answer.token)) {
         toast(`Copied ${answer.token}. The clipboard is cleared in ${answer.seconds} s.`);
         return;
@@ -253,7 +253,7 @@ export class RecordDialog extends EventTarget {
       await busy(button, () => api.updateValue(this.record.token, field(this.form, 'newValue').value, password));
       toast('Value saved.');
       this.forgetValue();
-      this.dispatchEvent(new Event('changed'));
+      this.dispatchEvent(new CustomEvent('changed', { detail: { token: this.record.token } }));
     } catch (e) {
       showError(this.form, e, { [Code.INVALID_PASSWORD]: 'editPassword', [Code.POLICY]: 'editPassword' });
     }
@@ -282,7 +282,7 @@ export class RecordDialog extends EventTarget {
       });
       this.setLockNote('');
       toast('Details saved.');
-      this.dispatchEvent(new Event('changed'));
+      this.dispatchEvent(new CustomEvent('changed', { detail: { token: this.record.token } }));
     } catch (e) {
       showError(this.form, e);
     }
@@ -301,7 +301,7 @@ export class RecordDialog extends EventTarget {
       await busy(button, () => api.rekeyRecord(this.record.token, old, next));
       for (const n of ['rekeyOld', 'newPassword', 'newConfirm']) field(this.form, n).value = '';
       toast('Password changed for this record.');
-      this.dispatchEvent(new Event('changed'));
+      this.dispatchEvent(new CustomEvent('changed', { detail: { token: this.record.token } }));
     } catch (e) {
       showError(this.form, e, { [Code.INVALID_PASSWORD]: 'rekeyOld', [Code.POLICY]: 'form' });
     }
@@ -317,7 +317,7 @@ export class RecordDialog extends EventTarget {
     try {
       await busy(button, () => api.renewRecord(this.record.token, at));
       toast(at ? `Expires ${formatDate(at)}.` : 'Never expires.');
-      this.dispatchEvent(new Event('changed'));
+      this.dispatchEvent(new CustomEvent('changed', { detail: { token: this.record.token } }));
       this.dialog.close();
     } catch (e) {
       showError(this.form, e);
@@ -329,7 +329,7 @@ export class RecordDialog extends EventTarget {
     try {
       const undoAt = await busy(button, () => api.softDeleteRecord(token));
       this.dialog.close();
-      this.dispatchEvent(new Event('changed'));
+      this.dispatchEvent(new CustomEvent('changed', { detail: { token } }));
       // Undo here is the app's one Undo (also Ctrl+Z and the Undo bar): the last change.
       toast('Moved to the Trash.', {
         action: 'Undo',
@@ -345,7 +345,7 @@ export class RecordDialog extends EventTarget {
       await busy(button, () => api.restoreRecord(this.record.token));
       this.dialog.close();
       toast('Restored.');
-      this.dispatchEvent(new Event('changed'));
+      this.dispatchEvent(new CustomEvent('changed', { detail: { token: this.record.token } }));
     } catch (e) {
       showError(this.form, e);
     }
@@ -359,7 +359,7 @@ export class RecordDialog extends EventTarget {
     try {
       const undoAt = await api.deleteRecord(token, typed);
       toast('Deleted for good.', { action: 'Undo', onAction: () => document.dispatchEvent(new CustomEvent('undo-last', { detail: undoAt })) });
-      this.dispatchEvent(new Event('changed'));
+      this.dispatchEvent(new CustomEvent('changed', { detail: { token } }));
     } catch (e) {
       toast(describe(e), { error: true });
     }

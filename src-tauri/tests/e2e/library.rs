@@ -39,6 +39,21 @@ pub async fn seed_one(url: &str, value: &str, label: &str) {
     store.close().await;
 }
 
+/// One record under a token of our choosing, labelled `label`, sealed with `PASSWORD`.
+pub async fn seed_token(url: &str, token: &str, label: &str) {
+    let store = open(url).await;
+    let options = CreateOptions {
+        token: Some(token.to_owned()),
+        metadata: Metadata::labelled(label),
+        ..CreateOptions::default()
+    };
+    store
+        .token_create(&SecretValue::new("deep"), &Password::new(PASSWORD), options)
+        .await
+        .unwrap();
+    store.close().await;
+}
+
 /// The labels of `seed_three_records`.
 pub const THREE: [&str; 3] = ["Production DB", "GitHub token", "Legacy FTP"];
 
@@ -66,6 +81,12 @@ pub async fn seed_three_records(url: &str) {
 /// Fills the vault with `n` records through an import (all sharing one sealed value: the
 /// listing never opens them) plus one real record.
 pub async fn fill_vault(url: &str, n: usize) {
+    fill_vault_in(url, n, n).await;
+}
+
+/// `fill_vault` in imports of `batch` records each (a million at once would hold the
+/// whole bundle in memory).
+pub async fn fill_vault_in(url: &str, n: usize, batch: usize) {
     use vaultstore::transfer::bundle::{self, BundleRecord};
     let store = open(url).await;
     let token = store
@@ -82,37 +103,39 @@ pub async fn fill_vault(url: &str, n: usize) {
         .unwrap()
         .unwrap()
         .envelope;
-    let base = chrono::Utc::now() - chrono::Duration::days(365);
-    let records: Vec<BundleRecord> = (0..n)
-        .map(|i| {
-            let at = (base + chrono::Duration::seconds(i as i64 * 60))
-                .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-                .to_string();
-            BundleRecord {
-                id: format!("{i:032x}"),
-                token: format!("tk_bulk_{i:07}"),
-                value: envelope.clone(),
-                created_at: at.clone(),
-                updated_at: at,
-                expires_at: None,
-                soft_deleted_at: None,
-                data: serde_json::value::RawValue::from_string(format!(
-                    "{{\"label\":\"record {i}\"}}"
-                ))
-                .unwrap(),
-            }
-        })
-        .collect();
-    let bytes = bundle::encode(records, chrono::Utc::now()).unwrap();
-    store
-        .import_bundle(
-            &bytes,
-            vaultstore::transfer::ImportOptions::default(),
-            |_| {},
-            &Cancel::new(),
-        )
-        .await
-        .unwrap();
+    let base = chrono::Utc::now() - chrono::Duration::days(365 * 3);
+    for from in (0..n).step_by(batch.max(1)) {
+        let records: Vec<BundleRecord> = (from..n.min(from + batch))
+            .map(|i| {
+                let at = (base + chrono::Duration::seconds(i as i64 * 60))
+                    .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+                    .to_string();
+                BundleRecord {
+                    id: format!("{i:032x}"),
+                    token: format!("tk_bulk_{i:07}"),
+                    value: envelope.clone(),
+                    created_at: at.clone(),
+                    updated_at: at,
+                    expires_at: None,
+                    soft_deleted_at: None,
+                    data: serde_json::value::RawValue::from_string(format!(
+                        "{{\"label\":\"record {i}\"}}"
+                    ))
+                    .unwrap(),
+                }
+            })
+            .collect();
+        let bytes = bundle::encode(records, chrono::Utc::now()).unwrap();
+        store
+            .import_bundle(
+                &bytes,
+                vaultstore::transfer::ImportOptions::default(),
+                |_| {},
+                &Cancel::new(),
+            )
+            .await
+            .unwrap();
+    }
     store.close().await;
 }
 
@@ -331,4 +354,12 @@ pub async fn expiries(
         .into_iter()
         .map(|r| (r.metadata.label.unwrap_or_default(), r.expires_at))
         .collect()
+}
+
+/// Whether the record with this token is in the Trash.
+pub async fn trashed(url: &str, token: &str) -> bool {
+    let store = open(url).await;
+    let record = store.record_find_by_token(token).await.unwrap();
+    store.close().await;
+    record.unwrap().soft_deleted_at.is_some()
 }

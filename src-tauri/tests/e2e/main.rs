@@ -15,7 +15,7 @@
 //!   records renewed and the change undone, tag chips), `housekeeping`
 //!   (the Trash's dates and Empty Trash, the expiry banner, the remembered view), `secrets`,
 //!   `transfer`, `safety` (edits and operations that must not be lost), `idle` (the idle
-//!   lock), `launch` (the first page; one app per vault), `memory` (no secret left in the app's memory after Lock) and `window` (the
+//!   lock), `keyboard` (the table's keys, in-place updates, a bounded DOM), `launch` (the first page; one app per vault), `memory` (no secret left in the app's memory after Lock) and `window` (the
 //!   page's CSP, 100,000 records).
 #![allow(
     clippy::unwrap_used,
@@ -30,9 +30,11 @@ mod pages;
 mod ui;
 
 mod authority;
+mod bench_app;
 mod bulk;
 mod housekeeping;
 mod idle;
+mod keyboard;
 mod launch;
 mod memory;
 mod safety;

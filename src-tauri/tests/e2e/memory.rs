@@ -14,7 +14,7 @@ use crate::pages::Vault;
 const VALUE: &str = "marker-value-51d2b8-only-in-this-test";
 
 /// The pid of the app whose environment names `db` (each test's vault is its own).
-fn app_pid(db: &str) -> u32 {
+pub fn app_pid(db: &str) -> u32 {
     let wanted = format!("VAULTSTORE_DB={db}");
     let app = std::path::Path::new(env!("CARGO_BIN_EXE_vaultstore-desktop"));
     let app = app.canonicalize().unwrap();

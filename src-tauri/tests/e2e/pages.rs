@@ -111,16 +111,6 @@ impl<'a> Vault<'a> {
             .await;
     }
 
-    /// Waits until the table holds at least `n` rows (pages load as it scrolls).
-    pub async fn until_row_count_at_least(&self, n: usize) {
-        self.0
-            .until(
-                &format!("{n} rows"),
-                &format!("document.querySelectorAll('#records tbody tr').length >= {n}"),
-            )
-            .await;
-    }
-
     pub async fn until_a_record_open(&self) {
         self.0.until("a record to show open", A_RECORD_OPEN).await;
     }
@@ -225,13 +215,6 @@ impl<'a> Vault<'a> {
     pub async fn click_banner(&self, filter: &str) {
         self.0
             .click(&format!("#expiry-banner button[data-filter={filter}]"))
-            .await;
-    }
-
-    /// Scrolls the table to its end, where the next page loads.
-    pub async fn scroll_to_end(&self) {
-        self.0
-            .js("document.querySelector('main').scrollTop = 1e9;")
             .await;
     }
 
@@ -1062,5 +1045,188 @@ impl BulkDialog<'_> {
     pub async fn apply(&self) {
         self.0.click("#bulk-dialog [data-action=apply]").await;
         self.0.until_dialog_closed(Self::ID).await;
+    }
+}
+
+/// WebDriver key codes for the table's keyboard.
+pub mod keys {
+    pub const TAB: &str = "\u{E004}";
+    pub const ENTER: &str = "\u{E007}";
+    pub const ESCAPE: &str = "\u{E00C}";
+    pub const SPACE: &str = " ";
+    pub const PAGE_DOWN: &str = "\u{E00F}";
+    pub const END: &str = "\u{E010}";
+    pub const HOME: &str = "\u{E011}";
+    pub const UP: &str = "\u{E013}";
+    pub const DOWN: &str = "\u{E015}";
+    pub const DELETE: &str = "\u{E017}";
+    pub const SHIFT: &str = "\u{E008}";
+    pub const CTRL: &str = "\u{E009}";
+    /// Releases the modifiers held.
+    pub const RELEASE: &str = "\u{E000}";
+}
+
+/// The label of the row holding the focus (`null` when no row has it), as JavaScript.
+const FOCUSED_LABEL: &str = "document.activeElement?.closest('#records tbody tr')?.querySelector('td.label')?.textContent ?? null";
+
+/// The records table from the keyboard, and its scrolling.
+impl<'a> Vault<'a> {
+    /// Tab from the last column header into the table: the focus lands on its one tab stop.
+    pub async fn tab_into_table(&self) {
+        self.0
+            .js("document.querySelector('#records th[data-sort=expires_at] button').focus();")
+            .await;
+        self.0.press(keys::TAB).await;
+    }
+
+    pub async fn press(&self, keys: &str) {
+        self.0.press(keys).await;
+    }
+
+    /// How many rows take part in the tab order.
+    pub async fn tab_stops(&self) -> Value {
+        self.0
+            .js("return document.querySelectorAll('#records tbody tr[tabindex=\"0\"]').length;")
+            .await
+    }
+
+    /// Whether the focus is on a row of the table.
+    pub async fn focus_in_table(&self) -> bool {
+        self.0
+            .is("document.activeElement?.closest('#records tbody tr')")
+            .await
+    }
+
+    /// Waits until the row of `label` holds the focus.
+    pub async fn until_focused(&self, label: &str) {
+        self.0
+            .until(
+                &format!("the focus on {label:?}"),
+                &format!("({FOCUSED_LABEL}) === {}", json!(label)),
+            )
+            .await;
+    }
+
+    /// Sorts by a column (`token`, `label`, `tags`, `created_at`, …) with its header.
+    pub async fn sort_by(&self, column: &str) {
+        self.0
+            .click(&format!("#records th[data-sort={column}] button"))
+            .await;
+        self.0
+            .until(
+                "the rows in the new order",
+                "document.querySelector('#records:not([aria-busy])')",
+            )
+            .await;
+    }
+
+    /// Moves the row focus to the row of `label` with the arrow keys, PageDown first until
+    /// that row is drawn (it may be far down the list).
+    pub async fn arrow_to(&self, label: &str) {
+        let index_of = format!(
+            "return Number([...document.querySelectorAll('#records tbody tr')].find(r => r.querySelector('td.label').textContent === {})?.dataset.index ?? -1);",
+            json!(label)
+        );
+        let mut at = -1;
+        for _ in 0..100 {
+            self.until_rows_loaded().await;
+            at = self.0.js(&index_of).await.as_i64().unwrap();
+            if at >= 0 {
+                break;
+            }
+            self.0.press(keys::PAGE_DOWN).await;
+        }
+        assert!(at >= 0, "no row labelled {label}");
+        let focused = self
+            .0
+            .js("return Number(document.activeElement.closest('#records tbody tr').dataset.index);")
+            .await
+            .as_i64()
+            .unwrap();
+        let key = if at > focused { keys::DOWN } else { keys::UP };
+        for _ in 0..(at - focused).abs() {
+            self.0.press(key).await;
+        }
+        self.until_focused(label).await;
+    }
+
+    /// Enter on the focused row: its record opens.
+    pub async fn open_focused(&self) -> RecordDialog<'a> {
+        self.0.press(keys::ENTER).await;
+        self.0.until_dialog_open(RecordDialog::ID).await;
+        RecordDialog(self.0)
+    }
+
+    /// The record dialog, once open (opened by a key).
+    pub async fn record_dialog(&self) -> RecordDialog<'a> {
+        self.0.until_dialog_open(RecordDialog::ID).await;
+        RecordDialog(self.0)
+    }
+
+    /// How many rows the table's DOM holds (drawn rows and rows still loading).
+    pub async fn dom_rows(&self) -> u64 {
+        self.0
+            .js("return document.querySelectorAll('#records tbody tr').length;")
+            .await
+            .as_u64()
+            .unwrap()
+    }
+
+    pub async fn scroll_top(&self) -> f64 {
+        self.0
+            .js("return document.querySelector('main').scrollTop;")
+            .await
+            .as_f64()
+            .unwrap()
+    }
+
+    /// Drags the scrollbar to `fraction` of the way down.
+    pub async fn scroll_to_fraction(&self, fraction: f64) {
+        self.0
+            .js(&format!(
+                "const m = document.querySelector('main'); m.scrollTop = {fraction} * (m.scrollHeight - m.clientHeight);"
+            ))
+            .await;
+    }
+
+    /// Waits until the rows drawn are loaded and one is "record N" for an N within
+    /// `within` of `near` (the records of `fill_vault`).
+    pub async fn until_shows_record_near(&self, near: i64, within: i64) {
+        self.0
+            .until(
+                &format!("a row near record {near}"),
+                &format!(
+                    "!document.querySelector('#records tbody tr.placeholder') && [...document.querySelectorAll('#records tbody td.label')].some(td => /^record \\d+$/.test(td.textContent) && Math.abs(Number(td.textContent.slice(7)) - {near}) <= {within})"
+                ),
+            )
+            .await;
+    }
+
+    /// Waits until every row drawn has its record (none still loading).
+    pub async fn until_rows_loaded(&self) {
+        self.0
+            .until(
+                "the rows in view to load",
+                "document.querySelector('#records tbody tr') && !document.querySelector('#records tbody tr.placeholder')",
+            )
+            .await;
+    }
+
+    /// Marks the row of `label` so `still_drawn` can tell whether it was redrawn.
+    pub async fn mark_row(&self, label: &str) {
+        self.0
+            .js(&format!(
+                "window.__markedRow = [...document.querySelectorAll('#records tbody tr')].find(r => r.querySelector('td.label').textContent === {});",
+                json!(label)
+            ))
+            .await;
+    }
+
+    /// Whether the row marked is still the same element in the table (not redrawn by a
+    /// reload).
+    pub async fn marked_row_kept(&self) -> bool {
+        self.0
+            .is("window.__markedRow && window.__markedRow.isConnected")
+            .await
     }
 }

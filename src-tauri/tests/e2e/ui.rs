@@ -45,6 +45,11 @@ impl Ui {
         self.c.execute(script, vec![]).await.unwrap()
     }
 
+    /// Runs an asynchronous script: it answers by calling its last argument.
+    pub async fn js_async(&self, script: &str) -> Value {
+        self.c.execute_async(script, vec![]).await.unwrap()
+    }
+
     /// Calls backend command `command` straight from the page, as any script running in
     /// the window could: `Ok(answer)` or `Err({code, message, field})`.
     pub async fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
@@ -197,6 +202,17 @@ impl Ui {
     /// Types `text` at the end of what a field holds.
     pub async fn type_more(&self, css: &str, text: &str) {
         self.find(css).await.send_keys(text).await.unwrap();
+    }
+
+    /// Types `keys` into whatever has the focus now, as a keyboard does.
+    pub async fn press(&self, keys: &str) {
+        self.c
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(keys)
+            .await
+            .unwrap();
     }
 
     pub async fn press_enter(&self, css: &str) {
