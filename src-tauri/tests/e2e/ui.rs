@@ -45,6 +45,22 @@ impl Ui {
         self.c.execute(script, vec![]).await.unwrap()
     }
 
+    /// Runs `script` with `arguments` bound to `args`.
+    pub async fn js_args(&self, script: &str, args: Vec<Value>) -> Value {
+        self.c.execute(script, args).await.unwrap()
+    }
+
+    /// Runs `script` with `args` and waits for it to call its last argument.
+    pub async fn js_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.c.execute_async(script, args).await.unwrap()
+    }
+
+    /// Sends keys to whatever has the focus, as typing on the keyboard does.
+    pub async fn keys(&self, keys: &str) {
+        let focused = self.c.active_element().await.unwrap();
+        focused.send_keys(keys).await.unwrap();
+    }
+
     /// Calls backend command `command` straight from the page, as any script running in
     /// the window could: `Ok(answer)` or `Err({code, message, field})`.
     pub async fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
