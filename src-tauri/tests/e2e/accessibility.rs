@@ -5,7 +5,7 @@
 //! open dialog.
 
 use crate::PASSWORD;
-use crate::axe::{colours, contrast, serious_violations};
+use crate::axe::{Rgba, colours, contrast, drawn_at, serious_violations};
 use crate::desktop::Desktop;
 use crate::library::{LIVE, TRASHED, seed_expiring, seed_trash};
 use crate::pages::Vault;
@@ -435,5 +435,39 @@ async fn the_focus_ring_and_control_borders_stand_out_in_both_themes() {
         escape(&window, "create-dialog").await;
     }
     assert!(weak.is_empty(), "below {NON_TEXT}:1:\n{}", weak.join("\n"));
+    window.quit().await;
+}
+
+/// The dark theme's selects, as drawn: native controls paint their own face, which in
+/// WebKitGTK followed the system's light scheme, so the text (light, from the theme) sat
+/// on white. Their computed style said dark all along; the screenshot says what is seen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_filters_selects_read_light_on_dark_in_the_dark_theme() {
+    let Some(desktop) = Desktop::start().await else {
+        return;
+    };
+    let window = desktop.open_window().await;
+    let vault = Vault(&window);
+    vault.switch_theme_to("dark").await;
+    for css in ["#expiry", "#tag-list"] {
+        // A point of the select's face between its border and its text.
+        let geometry = window
+            .js_args(
+                "const e = document.querySelector(arguments[0]); const r = e.getBoundingClientRect(); \
+                 return [r.left + 4, r.top + r.height / 2, getComputedStyle(e).color];",
+                vec![serde_json::json!(css)],
+            )
+            .await;
+        let face = drawn_at(
+            &window,
+            geometry[0].as_f64().unwrap(),
+            geometry[1].as_f64().unwrap(),
+        )
+        .await;
+        let text = Rgba::parse(geometry[2].as_str().unwrap()).unwrap();
+        let ratio = contrast(text, face);
+        eprintln!("{css}: text {text:?} on the drawn face {face:?}: {ratio:.2}:1");
+        assert!(ratio >= 4.5, "{css}: its text on its face is {ratio:.2}:1");
+    }
     window.quit().await;
 }

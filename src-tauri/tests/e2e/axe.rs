@@ -1,6 +1,7 @@
 //! Measuring accessibility in the real window: axe-core (vendored in `fixtures/`, used
 //! by the tests only, never shipped in the app) for what it checks, and contrast ratios
-//! computed here for what it does not (focus ring, control borders, badge outlines).
+//! computed here for what it does not (focus ring, control borders, badge outlines, and
+//! what a native control really draws, read from a screenshot).
 
 use serde_json::{Value, json};
 
@@ -141,6 +142,33 @@ pub async fn colours(ui: &Ui, css: &str, property: &str) -> (Rgba, Rgba, Rgba) {
     let around = parse(&got[2]);
     let own = parse(&got[1]).over(around);
     (parse(&got[0]).over(own), own, around)
+}
+
+/// The colour drawn at CSS pixel (`x`, `y`) of the window, read from a screenshot.
+pub async fn drawn_at(ui: &Ui, x: f64, y: f64) -> Rgba {
+    let scale = ui
+        .js("return devicePixelRatio;")
+        .await
+        .as_f64()
+        .unwrap_or(1.0);
+    let png = ui.screenshot_png().await;
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png))
+        .read_info()
+        .unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(frame.bit_depth, png::BitDepth::Eight, "an 8-bit screenshot");
+    let samples = frame.color_type.samples();
+    assert!(samples >= 3, "a colour screenshot: {:?}", frame.color_type);
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a point inside the window, in device pixels"
+    )]
+    let (px, py) = ((x * scale) as usize, (y * scale) as usize);
+    let at = py * frame.line_size + px * samples;
+    let [r, g, b] = [buf[at], buf[at + 1], buf[at + 2]].map(f64::from);
+    Rgba([r, g, b, 1.0])
 }
 
 #[cfg(test)]

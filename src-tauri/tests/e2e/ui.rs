@@ -311,6 +311,11 @@ impl Ui {
         self.c.set_window_size(width, height).await.unwrap();
     }
 
+    /// The window as drawn now, a PNG.
+    pub async fn screenshot_png(&self) -> Vec<u8> {
+        self.c.screenshot().await.unwrap()
+    }
+
     /// Writes docs/screenshots/`name` (the README shows them).
     pub async fn screenshot(&self, name: &str) {
         // Transient toasts would cover the view; then two animation frames, so the
