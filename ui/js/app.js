@@ -14,6 +14,8 @@ import { toast } from './toast.js';
 import { ExportDialog, ImportDialog } from './transfer-dialogs.js';
 import { ForeignImportDialog, GoImportDialog } from './import-dialogs.js';
 import { wireBulkActions } from './bulk-actions.js';
+import { MenuButton } from './menu-button.js';
+import { Tabs } from './tabs.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -76,9 +78,9 @@ function emptyTrash(count, confirm) {
 
 // Puts the filter controls in step with the table's filters (a remembered view, a
 // banner click).
+const tabs = new Tabs(document.querySelector('.filters [role="tablist"]'), $('records-panel'));
 function showFilters({ view, expiry, expiringDays }) {
-  $('view-vault').setAttribute('aria-selected', String(view === 'vault'));
-  $('view-trash').setAttribute('aria-selected', String(view === 'trash'));
+  tabs.show($(view === 'trash' ? 'view-trash' : 'view-vault'));
   $('btn-empty-trash').hidden = view !== 'trash';
   $('expiry').value = expiry;
   $('expiring-days').value = expiringDays;
@@ -262,7 +264,8 @@ async function main() {
   });
 
   // Header actions
-  const closeMenu = () => document.querySelector('details.menu').removeAttribute('open');
+  // The menu closes itself when an item is chosen (menu-button.js).
+  new MenuButton($('btn-more'), $('more-menu'));
   // Secrets leave every open form; details typed and not saved stay, and are named.
   const onLocked = (reason) => {
     const kept = [...record.lock(reason), ...create.lock(reason)];
@@ -282,15 +285,14 @@ async function main() {
   };
   $('btn-new').addEventListener('click', () => create.open());
   $('btn-lock').addEventListener('click', lock);
-  $('btn-settings').addEventListener('click', () => { closeMenu(); settings.open(); });
-  $('btn-export').addEventListener('click', () => { closeMenu(); exporter.open(); });
-  $('btn-import').addEventListener('click', () => { closeMenu(); importer.start(); });
-  $('btn-import-keepassxc').addEventListener('click', () => { closeMenu(); foreignImporter.start('keepassxc-csv'); });
-  $('btn-import-bitwarden').addEventListener('click', () => { closeMenu(); foreignImporter.start('bitwarden-json'); });
-  $('btn-import-go').addEventListener('click', () => { closeMenu(); goImporter.open(); });
-  $('btn-change-password').addEventListener('click', () => { closeMenu(); passwords.open(); });
+  $('btn-settings').addEventListener('click', () => settings.open());
+  $('btn-export').addEventListener('click', () => exporter.open());
+  $('btn-import').addEventListener('click', () => importer.start());
+  $('btn-import-keepassxc').addEventListener('click', () => foreignImporter.start('keepassxc-csv'));
+  $('btn-import-bitwarden').addEventListener('click', () => foreignImporter.start('bitwarden-json'));
+  $('btn-import-go').addEventListener('click', () => goImporter.open());
+  $('btn-change-password').addEventListener('click', () => passwords.open());
   $('btn-theme').addEventListener('click', () => {
-    closeMenu();
     const dark = document.documentElement.dataset.theme === 'dark'
       || (!document.documentElement.dataset.theme && matchMedia('(prefers-color-scheme: dark)').matches);
     const theme = dark ? 'light' : 'dark';
@@ -298,7 +300,6 @@ async function main() {
     applyTheme(theme);
   });
   $('btn-purge').addEventListener('click', async () => {
-    closeMenu();
     try {
       const count = await api.countRecords({ view: 'all', expiry: 'expired' });
       if (count === 0) {

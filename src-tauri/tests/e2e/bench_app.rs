@@ -42,7 +42,7 @@ const LOADED: &str = "document.querySelector('#records tbody tr') && !document.q
 
 async fn timed(ui: &Ui, act: &str, cond: &str) -> f64 {
     let ms = ui
-        .js_async(&timing_script(act, cond))
+        .js_async(&timing_script(act, cond), vec![])
         .await
         .as_f64()
         .unwrap();

@@ -102,7 +102,7 @@ async fn the_screen_lock_locks_the_vault() {
     vault.until_a_record_open().await;
     // A dialog holding nothing but a password typed: the lock closes it and the password
     // goes with it.
-    window.click("details.menu summary").await;
+    window.click("#btn-more").await;
     window.click("#btn-change-password").await;
     window.until_dialog_open("password-dialog").await;
     window

@@ -11,8 +11,11 @@
 //!   dialog); the selectors live there.
 //! - `library`: the vault through the vaultstore library, beside the window: records
 //!   written before the app starts, metadata read back, a competing writer.
-//! - the stories: `authority` (changes that can lock the owner out), `bulk` (a filter's
-//!   records renewed and the change undone, tag chips), `housekeeping`
+//! - `axe`: axe-core (a test fixture, never shipped) and contrast ratios in the window.
+//! - the stories: `accessibility` (axe in every view and dialog in both themes, contrast
+//!   of focus ring and borders, the menu and tabs from the keyboard), `authority`
+//!   (changes that can lock the owner out), `bulk` (a filter's records renewed and the
+//!   change undone, tag chips), `housekeeping`
 //!   (the Trash's dates and Empty Trash, the expiry banner, the remembered view), `secrets`,
 //!   `transfer`, `safety` (edits and operations that must not be lost), `idle` (the idle
 //!   lock), `keyboard` (the table's keys, in-place updates, a bounded DOM), `launch` (the first page; one app per vault), `memory` (no secret left in the app's memory after Lock) and `window` (the
@@ -24,11 +27,13 @@
     reason = "tests fail by panicking"
 )]
 
+mod axe;
 mod desktop;
 mod library;
 mod pages;
 mod ui;
 
+mod accessibility;
 mod authority;
 mod bench_app;
 mod bulk;

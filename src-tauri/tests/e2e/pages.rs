@@ -261,7 +261,7 @@ impl<'a> Vault<'a> {
     }
 
     async fn choose_in_menu(&self, item: &str) {
-        self.0.click("details.menu summary").await;
+        self.0.click("#btn-more").await;
         self.0.click(item).await;
     }
 
@@ -289,6 +289,30 @@ impl<'a> Vault<'a> {
         self.choose_in_menu("#btn-import-keepassxc").await;
         self.0.until_dialog_open(ForeignImportDialog::ID).await;
         ForeignImportDialog(self.0)
+    }
+
+    /// The theme switch in the menu; waits until the page shows `theme` (`light`, `dark`:
+    /// the one chosen, else the system's).
+    pub async fn switch_theme_to(&self, theme: &str) {
+        let shown = format!(
+            "(document.documentElement.dataset.theme || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')) === '{theme}'"
+        );
+        if !self.0.is(&shown).await {
+            self.choose_in_menu("#btn-theme").await;
+        }
+        self.0.until(&format!("the {theme} theme"), &shown).await;
+    }
+
+    /// Change a password everywhere: its dialog.
+    pub async fn open_change_password(&self) {
+        self.choose_in_menu("#btn-change-password").await;
+        self.0.until_dialog_open("password-dialog").await;
+    }
+
+    /// Import a Go VaultStore table: its dialog.
+    pub async fn open_go_import(&self) {
+        self.choose_in_menu("#btn-import-go").await;
+        self.0.until_dialog_open("go-import-dialog").await;
     }
 
     /// Purge expired records: the app asks first.

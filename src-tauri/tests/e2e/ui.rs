@@ -45,9 +45,20 @@ impl Ui {
         self.c.execute(script, vec![]).await.unwrap()
     }
 
-    /// Runs an asynchronous script: it answers by calling its last argument.
-    pub async fn js_async(&self, script: &str) -> Value {
-        self.c.execute_async(script, vec![]).await.unwrap()
+    /// Runs `script` with `arguments` bound to `args`.
+    pub async fn js_args(&self, script: &str, args: Vec<Value>) -> Value {
+        self.c.execute(script, args).await.unwrap()
+    }
+
+    /// Runs `script` with `args` and waits for it to call its last argument.
+    pub async fn js_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.c.execute_async(script, args).await.unwrap()
+    }
+
+    /// Sends keys to whatever has the focus, as typing on the keyboard does.
+    pub async fn keys(&self, keys: &str) {
+        let focused = self.c.active_element().await.unwrap();
+        focused.send_keys(keys).await.unwrap();
     }
 
     /// Calls backend command `command` straight from the page, as any script running in
@@ -309,6 +320,11 @@ impl Ui {
     /// Resizes the window, as a user dragging its corner would.
     pub async fn resize_window(&self, width: u32, height: u32) {
         self.c.set_window_size(width, height).await.unwrap();
+    }
+
+    /// The window as drawn now, a PNG.
+    pub async fn screenshot_png(&self) -> Vec<u8> {
+        self.c.screenshot().await.unwrap()
     }
 
     /// Writes docs/screenshots/`name` (the README shows them).
