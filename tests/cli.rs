@@ -840,7 +840,7 @@ async fn a_vault_from_a_newer_vaultstore_is_refused_with_a_clear_message(ctx: &C
         &["create", "--password-env", "PW", "--value-env", "VALUE"],
         7,
     );
-    ctx.exec("UPDATE vault_meta SET value = '2' WHERE name = 'schema_version'")
+    ctx.exec("UPDATE vault_meta SET value = '3' WHERE name = 'schema_version'")
         .await;
     assert_eq!(cli.ok(&["count"]), "1", "the refused opens changed nothing");
 }

@@ -365,9 +365,10 @@ mod tests {
     }
 
     /// A vault at schema 1 (as every build before the undo journal wrote it) holding a
-    /// record upgrades to version 2 in place on open: the record still opens with its
-    /// password, the salt and KDF settings are kept, the undo journal exists and is
-    /// empty, and opening again changes nothing.
+    /// record upgrades to the latest version in place on open: the record still opens
+    /// with its password, the salt and KDF settings are kept, the undo journal exists and
+    /// is empty, the search index (version 3) holds the record, and opening again changes
+    /// nothing.
     async fn a_v1_vault_upgrades_to_v2(url: &str, table: &str) {
         let pool = match DbPool::connect(url).await {
             Ok(p) => p,
@@ -388,7 +389,14 @@ mod tests {
         let sealer = Store::new(options.clone()).await.unwrap();
         let pw = Password::new("upgrade-password-1");
         let token = sealer
-            .token_create(&SecretValue::new("kept"), &pw, CreateOptions::default())
+            .token_create(
+                &SecretValue::new("kept"),
+                &pw,
+                CreateOptions {
+                    metadata: crate::Metadata::labelled("Upgraded gateway"),
+                    ..CreateOptions::default()
+                },
+            )
             .await
             .unwrap();
         let select = Sql::new(
@@ -420,6 +428,13 @@ mod tests {
             "kept"
         );
         assert_eq!(store.undo_available().await.unwrap(), None);
+        let search = crate::RecordQuery::parse("gateway").unwrap();
+        let found = store.records_list(&search).await.unwrap().records;
+        assert_eq!(
+            found.len(),
+            1,
+            "the upgrade indexed the record already there"
+        );
         let after = read_settings(&pool, &t).await.unwrap();
         assert_eq!(
             after.salt, before.salt,
@@ -434,14 +449,17 @@ mod tests {
             d,
             &format!("SELECT COUNT(*) FROM {} WHERE name = ", d.quote(&t.meta)),
         );
-        version.bind(K_VERSION).push(" AND value = '2'");
+        version
+            .bind(K_VERSION)
+            .push(" AND value = ")
+            .bind(SCHEMA_VERSION.to_string());
         assert_eq!(count(&pool, version).await, 1);
         // A vault from a newer build is refused rather than misread.
-        let mut newer = Sql::new(
-            d,
-            &format!("UPDATE {} SET value = '3' WHERE name = ", d.quote(&t.meta)),
-        );
-        newer.bind(K_VERSION);
+        let mut newer = Sql::new(d, &format!("UPDATE {} SET value = ", d.quote(&t.meta)));
+        newer
+            .bind((SCHEMA_VERSION + 1).to_string())
+            .push(" WHERE name = ")
+            .bind(K_VERSION);
         pool.target().execute(newer, "test").await.unwrap();
         let refused = Store::new(options.clone()).await.map(drop).unwrap_err();
         assert!(
@@ -452,6 +470,20 @@ mod tests {
         for name in [&t.undo, &t.vault, &t.meta, &src.undo, &src.vault, &src.meta] {
             let drop = Sql::new(d, &format!("DROP TABLE {}", d.quote(name)));
             pool.target().execute(drop, "cleanup").await.unwrap();
+        }
+        for names in [&t, &src] {
+            let drop = match d {
+                Dialect::Sqlite => format!("DROP TABLE IF EXISTS {}", d.quote(&names.search)),
+                Dialect::Postgres => format!(
+                    "DROP FUNCTION IF EXISTS {}(text, text)",
+                    d.quote(&format!("{}_search_doc", names.vault))
+                ),
+                Dialect::MySql => continue,
+            };
+            pool.target()
+                .execute(Sql::new(d, &drop), "cleanup")
+                .await
+                .unwrap();
         }
         pool.close().await;
     }
@@ -473,7 +505,7 @@ mod tests {
     }
 
     #[test]
-    fn the_latest_step_is_the_undo_journal() {
-        assert_eq!(SCHEMA_VERSION, 2);
+    fn the_latest_step_is_the_search_index() {
+        assert_eq!(SCHEMA_VERSION, 3);
     }
 }
