@@ -442,7 +442,6 @@ async fn the_focus_ring_and_control_borders_stand_out_in_both_themes() {
 /// WebKitGTK followed the system's light scheme, so the text (light, from the theme) sat
 /// on white. Their computed style said dark all along; the screenshot says what is seen.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "failed after merging the virtualised table (pixel sample point moved?); re-enable once fixed, see the session note"]
 async fn the_filters_selects_read_light_on_dark_in_the_dark_theme() {
     let Some(desktop) = Desktop::start().await else {
         return;

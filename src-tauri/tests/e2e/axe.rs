@@ -151,6 +151,12 @@ pub async fn drawn_at(ui: &Ui, x: f64, y: f64) -> Rgba {
         .await
         .as_f64()
         .unwrap_or(1.0);
+    // A screenshot is the last frame painted: let a change just made (a theme) reach one.
+    ui.js_async(
+        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+        vec![],
+    )
+    .await;
     let png = ui.screenshot_png().await;
     let mut reader = png::Decoder::new(std::io::Cursor::new(png))
         .read_info()
