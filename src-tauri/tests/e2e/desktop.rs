@@ -33,6 +33,20 @@ pub fn app_path() -> String {
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| APP.to_owned())
 }
+/// Whether a process of the app runs with `XDG_CONFIG_HOME=config` (one desktop's app).
+fn app_running_with(config: &Path) -> bool {
+    let app = std::fs::canonicalize(app_path()).unwrap_or_else(|_| app_path().into());
+    let wanted = format!("XDG_CONFIG_HOME={}", config.display()).into_bytes();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let proc = entry.path();
+        std::fs::read_link(proc.join("exe")).is_ok_and(|exe| exe == app)
+            && std::fs::read(proc.join("environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == wanted.as_slice()))
+    })
+}
 const TOOLS: [&str; 4] = ["Xvfb", "tauri-driver", "WebKitWebDriver", "dbus-daemon"];
 const WINDOWS_AT_ONCE: usize = 2;
 static WINDOWS: Semaphore = Semaphore::const_new(WINDOWS_AT_ONCE);
@@ -331,19 +345,42 @@ impl Desktop {
         std::fs::read_to_string(self.dir.path().join("tauri-driver.log")).unwrap_or_default()
     }
 
+    /// Waits (at most 20 s) until no app of this desktop runs: a launch while the old one
+    /// is still exiting would hand over to it (single instance) and show no window.
+    async fn until_app_exited(&self) {
+        let config = self.dir.path().join("config");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while app_running_with(&config) {
+            assert!(
+                Instant::now() < deadline,
+                "the app was still running 20 s after its session closed"
+            );
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "polling /proc for a process to exit, bounded above"
+            )]
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Starts the app through a WebDriver session and waits until it has loaded.
     pub async fn open_window(self) -> Window {
         let mut caps = serde_json::Map::new();
         caps.insert("tauri:options".into(), json!({ "application": app_path() }));
         caps.insert("browserName".into(), json!("wry"));
         // tauri-driver listens before the WebKitWebDriver it starts does: retry briefly.
+        // Each attempt is bounded too: a session whose app never shows a window (it
+        // handed over to another instance) would otherwise hang the run, not fail it.
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = loop {
-            let attempt =
+            let attempt = tokio::time::timeout(
+                Duration::from_secs(60),
                 ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
                     .capabilities(caps.clone())
-                    .connect(&format!("http://127.0.0.1:{}", self.port))
-                    .await;
+                    .connect(&format!("http://127.0.0.1:{}", self.port)),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("no WebDriver session within 60 s\n{}", self.log()));
             match attempt {
                 Ok(client) => break client,
                 Err(e) if Instant::now() < deadline => {
@@ -425,6 +462,7 @@ impl Window {
     pub async fn restart(self) -> Self {
         let Self { ui, desktop } = self;
         ui.quit().await;
+        desktop.until_app_exited().await;
         desktop.open_window().await
     }
 }
