@@ -13,12 +13,14 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
-use common::{Ctx, pw, val};
+use common::{Backend, Ctx, pw, raw_exec, val};
 use serde_json::json;
 use sqlx::{AssertSqlSafe, Row};
 use vaultstore::{
-    BulkAction, Cancel, CreateOptions, DbPool, Metadata, RecordQuery, SortField, SortOrder,
+    BulkAction, Cancel, CreateOptions, DbPool, ManualClock, Metadata, RecordQuery, SortField,
+    SortOrder, Store,
 };
 
 async fn add(ctx: &Ctx, token: &str, meta: serde_json::Value) -> String {
@@ -252,4 +254,52 @@ async fn a_vacuumed_sqlite_vault_keeps_finding_and_taking_writes() {
     assert_eq!(found(&ctx, "alpha").await, expected);
     assert_eq!(found(&ctx, "beta").await, set(&["tk_020"]));
     ctx.cleanup().await;
+}
+
+/// The trigram extension belongs to the database, not to one vault: a team that drops
+/// one vault's schema (`CASCADE`) must not take another vault's search index with it.
+/// A database of its own, so the extension starts absent, as on a new server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_one_vaults_schema_keeps_another_vaults_search_index() {
+    let server = common::server_url(Backend::Postgres);
+    let admin = match DbPool::connect(&server).await {
+        Ok(p) => p,
+        Err(e) if !common::in_ci() => {
+            eprintln!("SKIPPED on PostgreSQL: {server} unreachable ({e})");
+            return;
+        }
+        Err(e) => panic!("CI=true and PostgreSQL is unreachable: {e}"),
+    };
+    let db = common::unique_name();
+    raw_exec(&admin, &format!("CREATE DATABASE {db}")).await;
+    let url = common::with_database(&server, &db);
+    let root = DbPool::connect(&url).await.unwrap();
+    let clock = Arc::new(ManualClock::new(common::t0()));
+    let mut stores = Vec::new();
+    for schema in ["team_a", "team_b"] {
+        raw_exec(&root, &format!("CREATE SCHEMA {schema}")).await;
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let opts = common::options(
+            &format!("{url}{sep}options=-c%20search_path%3D{schema}"),
+            &clock,
+        );
+        stores.push(Store::new(opts).await.unwrap());
+    }
+    for store in stores.drain(..1) {
+        store.close().await;
+    }
+    raw_exec(&root, "DROP SCHEMA team_a CASCADE").await;
+    let sql = "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = 'team_b' \
+               AND indexdef LIKE '%gin_trgm_ops%'";
+    let DbPool::Postgres(pg) = &root else {
+        unreachable!("a postgres:// URL")
+    };
+    let left: i64 = sqlx::query_scalar(sql).fetch_one(pg).await.unwrap();
+    assert_eq!(left, 1, "team_b's search index outlives team_a's schema");
+    for store in stores {
+        store.close().await;
+    }
+    root.close().await;
+    raw_exec(&admin, &format!("DROP DATABASE {db} WITH (FORCE)")).await;
+    admin.close().await;
 }

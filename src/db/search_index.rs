@@ -189,8 +189,11 @@ fn postgres_trigram(d: Dialect, t: &TableNames) -> Vec<String> {
              END $fn$"
         ),
         // The extension may be missing or not ours to create: then no index, and
-        // searches scan (a subtransaction, so the migration goes on).
-        "DO $do$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm; \
+        // searches scan (a subtransaction, so the migration goes on). It goes in
+        // `public`, the database's, never the vault's schema (the search_path's first):
+        // there, dropping that one vault's schema would cascade to every other vault's
+        // index built on it.
+        "DO $do$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public; \
          EXCEPTION WHEN others THEN RAISE NOTICE 'pg_trgm unavailable: %', SQLERRM; END $do$"
             .to_owned(),
         format!(

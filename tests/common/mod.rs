@@ -27,7 +27,7 @@ pub enum Backend {
 const PG_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable";
 const MYSQL_DEFAULT: &str = "mysql://root@127.0.0.1:3306/test";
 
-fn server_url(backend: Backend) -> String {
+pub fn server_url(backend: Backend) -> String {
     match backend {
         Backend::Postgres => {
             std::env::var("VAULTSTORE_TEST_POSTGRES_URL").unwrap_or_else(|_| PG_DEFAULT.into())
@@ -39,18 +39,18 @@ fn server_url(backend: Backend) -> String {
     }
 }
 
-fn in_ci() -> bool {
+pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 /// A fresh, unique name for a schema or database.
-fn unique_name() -> String {
+pub fn unique_name() -> String {
     let t = vaultstore::token::generate(20).unwrap();
     format!("vst_{}", t[3..].to_ascii_lowercase())
 }
 
 /// Replaces the database name (last path segment) of a server URL.
-fn with_database(url: &str, db: &str) -> String {
+pub fn with_database(url: &str, db: &str) -> String {
     let (base, query) = url.split_once('?').map_or((url, ""), |(b, q)| (b, q));
     let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
     if query.is_empty() {
@@ -188,7 +188,7 @@ impl Ctx {
     }
 }
 
-fn options(url: &str, clock: &Arc<ManualClock>) -> StoreOptions {
+pub fn options(url: &str, clock: &Arc<ManualClock>) -> StoreOptions {
     let mut o = StoreOptions::new(url);
     // The weakest accepted KDF keeps the suite fast; the default is exercised apart.
     o.kdf = Some(KdfParams::MINIMUM);
