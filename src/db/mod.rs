@@ -326,6 +326,14 @@ pub(crate) enum Target<'a> {
 }
 
 impl Target<'_> {
+    /// This target again for one more statement, keeping it for later ones.
+    pub(crate) fn reborrow(&mut self) -> Target<'_> {
+        match self {
+            Target::Pool(pool) => Target::Pool(pool),
+            Target::Tx(tx) => Target::Tx(tx),
+        }
+    }
+
     /// Runs a statement; returns the number of rows it changed.
     pub(crate) async fn execute(self, sql: Sql, context: &'static str) -> Result<u64> {
         dispatch!(self, sql, |q, c| q

@@ -14,7 +14,8 @@
 //! a match the index misses (a word under 3 characters, which trigrams cannot hold)
 //! costs a scan, never a wrong answer.
 
-use super::{Dialect, Sql, TableNames};
+use super::{Dialect, Sql, TableNames, Target};
+use crate::error::Result;
 use crate::query::NEVER;
 
 /// What a query word can use to find its rows fast.
@@ -22,8 +23,9 @@ use crate::query::NEVER;
 pub(crate) enum SearchIndex {
     /// Nothing: the exact condition scans.
     None,
-    /// SQLite's FTS5 trigram table (quoted name).
-    Fts5(String),
+    /// SQLite's FTS5 trigram table (quoted name), and the texts of one query found in
+    /// too many rows for the index to pay (see [`SearchIndex::for_query`]).
+    Fts5 { table: String, dense: Vec<String> },
     /// PostgreSQL's trigram index over this (lowercased) expression of the row.
     Trigram(String),
 }
@@ -31,31 +33,77 @@ pub(crate) enum SearchIndex {
 /// Trigrams need three characters: a shorter word finds nothing in the index.
 const MIN_CHARS: usize = 3;
 
+/// A text in at least this many records is left to the scan (SQLite). SQLite reads an
+/// `IN (index match)` in full before the first row: for a text in a third of a million
+/// records that is a second, while a scan in the page's sort order meets its 50
+/// matches within the first few hundred rows. Counting up to this bound costs a
+/// millisecond or two; a scan that needs more rows than this to fill a page means a
+/// text in under 1 % of a million rows, where the index wins.
+const DENSE_AT: i64 = 10_000;
+
 impl SearchIndex {
     /// What a vault at schema 3 has: SQLite always; PostgreSQL if the index was made.
     pub(crate) fn of(d: Dialect, t: &TableNames, pg_index_exists: bool) -> Self {
         match d {
-            Dialect::Sqlite => Self::Fts5(d.quote(&t.search)),
+            Dialect::Sqlite => Self::Fts5 {
+                table: d.quote(&t.search),
+                dense: Vec::new(),
+            },
             Dialect::Postgres if pg_index_exists => Self::Trigram(pg_doc(d, t)),
             Dialect::Postgres | Dialect::MySql => Self::None,
         }
     }
 
+    /// This index for one query's `texts`: on SQLite, each text the index holds is
+    /// counted there up to [`DENSE_AT`] (through `target`, so inside the caller's
+    /// snapshot), and those that reach it are marked dense. PostgreSQL's planner has
+    /// statistics of its own and decides there.
+    pub(crate) async fn for_query<'t>(
+        &self,
+        mut target: Target<'_>,
+        texts: impl Iterator<Item = &'t str>,
+    ) -> Result<Self> {
+        let Self::Fts5 { table, .. } = self else {
+            return Ok(self.clone());
+        };
+        let mut dense = Vec::new();
+        for text in texts.filter(|t| t.chars().count() >= MIN_CHARS) {
+            let mut sql = Sql::new(
+                Dialect::Sqlite,
+                &format!("SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH "),
+            );
+            sql.bind(phrase(text))
+                .push(" LIMIT ")
+                .bind(DENSE_AT)
+                .push(")");
+            let found = target
+                .reborrow()
+                .fetch_i64(sql, "looking up a search word")
+                .await?;
+            if found >= DENSE_AT {
+                dense.push(text.to_owned());
+            }
+        }
+        Ok(Self::Fts5 {
+            table: table.clone(),
+            dense,
+        })
+    }
+
     /// Narrows the rows to those whose indexed text contains `text` (ignoring case),
-    /// where the index can tell; else adds nothing.
+    /// where the index can tell and pays; else adds nothing.
     pub(crate) fn push_prefilter(&self, sql: &mut Sql, text: &str) {
         if text.chars().count() < MIN_CHARS {
             return;
         }
         match self {
             Self::None => {}
-            Self::Fts5(table) => {
-                // A quoted FTS5 string: the trigrams of the text, in order.
-                let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+            Self::Fts5 { dense, .. } if dense.iter().any(|d| d == text) => {}
+            Self::Fts5 { table, .. } => {
                 sql.push(&format!(
                     " AND rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH "
                 ))
-                .bind(phrase)
+                .bind(phrase(text))
                 .push(")");
             }
             Self::Trigram(doc) => {
@@ -66,6 +114,11 @@ impl SearchIndex {
             }
         }
     }
+}
+
+/// A quoted FTS5 string: the trigrams of the text, in order.
+fn phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
 }
 
 /// The statements of schema version 3 (idempotent).
@@ -217,4 +270,60 @@ pub(crate) fn pg_index_exists_sql(d: Dialect, t: &TableNames) -> Sql {
     sql.bind(d.quote(&format!("{}_search_trgm_idx", t.vault)))
         .push(") AS r) AS found WHERE r IS NOT NULL");
     sql
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail by panicking")]
+
+    use super::*;
+    use crate::{RecordQuery, Store, StoreOptions};
+
+    /// A text found in `DENSE_AT` records or more is left to the scan, a rarer one
+    /// narrows by the index (one `MATCH` in the statement), and both queries still find
+    /// exactly their records.
+    #[tokio::test]
+    async fn a_text_in_many_records_is_left_to_the_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("vault.db").display());
+        let store = Store::new(StoreOptions::new(&url)).await.unwrap();
+        // Raw rows (the triggers index them): DENSE_AT tagged "common", one also "rarest".
+        let insert = format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {DENSE_AT}) \
+             INSERT INTO vault (id, token, value, created_at, updated_at, data) \
+             SELECT printf('%032d', i), printf('tk_%08d', i), 'v3:x', '2026-01-01T00:00:00Z', \
+               '2026-01-01T00:00:00Z', \
+               CASE WHEN i = 7 THEN '{{\"tags\":[\"common\",\"rarest\"]}}' \
+                    ELSE '{{\"tags\":[\"common\"]}}' END FROM n"
+        );
+        store
+            .db()
+            .execute(Sql::new(Dialect::Sqlite, &insert), "test")
+            .await
+            .unwrap();
+        let query = RecordQuery::parse("tag:common tag:rarest").unwrap();
+        let index = store.index_for(store.db(), &query).await.unwrap();
+        let SearchIndex::Fts5 { dense, .. } = &index else {
+            panic!("SQLite has the FTS5 index: {index:?}")
+        };
+        assert_eq!(dense, &["common".to_owned()]);
+        let mut sql = Sql::new(Dialect::Sqlite, "SELECT 1 FROM vault");
+        query.push_where(&mut sql, Dialect::Sqlite, chrono::Utc::now(), &index);
+        assert_eq!(sql.text.matches(" MATCH ").count(), 1, "{}", sql.text);
+
+        for (q, want) in [
+            ("tag:common", DENSE_AT),
+            ("tag:rarest", 1),
+            ("tag:common tag:rarest", 1),
+        ] {
+            let n = store.records_count(&RecordQuery::parse(q).unwrap()).await;
+            assert_eq!(n.unwrap(), want.unsigned_abs(), "{q}");
+        }
+        let page = store
+            .records_list(&RecordQuery::parse("tag:common").unwrap().limit(5))
+            .await
+            .unwrap();
+        assert_eq!(page.records.len(), 5);
+        store.close().await;
+    }
 }

@@ -503,6 +503,16 @@ impl RecordQuery {
         Ok(())
     }
 
+    /// The texts [`RecordQuery::push_where`] narrows by the search index.
+    pub(crate) fn indexed_texts(&self) -> impl Iterator<Item = &str> {
+        self.search
+            .iter()
+            .chain(&self.words)
+            .chain(&self.tags)
+            .chain(&self.labels)
+            .map(String::as_str)
+    }
+
     /// Appends the WHERE clause (always present; `1=1` when nothing filters).
     pub(crate) fn push_where(
         &self,

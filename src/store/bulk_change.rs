@@ -10,7 +10,9 @@
 //!
 //! Two paths. An action whose new values are the same for every record (a fixed expiry,
 //! trash, restore, delete) is set-based: the id selection keeps only records it changes,
-//! then per chunk one `INSERT … SELECT` into the journal and one UPDATE or DELETE by id. An action whose
+//! then per chunk one `INSERT … SELECT` into the journal and one UPDATE or DELETE by id
+//! (on SQLite the journal is written first, in one `INSERT … SELECT` over the query's own
+//! predicate, and the chunks' ids are read back from it). An action whose
 //! result depends on each row (extend an expiry, add or remove a tag) reads the chunk,
 //! computes each new value here, and writes the journal and a `CASE id` UPDATE per
 //! sub-batch. Either way only records that actually change are counted and journaled.
@@ -314,9 +316,13 @@ impl Store {
         let mut tx = self.inner.pool.begin_write(CTX).await?;
         lock_journal(self, &mut tx).await?;
         clear_journal(self, &mut tx).await?;
-        let ids = self
-            .matching_ids(&mut tx, query, &resolved, now, true)
-            .await?;
+        let journaled = resolved.is_fixed() && self.inner.dialect == Dialect::Sqlite;
+        let ids = if journaled {
+            self.journal_all(&mut tx, query, &resolved, now).await?
+        } else {
+            self.matching_ids(&mut tx, query, &resolved, now, true)
+                .await?
+        };
         let total = ids.len() as u64;
         if let Some(expected) = expected
             && expected != total
@@ -334,7 +340,9 @@ impl Store {
             if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
-            changed += if resolved.is_fixed() {
+            changed += if journaled {
+                self.write_fixed(&mut tx, &resolved, now, chunk).await?
+            } else if resolved.is_fixed() {
                 self.fixed_chunk(&mut tx, &resolved, now, chunk).await?
             } else {
                 self.per_row_chunk(&mut tx, &resolved, now, chunk).await?
@@ -364,8 +372,9 @@ impl Store {
         now: DateTime<Utc>,
         lock: bool,
     ) -> Result<Vec<String>> {
+        let index = self.index_for(tx.target(), query).await?;
         let mut sql = self.sql(&format!("SELECT id FROM {}", self.inner.vault_table));
-        query.push_where(&mut sql, self.inner.dialect, now, &self.inner.search_index);
+        query.push_where(&mut sql, self.inner.dialect, now, &index);
         resolved.push_changes(&mut sql);
         sql.push(" ORDER BY id");
         if lock {
@@ -395,6 +404,49 @@ impl Store {
         tx.target().fetch_records(sql, context).await
     }
 
+    /// The start of the journal's `INSERT … SELECT` for the set-based path, up to and
+    /// including `FROM <vault>`: what undo puts back, and the write's `updated_at`.
+    fn journal_select(&self, resolved: &Resolved, now: &str) -> Sql {
+        let cols = resolved.journal_columns();
+        let after = match resolved {
+            Resolved::Delete => None,
+            _ => Some(now.to_owned()),
+        };
+        let mut journal = self.sql(&format!(
+            "INSERT INTO {} (id, token, updated_before, updated_after, {cols}) \
+             SELECT id, token, updated_at, ",
+            self.inner.dialect.quote(&self.inner.tables.undo)
+        ));
+        journal
+            .bind(after)
+            .push(&format!(", {cols} FROM {}", self.inner.vault_table));
+        journal
+    }
+
+    /// SQLite, set-based path: journals every record the change alters in one
+    /// `INSERT … SELECT` over the query's own predicate (one pass, no lookup per id),
+    /// then reads their ids back from the journal in id order. The write transaction
+    /// excludes every other writer, so the journal is exactly what the writes change.
+    async fn journal_all(
+        &self,
+        tx: &mut Tx,
+        query: &RecordQuery,
+        resolved: &Resolved,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        const CTX: &str = "applying a bulk change";
+        let index = self.index_for(tx.target(), query).await?;
+        let mut journal = self.journal_select(resolved, &timestamp::to_db(now));
+        query.push_where(&mut journal, self.inner.dialect, now, &index);
+        resolved.push_changes(&mut journal);
+        tx.target().execute(journal, CTX).await?;
+        let ids = self.sql(&format!(
+            "SELECT id FROM {} ORDER BY id",
+            self.inner.dialect.quote(&self.inner.tables.undo)
+        ));
+        tx.target().fetch_texts(ids, CTX).await
+    }
+
     /// One set-based chunk: journal then write `ids`; returns how many changed.
     async fn fixed_chunk(
         &self,
@@ -404,23 +456,25 @@ impl Store {
         ids: &[String],
     ) -> Result<u64> {
         const CTX: &str = "applying a bulk change";
-        let table = &self.inner.vault_table;
-        let now = timestamp::to_db(now);
-        let cols = resolved.journal_columns();
-        let after = match resolved {
-            Resolved::Delete => None,
-            _ => Some(now.clone()),
-        };
-        let mut journal = self.sql(&format!(
-            "INSERT INTO {} (id, token, updated_before, updated_after, {cols}) \
-             SELECT id, token, updated_at, ",
-            self.inner.dialect.quote(&self.inner.tables.undo)
-        ));
+        let mut journal = self.journal_select(resolved, &timestamp::to_db(now));
         journal
-            .bind(after)
-            .push(&format!(", {cols} FROM {table} WHERE id IN "))
+            .push(" WHERE id IN ")
             .bind_list(ids.iter().map(String::as_str));
         tx.target().execute(journal, CTX).await?;
+        self.write_fixed(tx, resolved, now, ids).await
+    }
+
+    /// One set-based chunk's write, its rows already journaled; returns how many changed.
+    async fn write_fixed(
+        &self,
+        tx: &mut Tx,
+        resolved: &Resolved,
+        now: DateTime<Utc>,
+        ids: &[String],
+    ) -> Result<u64> {
+        const CTX: &str = "applying a bulk change";
+        let table = &self.inner.vault_table;
+        let now = timestamp::to_db(now);
         let mut write = match resolved {
             Resolved::Delete => self.sql(&format!("DELETE FROM {table}")),
             Resolved::SetExpiry(t) => {

@@ -2,7 +2,7 @@
 //! changes and deletion by id. None of them touch plaintext or need a password.
 
 use super::{Store, records_from};
-use crate::db::{RawRecord, Target};
+use crate::db::{RawRecord, SearchIndex, Target};
 use crate::error::{Error, Result};
 use crate::query::{Cursor, Page, RecordQuery};
 use crate::record::{Metadata, Record};
@@ -50,16 +50,12 @@ impl Store {
     /// the cursor of the next page. `query` must be validated.
     pub(crate) async fn raw_page(
         &self,
-        target: Target<'_>,
+        mut target: Target<'_>,
         query: &RecordQuery,
     ) -> Result<(Vec<RawRecord>, Option<Cursor>)> {
+        let index = self.index_for(target.reborrow(), query).await?;
         let mut sql = self.select_records();
-        query.push_where(
-            &mut sql,
-            self.inner.dialect,
-            self.now(),
-            &self.inner.search_index,
-        );
+        query.push_where(&mut sql, self.inner.dialect, self.now(), &index);
         query.push_page(&mut sql, self.inner.dialect);
         let mut raw = target.fetch_records(sql, "listing records").await?;
         let size = usize::try_from(query.page_size()).unwrap_or(usize::MAX);
@@ -74,6 +70,18 @@ impl Store {
         Ok((raw, next))
     }
 
+    /// The search index as it serves `query`'s texts (read through `target`).
+    pub(crate) async fn index_for(
+        &self,
+        target: Target<'_>,
+        query: &RecordQuery,
+    ) -> Result<SearchIndex> {
+        self.inner
+            .search_index
+            .for_query(target, query.indexed_texts())
+            .await
+    }
+
     /// How many records match `query` (its sort, limit and cursor are ignored).
     pub async fn records_count(&self, query: &RecordQuery) -> Result<u64> {
         query.validate()?;
@@ -81,14 +89,14 @@ impl Store {
     }
 
     /// [`Store::records_count`] through `target`; `query` must be validated.
-    pub(crate) async fn count_in(&self, target: Target<'_>, query: &RecordQuery) -> Result<u64> {
+    pub(crate) async fn count_in(
+        &self,
+        mut target: Target<'_>,
+        query: &RecordQuery,
+    ) -> Result<u64> {
+        let index = self.index_for(target.reborrow(), query).await?;
         let mut sql = self.sql(&format!("SELECT COUNT(*) FROM {}", self.inner.vault_table));
-        query.push_where(
-            &mut sql,
-            self.inner.dialect,
-            self.now(),
-            &self.inner.search_index,
-        );
+        query.push_where(&mut sql, self.inner.dialect, self.now(), &index);
         let n = target.fetch_i64(sql, "counting records").await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
