@@ -14,7 +14,9 @@
 //!
 //! Terms are separated by whitespace and all must match. Prefixes are case-insensitive;
 //! double quotes keep spaces (`label:"my app"`) and make a colon plain text
-//! (`"https://example.com"`). Durations are [`crate::duration::parse`]'s. Whatever the
+//! (`"https://example.com"`); `\"` is a quote and `\\` a backslash, in or out of quotes
+//! (any other backslash is itself, so `dir\path` needs none). Durations are
+//! [`crate::duration::parse`]'s. Whatever the
 //! text, the result is a query or [`Error::InvalidInput`] (field `query`) naming the
 //! term at fault; never a panic.
 
@@ -106,6 +108,13 @@ fn terms(text: &str) -> Result<Vec<Term>> {
             }
             chars.next();
             match c {
+                // `\"` and `\\` stand for themselves (a tag may hold a quote); any other
+                // backslash is plain text, so `C:\path` needs no escaping.
+                '\\' if matches!(chars.peek(), Some((_, '"' | '\\'))) => {
+                    if let Some((_, escaped)) = chars.next() {
+                        value.push(escaped);
+                    }
+                }
                 '"' => (open, quoted) = (!open, true),
                 ':' if key.is_none()
                     && !quoted
@@ -308,6 +317,15 @@ mod tests {
             q("expired:<2w").expiry,
             Some(ExpiryFilter::ExpiredWithin(Duration::days(14)))
         );
+    }
+
+    #[test]
+    fn a_backslash_escapes_a_quote_or_a_backslash_and_is_otherwise_itself() {
+        assert_eq!(q(r#"tag:"say \"hi\"""#).tags, ["say \"hi\""]);
+        assert_eq!(q(r#"tag:a\"b"#).tags, ["a\"b"]);
+        assert_eq!(q(r#"tag:"back\\slash""#).tags, ["back\\slash"]);
+        assert_eq!(q(r"dir\path").words, [r"dir\path"]);
+        assert!(refused(r#"tag:"open \""#).contains("closing"));
     }
 
     #[test]

@@ -161,7 +161,9 @@ async function main() {
   // A tag chip or the tag list filters by a tag, on top of what the search box holds
   // (all must match).
   const filterByTag = (tag) => {
-    const term = /[\s"]/.test(tag) ? `tag:"${tag.replaceAll('"', '')}"` : `tag:${tag}`;
+    // The query language's escapes: \" and \\ (a tag may hold either).
+    const escaped = tag.replace(/["\\]/g, '\\$&');
+    const term = /[\s"\\]/.test(tag) ? `tag:"${escaped}"` : `tag:${tag}`;
     const box = $('search');
     if (!box.value.split(/\s+/).includes(term)) box.value = `${box.value.trim()} ${term}`.trim();
     table.setFilters({ search: box.value.trim() });

@@ -93,3 +93,26 @@ async fn a_user_renews_what_a_filter_matches_and_undoes_it() {
     vault.until_rows(&["GitHub token"]).await;
     window.quit().await;
 }
+
+/// A tag holding a quote, a backslash or a space filters by its chip like any other:
+/// the chip writes the term with the query language's escapes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tag_chip_filters_by_a_tag_with_quotes_backslashes_and_spaces() {
+    let Some(desktop) = Desktop::start().await else {
+        return;
+    };
+    let url = desktop.db_url();
+    let awkward = r#"say "hi" \ now"#;
+    library::seed_tagged(&url, "Quoted", &[awkward]).await;
+    library::seed_tagged(&url, "Plain", &["say hi now"]).await;
+    let window = desktop.open_window().await;
+    let vault = Vault(&window);
+    vault.until_rows(&["Plain", "Quoted"]).await;
+    vault.click_tag(awkward).await;
+    vault.until_rows(&["Quoted"]).await;
+    assert_eq!(
+        vault.search_text().await,
+        json!(r#"tag:"say \"hi\" \\ now""#)
+    );
+    window.quit().await;
+}

@@ -54,6 +54,17 @@ pub async fn seed_token(url: &str, token: &str, label: &str) {
     store.close().await;
 }
 
+/// One record labelled `label` carrying `tags`, sealed with `PASSWORD`.
+pub async fn seed_tagged(url: &str, label: &str, tags: &[&str]) {
+    let store = open(url).await;
+    let metadata = Metadata {
+        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+        ..Metadata::labelled(label)
+    };
+    create(&store, "v", metadata, None).await;
+    store.close().await;
+}
+
 /// The labels of `seed_three_records`.
 pub const THREE: [&str; 3] = ["Production DB", "GitHub token", "Legacy FTP"];
 
