@@ -131,6 +131,7 @@ pub struct UndoReport {
     /// How many records are back as they were before it.
     pub restored: u64,
     /// Tokens left as they are because they changed after the bulk change (or, for a
-    /// delete forever, because their token or id is in use again).
+    /// delete forever, because their token or id is in use again, or their value is a
+    /// Go v2 one and the vault retired v2 since).
     pub skipped: Vec<String>,
 }

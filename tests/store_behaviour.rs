@@ -1641,6 +1641,50 @@ async fn a_new_vault_refuses_an_injected_v2_value(ctx: &Ctx) {
 /// An older vault (v2 not retired) still opens Go values; `upgrade_v2` re-seals those the
 /// given passwords open, reports the others and keeps accepting v2 until none is left;
 /// then the vault retires v2 and a v2 value written into a row afterwards is refused.
+/// A v2 record deleted forever by a bulk change, then v2 retired (none is left): the
+/// undo brings the other records back but not the v2 one, which it names, because a
+/// retired vault holds no v2 value.
+async fn undo_brings_no_v2_value_back_into_a_vault_that_retired_v2(ctx: &Ctx) {
+    let store = &ctx.store;
+    ctx.accept_v2().await;
+    let (envelope, password, _) = go_vector(2);
+    create_custom(ctx, "tk_go_0", "placeholder", &password).await;
+    inject(ctx, "tk_go_0", &envelope).await;
+    let mine = create(ctx, "a v3 value", &pw("mine")).await;
+    let all = vaultstore::RecordQuery::new();
+    let gone = store
+        .bulk_apply(
+            &all,
+            &vaultstore::BulkAction::DeleteForever,
+            |_| {},
+            &Cancel::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(gone.changed, 2);
+    let report = store.upgrade_v2(&[], |_| {}, &Cancel::new()).await.unwrap();
+    assert!(report.v2_retired, "{report:?}");
+
+    let undone = store
+        .undo_last(|_| {}, &Cancel::new())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(undone.restored, 1, "{undone:?}");
+    assert_eq!(undone.skipped, vec!["tk_go_0".to_owned()]);
+    assert!(
+        store
+            .record_find_by_token("tk_go_0")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store.token_read(&mine, &pw("mine")).await.unwrap().expose(),
+        "a v3 value"
+    );
+}
+
 async fn upgrade_v2_reseals_reports_the_rest_and_retires_v2_when_none_is_left(ctx: &Ctx) {
     let store = &ctx.store;
     ctx.accept_v2().await;
@@ -1966,5 +2010,6 @@ on_every_backend!(
     an_unreachable_database_is_a_database_error,
     a_new_vault_refuses_an_injected_v2_value,
     upgrade_v2_reseals_reports_the_rest_and_retires_v2_when_none_is_left,
+    undo_brings_no_v2_value_back_into_a_vault_that_retired_v2,
     a_retired_vault_refuses_a_bundle_carrying_v2_unless_told_to_accept_it,
 );

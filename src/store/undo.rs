@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use super::Store;
 use super::bulk_change::CHUNK;
 use crate::bulk::{BulkActionKind, UndoReport, UndoSummary};
-use crate::db::{Dialect, K_UNDO, Sql, Tx};
+use crate::db::{self, Dialect, K_UNDO, Sql, Tx};
 use crate::error::{Error, Result};
 use crate::progress::{Cancel, Progress};
 use crate::timestamp;
@@ -296,7 +296,8 @@ impl Store {
     }
 
     /// Re-inserts the rows a delete forever removed, for ids in `(lo, hi]`, except where
-    /// their id or token is in use again (those are named).
+    /// their id or token is in use again, or where a Go v2 value would come back into a
+    /// vault that retired v2 (those are named).
     async fn reinsert_chunk(
         &self,
         tx: &mut Tx,
@@ -305,10 +306,18 @@ impl Store {
     ) -> Result<()> {
         const CTX: &str = "undoing the last bulk change";
         let vault = &self.inner.vault_table;
-        let undo = self.inner.dialect.quote(&self.inner.tables.undo);
+        let (d, t) = (self.inner.dialect, &self.inner.tables);
+        let undo = d.quote(&t.undo);
+        // A vault that retired v2 holds no v2 value: a deleted one stays deleted.
+        let retired = db::v2_retired_on(tx.target(), d, t).await?.is_some();
         let taken = format!(
             "(EXISTS (SELECT 1 FROM {vault} AS v WHERE v.id = u.id) \
-             OR EXISTS (SELECT 1 FROM {vault} AS v WHERE v.token = u.token))"
+             OR EXISTS (SELECT 1 FROM {vault} AS v WHERE v.token = u.token){})",
+            if retired {
+                " OR u.value LIKE 'v2:%'"
+            } else {
+                ""
+            }
         );
         let range = |sql: &mut Sql| {
             sql.push(" WHERE u.id > ")
