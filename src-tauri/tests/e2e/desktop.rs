@@ -40,6 +40,10 @@ fn app_running_with(config: &Path) -> bool {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return false;
     };
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "/proc/<pid>/environ is a bounded kernel file"
+    )]
     entries.flatten().any(|entry| {
         let proc = entry.path();
         std::fs::read_link(proc.join("exe")).is_ok_and(|exe| exe == app)
