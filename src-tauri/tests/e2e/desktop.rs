@@ -21,6 +21,7 @@ use fantoccini::ClientBuilder;
 use serde_json::json;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use crate::screen::Screen;
 use crate::ui::Ui;
 
 const APP: &str = env!("CARGO_BIN_EXE_vaultstore-desktop");
@@ -331,6 +332,11 @@ impl Desktop {
             .unwrap()
     }
 
+    /// The X server of this desktop, as the user's eyes and the window manager see it.
+    pub fn screen(&self) -> Screen {
+        Screen::connect(&self.display)
+    }
+
     /// The vault the app opens.
     pub fn db_url(&self) -> String {
         format!("sqlite://{}", self.dir.path().join("vault.db").display())
@@ -426,6 +432,10 @@ impl Window {
 
     pub fn launch_again(&self, db_url: &str) -> Child {
         self.desktop.launch_again(db_url)
+    }
+
+    pub fn screen(&self) -> Screen {
+        self.desktop.screen()
     }
 
     /// Another vault file on this desktop, for a second app.
