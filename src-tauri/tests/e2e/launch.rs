@@ -6,7 +6,7 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 use crate::desktop::{Desktop, Window, app_path};
-use crate::library::seed_one;
+use crate::library::{seed_from_a_newer_vaultstore, seed_one};
 use crate::pages::Vault;
 
 /// Waits up to `limit` for `child` to exit; its status, or `None` if it still runs.
@@ -148,4 +148,98 @@ async fn until_in_front(window: &Window, ours: u32) {
             },
         )
         .await;
+}
+
+/// An app started by the test, killed when the test ends however it ends.
+struct Launched(Child);
+
+impl Drop for Launched {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The title of the dialog that says why the app cannot start (`startup_failure.rs`).
+const CANNOT_OPEN: &str = "VaultStore cannot open the vault";
+
+/// A vault the app cannot open — written by a newer VaultStore, or on a server out of
+/// reach — is explained to the person who clicked the launcher: a native dialog (its
+/// window on the X server, with its title), the same message on stderr, no app window
+/// behind it, the app waiting until the dialog is closed, then exiting with status 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vault_that_cannot_open_is_explained_in_a_dialog() {
+    let Some(desktop) = Desktop::start().await else {
+        return;
+    };
+    seed_from_a_newer_vaultstore(&desktop.db_url()).await;
+    let screen = desktop.screen();
+    // Port 1 on this machine: the connection is refused at once.
+    let unreachable = "postgres://vaultstore:not-shown@127.0.0.1:1/vault";
+    let cases: [(String, &[&str]); 2] = [
+        (
+            desktop.db_url(),
+            &[
+                "vault.db: invalid vault schema: version 99 was written by a newer VaultStore",
+                "upgrade VaultStore",
+            ],
+        ),
+        (
+            unreachable.to_owned(),
+            &[
+                "postgres://vaultstore@127.0.0.1:1/vault: database error while connecting",
+                "check the database is reachable",
+            ],
+        ),
+    ];
+    for (url, says) in cases {
+        let (app, log) = desktop.launch_logged(&url);
+        let mut app = Launched(app);
+        let stderr = || std::fs::read_to_string(&log).unwrap_or_default();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let dialog = loop {
+            if let Some(dialog) = screen.viewable(CANNOT_OPEN).into_iter().next() {
+                break dialog;
+            }
+            let exited = app.0.try_wait().unwrap();
+            assert!(
+                exited.is_none() && Instant::now() < deadline,
+                "no dialog titled {CANNOT_OPEN:?} for {url} (app exited: {exited:?}); \
+                 windows: {:?}; stderr:\n{}",
+                screen.windows(),
+                stderr()
+            );
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "the interval of a poll with a deadline"
+            )]
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert!(
+            screen.viewable(TITLE).is_empty(),
+            "no app window behind the dialog: {:?}",
+            screen.windows()
+        );
+        let printed = stderr();
+        for words in says {
+            assert!(
+                printed.contains(words),
+                "stderr lacks {words:?}:\n{printed}"
+            );
+        }
+        assert!(!printed.contains("not-shown"), "a password reached stderr");
+        assert_eq!(
+            exit_within(&mut app.0, Duration::from_secs(1)),
+            None,
+            "the app waits for the dialog to be read"
+        );
+        screen.close(dialog.id);
+        let status = exit_within(&mut app.0, Duration::from_secs(10));
+        assert_eq!(
+            status.and_then(|s| s.code()),
+            Some(1),
+            "closing the dialog ends the app with status 1: {status:?}\n{}",
+            stderr()
+        );
+    }
 }
