@@ -163,8 +163,8 @@ impl Drop for Launched {
 /// The title of the dialog that says why the app cannot start (`startup_failure.rs`).
 const CANNOT_OPEN: &str = "VaultStore cannot open the vault";
 
-/// A vault the app cannot open — written by a newer VaultStore, or on a server out of
-/// reach — is explained to the person who clicked the launcher: a native dialog (its
+/// A vault the app cannot open — written by a newer VaultStore, on a server out of reach,
+/// or at a mistyped URL — is explained to the person who clicked the launcher: a native dialog (its
 /// window on the X server, with its title), the same message on stderr, no app window
 /// behind it, the app waiting until the dialog is closed, then exiting with status 1.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -176,7 +176,7 @@ async fn a_vault_that_cannot_open_is_explained_in_a_dialog() {
     let screen = desktop.screen();
     // Port 1 on this machine: the connection is refused at once.
     let unreachable = "postgres://vaultstore:not-shown@127.0.0.1:1/vault";
-    let cases: [(String, &[&str]); 2] = [
+    let cases: [(String, &[&str]); 3] = [
         (
             desktop.db_url(),
             &[
@@ -190,6 +190,10 @@ async fn a_vault_that_cannot_open_is_explained_in_a_dialog() {
                 "postgres://vaultstore@127.0.0.1:1/vault: database error while connecting",
                 "check the database is reachable",
             ],
+        ),
+        (
+            "sqlserver://vault".to_owned(),
+            &["invalid database url: must start with sqlite://, postgres:// or mysql://"],
         ),
     ];
     for (url, says) in cases {
