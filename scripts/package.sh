@@ -62,7 +62,12 @@ if [[ "$profile" == release ]]; then
 fi
 
 if [[ "$profile" == release ]]; then
-  "$tauri" build --ci --bundles "$(IFS=,; echo "${bundles[*]}")"
+  # Cargo builds the app and the bundler only packs it, as in debug: `tauri build` renames
+  # what it takes for the app's binary to mainBinaryName, and with tauri.conf.json at the
+  # root it took a bin folder of the root package: "failed to rename app binary
+  # target/release/proptest-regressions" (and a CLI binary there would have replaced the app).
+  cargo build --release -p vaultstore-desktop
+  "$tauri" bundle --ci --bundles "$(IFS=,; echo "${bundles[*]}")"
 else
   # The bundler packs target/debug/vaultstore-desktop and patches it in place: give it a
   # stripped copy in a target folder of its own, so the 380 MB of debug info are not

@@ -16,6 +16,7 @@ mod lock_signals;
 mod sealed_ipc;
 mod settings;
 mod single_instance;
+mod startup_failure;
 mod state;
 mod transfer_commands;
 mod window_state;
@@ -92,6 +93,31 @@ fn tell_locked(app: &tauri::AppHandle, reason: &str) {
     let _ = app.emit("vault-locked", reason);
 }
 
+/// Opens the vault at `url` with the user's settings: the app's state.
+fn open_vault(app: &tauri::App, url: &str) -> Result<AppState, Box<dyn std::error::Error>> {
+    let settings_path = app.path().app_config_dir()?.join("settings.json");
+    let mut options = StoreOptions::new(url);
+    // The session keeps as many derived keys as the user's setting says.
+    let remembered = settings::Settings::load(&settings_path).remembered_keys;
+    options.max_cached_keys =
+        usize::try_from(remembered).unwrap_or(vaultstore::DEFAULT_MAX_CACHED_KEYS);
+    let store = tauri::async_runtime::block_on(Store::new(options))?;
+    Ok(AppState::new(
+        store,
+        vaultstore::redact_database_url(url),
+        settings_path,
+    ))
+}
+
+/// The app's window, made from its entry in tauri.conf.json (`"create": false` there):
+/// only once the vault is open, so a vault that does not open shows its dialog alone.
+fn open_window(app: &tauri::App) -> tauri::Result<()> {
+    if let Some(config) = app.config().app.windows.iter().find(|w| w.label == "main") {
+        tauri::WebviewWindowBuilder::from_config(app.handle(), config)?.build()?;
+    }
+    Ok(())
+}
+
 fn main() {
     let url = database_url();
     let mut builder = tauri::Builder::default();
@@ -108,19 +134,24 @@ fn main() {
         .plugin(window_state::plugin())
         .on_window_event(window_state::on_event)
         .setup(move |app| {
-            let url = url?;
-            let settings_path = app.path().app_config_dir()?.join("settings.json");
-            let mut options = StoreOptions::new(&url);
-            // The session keeps as many derived keys as the user's setting says.
-            let remembered = settings::Settings::load(&settings_path).remembered_keys;
-            options.max_cached_keys =
-                usize::try_from(remembered).unwrap_or(vaultstore::DEFAULT_MAX_CACHED_KEYS);
-            let store = tauri::async_runtime::block_on(Store::new(options))?;
-            app.manage(AppState::new(
-                store,
-                vaultstore::redact_database_url(&url),
-                settings_path,
-            ));
+            let url = match url {
+                Ok(url) => url,
+                Err(e) => {
+                    startup_failure::report(app.handle(), None, &e);
+                    return Ok(());
+                }
+            };
+            match open_vault(app, &url) {
+                Ok(state) => {
+                    app.manage(state);
+                }
+                Err(e) => {
+                    let vault = vaultstore::redact_database_url(&url);
+                    startup_failure::report(app.handle(), Some(&vault), &*e);
+                    return Ok(());
+                }
+            }
+            open_window(app)?;
             spawn_idle_lock(app.handle().clone());
             expiry_alerts::spawn(app.handle().clone());
             watch_lock_signals(app);

@@ -21,6 +21,7 @@ use fantoccini::ClientBuilder;
 use serde_json::json;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use crate::screen::Screen;
 use crate::ui::Ui;
 
 const APP: &str = env!("CARGO_BIN_EXE_vaultstore-desktop");
@@ -42,7 +43,7 @@ fn app_running_with(config: &Path) -> bool {
     };
     #[allow(
         clippy::disallowed_methods,
-        reason = "/proc/<pid>/environ is a bounded kernel file"
+        reason = "a process's environment, bounded by the kernel (ARG_MAX), never a FIFO"
     )]
     entries.flatten().any(|entry| {
         let proc = entry.path();
@@ -322,7 +323,12 @@ impl Desktop {
     /// A second launch of the app, as a user double-clicking the launcher again would:
     /// the same desktop, bus and settings, on `db_url`; not through WebDriver.
     pub fn launch_again(&self, db_url: &str) -> Child {
-        Command::new(app_path())
+        self.launch_command(db_url).spawn().unwrap()
+    }
+
+    fn launch_command(&self, db_url: &str) -> Command {
+        let mut command = Command::new(app_path());
+        command
             .env("DISPLAY", &self.display)
             .env("DBUS_SESSION_BUS_ADDRESS", &self.bus_address)
             .env("DBUS_SYSTEM_BUS_ADDRESS", &self.bus_address)
@@ -330,9 +336,23 @@ impl Desktop {
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
+            .stderr(Stdio::null());
+        command
+    }
+
+    /// As `launch_again`, its stderr kept in a file of this desktop (`launch-N.log`) for
+    /// the test to read.
+    pub fn launch_logged(&self, db_url: &str) -> (Child, PathBuf) {
+        let n = std::fs::read_dir(self.dir.path()).map_or(0, Iterator::count);
+        let log = self.dir.path().join(format!("launch-{n}.log"));
+        let mut command = self.launch_command(db_url);
+        command.stderr(std::fs::File::create(&log).unwrap());
+        (command.spawn().unwrap(), log)
+    }
+
+    /// The X server of this desktop, as the user's eyes and the window manager see it.
+    pub fn screen(&self) -> Screen {
+        Screen::connect(&self.display)
     }
 
     /// The vault the app opens.
@@ -430,6 +450,10 @@ impl Window {
 
     pub fn launch_again(&self, db_url: &str) -> Child {
         self.desktop.launch_again(db_url)
+    }
+
+    pub fn screen(&self) -> Screen {
+        self.desktop.screen()
     }
 
     /// Another vault file on this desktop, for a second app.

@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+use sqlx::Connection;
+
 use vaultstore::{
     Cancel, CreateOptions, DeletedFilter, Metadata, Password, RecordQuery, SecretValue, Store,
     StoreOptions,
@@ -37,6 +39,18 @@ pub async fn seed_one(url: &str, value: &str, label: &str) {
     let store = open(url).await;
     create(&store, value, Metadata::labelled(label), None).await;
     store.close().await;
+}
+
+/// A vault of one record that says a newer VaultStore wrote it (schema version 99), as
+/// an app that was downgraded finds it.
+pub async fn seed_from_a_newer_vaultstore(url: &str) {
+    seed_one(url, "newer-value", "Newer record").await;
+    let mut db = sqlx::SqliteConnection::connect(url).await.unwrap();
+    sqlx::query("UPDATE vault_meta SET value = '99' WHERE name = 'schema_version'")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    db.close().await.unwrap();
 }
 
 /// One record under a token of our choosing, labelled `label`, sealed with `PASSWORD`.

@@ -11,6 +11,8 @@
 //!   dialog); the selectors live there.
 //! - `library`: the vault through the vaultstore library, beside the window: records
 //!   written before the app starts, metadata read back, a competing writer.
+//! - `screen`: the X server's view of the desktop beside the page's: top-level windows in
+//!   stacking order, the keyboard focus, closing a window (no window manager runs).
 //! - `axe`: axe-core (a test fixture, never shipped) and contrast ratios in the window.
 //! - the stories: `accessibility` (axe in every view and dialog in both themes, contrast
 //!   of focus ring and borders, the menu and tabs from the keyboard), `authority`
@@ -31,6 +33,7 @@ mod axe;
 mod desktop;
 mod library;
 mod pages;
+mod screen;
 mod ui;
 
 mod accessibility;

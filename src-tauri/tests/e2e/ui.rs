@@ -322,6 +322,11 @@ impl Ui {
         self.c.set_window_size(width, height).await.unwrap();
     }
 
+    /// Minimizes the window, as its title bar's button would.
+    pub async fn minimize_window(&self) {
+        self.c.minimize_window().await.unwrap();
+    }
+
     /// The window as drawn now, a PNG.
     pub async fn screenshot_png(&self) -> Vec<u8> {
         self.c.screenshot().await.unwrap()
