@@ -22,14 +22,24 @@ use crate::query::NEVER;
 pub(crate) enum SearchIndex {
     /// Nothing: the exact condition scans.
     None,
-    /// SQLite's FTS5 trigram table (quoted name).
+    /// SQLite's FTS5 trigram table (quoted name): a search reads its matches by rowid.
     Fts5(String),
+    /// The same table as a filter only, for a text matching many rows: the rows come in
+    /// the sort's order from its index, each tested against the matches, rather than
+    /// every match read by rowid and sorted to show the first page.
+    Fts5Filter(String),
     /// PostgreSQL's trigram index over this (lowercased) expression of the row.
     Trigram(String),
 }
 
 /// Trigrams need three characters: a shorter word finds nothing in the index.
 const MIN_CHARS: usize = 3;
+
+/// Above this many matches a sorted page walks the sort's index and filters, rather than
+/// reading every match by rowid and sorting them: at a million rows, reading 20,000
+/// matches costs about what walking the index does. SQLite cannot tell (it keeps no
+/// statistics of what a MATCH returns), so the store counts up to this first.
+pub(crate) const FEW_MATCHES: i64 = 20_000;
 
 impl SearchIndex {
     /// What a vault at schema 3 has: SQLite always; PostgreSQL if the index was made.
@@ -41,31 +51,78 @@ impl SearchIndex {
         }
     }
 
-    /// Narrows the rows to those whose indexed text contains `text` (ignoring case),
-    /// where the index can tell; else adds nothing.
-    pub(crate) fn push_prefilter(&self, sql: &mut Sql, text: &str) {
-        if text.chars().count() < MIN_CHARS {
-            return;
+    /// The statement counting the matches of `texts`, up to [`FEW_MATCHES`] + 1, where
+    /// the plan of a sorted page depends on it (SQLite); `None` elsewhere.
+    pub(crate) fn count_matches_sql(&self, d: Dialect, texts: &[&str]) -> Option<Sql> {
+        let Self::Fts5(table) = self else {
+            return None;
+        };
+        let query = fts5_query(texts)?;
+        let mut sql = Sql::new(
+            d,
+            &format!("SELECT COUNT(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH "),
+        );
+        sql.bind(query)
+            .push(" LIMIT ")
+            .bind(FEW_MATCHES + 1)
+            .push(")");
+        Some(sql)
+    }
+
+    /// This index used as a filter only ([`SearchIndex::Fts5Filter`]).
+    pub(crate) fn as_filter(&self) -> Self {
+        match self {
+            Self::Fts5(table) => Self::Fts5Filter(table.clone()),
+            other => other.clone(),
         }
+    }
+
+    /// Narrows the rows to those whose indexed text contains every one of `texts`
+    /// (ignoring case), where the index can tell; else adds nothing. A text under three
+    /// characters narrows nothing.
+    pub(crate) fn push_prefilter(&self, sql: &mut Sql, texts: &[&str]) {
         match self {
             Self::None => {}
-            Self::Fts5(table) => {
-                // A quoted FTS5 string: the trigrams of the text, in order.
-                let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+            Self::Fts5(table) | Self::Fts5Filter(table) => {
+                let Some(query) = fts5_query(texts) else {
+                    return;
+                };
+                // `+rowid` cannot select rows by rowid: the planner walks an index and
+                // tests each row against the matches.
+                let rowid = match self {
+                    Self::Fts5Filter(_) => "+rowid",
+                    _ => "rowid",
+                };
                 sql.push(&format!(
-                    " AND rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH "
+                    " AND {rowid} IN (SELECT rowid FROM {table} WHERE {table} MATCH "
                 ))
-                .bind(phrase)
+                .bind(query)
                 .push(")");
             }
             Self::Trigram(doc) => {
-                let pattern = format!("%{}%", crate::query::escape_like(&text.to_lowercase()));
-                sql.push(&format!(" AND {doc} LIKE "))
-                    .bind(pattern)
-                    .push(" ESCAPE '!'");
+                // The GIN index combines the conditions (a bitmap AND).
+                for text in texts.iter().filter(|t| t.chars().count() >= MIN_CHARS) {
+                    let pattern = format!("%{}%", crate::query::escape_like(&text.to_lowercase()));
+                    sql.push(&format!(" AND {doc} LIKE "))
+                        .bind(pattern)
+                        .push(" ESCAPE '!'");
+                }
             }
         }
     }
+}
+
+/// One FTS5 query for all of `texts` (those of three characters or more), each a quoted
+/// string (its trigrams, in order), joined by AND: FTS5 intersects the lists itself. A
+/// subquery per text would first collect every row of a common one ("record" in a
+/// million records) only to intersect it with a rare one's few.
+fn fts5_query(texts: &[&str]) -> Option<String> {
+    let quoted: Vec<String> = texts
+        .iter()
+        .filter(|t| t.chars().count() >= MIN_CHARS)
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    (!quoted.is_empty()).then(|| quoted.join(" AND "))
 }
 
 /// The statements of schema version 3 (idempotent).

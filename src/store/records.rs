@@ -2,7 +2,7 @@
 //! changes and deletion by id. None of them touch plaintext or need a password.
 
 use super::{Store, records_from};
-use crate::db::{RawRecord, Target};
+use crate::db::{self, FEW_MATCHES, RawRecord, Target};
 use crate::error::{Error, Result};
 use crate::query::{Cursor, Page, RecordQuery};
 use crate::record::{Metadata, Record};
@@ -50,17 +50,41 @@ impl Store {
     /// the cursor of the next page. `query` must be validated.
     pub(crate) async fn raw_page(
         &self,
-        target: Target<'_>,
+        mut target: Target<'_>,
         query: &RecordQuery,
     ) -> Result<(Vec<RawRecord>, Option<Cursor>)> {
-        let mut sql = self.select_records();
-        query.push_where(
-            &mut sql,
-            self.inner.dialect,
-            self.now(),
-            &self.inner.search_index,
-        );
-        query.push_page(&mut sql, self.inner.dialect);
+        let d = self.inner.dialect;
+        // SQLite cannot tell how many rows a MATCH returns: a common text's page walks
+        // the sort's index and filters, rather than sorting every match (FEW_MATCHES).
+        let mut index = self.inner.search_index.clone();
+        if let Some(count) = index.count_matches_sql(d, &query.texts())
+            && target
+                .reborrow()
+                .fetch_i64(count, "listing records")
+                .await?
+                > FEW_MATCHES
+        {
+            index = index.as_filter();
+        }
+        let mut sql = if query.skipped() > 0 {
+            // A jump into the middle: the rows skipped are read by the id alone (an
+            // index of the sort holds it, so nothing else of them is read), then the
+            // page's rows are fetched by id and put back in order. Read whole, each
+            // skipped row would be fetched from the table (PostgreSQL and MySQL do).
+            let vault = &self.inner.vault_table;
+            self.sql(&format!(
+                "SELECT {} FROM {vault} JOIN (SELECT id AS page_id FROM {vault}",
+                db::RECORD_COLUMNS_SQL
+            ))
+        } else {
+            self.select_records()
+        };
+        query.push_where(&mut sql, d, self.now(), &index);
+        query.push_page(&mut sql, d);
+        if query.skipped() > 0 {
+            sql.push(") AS page ON id = page_id");
+            query.push_order(&mut sql, d);
+        }
         let mut raw = target.fetch_records(sql, "listing records").await?;
         let size = usize::try_from(query.page_size()).unwrap_or(usize::MAX);
         if raw.len() <= size {
