@@ -367,17 +367,29 @@ async fn a_text_matching_most_records_lists_them_in_order() {
     let first = ctx.store.records_list(&q).await.unwrap();
     assert_eq!(
         tokens(&first),
-        ["tk_common_0020500", "tk_common_0020499", "tk_common_0020498"]
+        [
+            "tk_common_0020500",
+            "tk_common_0020499",
+            "tk_common_0020498"
+        ]
     );
     let next = q.clone().after(first.next.unwrap());
     assert_eq!(
         tokens(&ctx.store.records_list(&next).await.unwrap()),
-        ["tk_common_0020497", "tk_common_0020496", "tk_common_0020495"]
+        [
+            "tk_common_0020497",
+            "tk_common_0020496",
+            "tk_common_0020495"
+        ]
     );
     let jump = q.clone().offset(10_000);
     assert_eq!(
         tokens(&ctx.store.records_list(&jump).await.unwrap()),
-        ["tk_common_0010500", "tk_common_0010499", "tk_common_0010498"]
+        [
+            "tk_common_0010500",
+            "tk_common_0010499",
+            "tk_common_0010498"
+        ]
     );
     assert_eq!(ctx.store.records_count(&q).await.unwrap(), n);
     // 2049, 12049 and 20490 to 20499: 12 records.

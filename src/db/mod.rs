@@ -330,8 +330,8 @@ impl Target<'_> {
     /// The same target for one statement more (a transaction borrowed again).
     pub(crate) fn reborrow(&mut self) -> Target<'_> {
         match self {
-            Target::Pool(p) => Target::Pool(*p),
-            Target::Tx(t) => Target::Tx(&mut **t),
+            Target::Pool(p) => Target::Pool(p),
+            Target::Tx(t) => Target::Tx(t),
         }
     }
 
