@@ -251,6 +251,9 @@ export class RecordsTable extends EventTarget {
   // Rows leave the DOM and memory (the list hidden while locked).
   clear() {
     this.generation += 1;
+    // No rows to draw until a reload: a frame drawn meanwhile (a resize, the focus
+    // leaving a row) would fill the view with placeholders and fetch their records.
+    this.total = 0;
     this.records = new Map();
     this.blocks = new Map();
     this.shown.clear();
