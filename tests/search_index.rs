@@ -1,7 +1,8 @@
 //! The substring index behind searches (schema version 3) on SQLite, PostgreSQL and
 //! MariaDB/MySQL: every write the store makes is found (or no longer found) at once, a
 //! vacuumed SQLite file keeps finding and taking writes, and the index is what the
-//! database uses for a word and for the expiry sort.
+//! database uses for a word and for the expiry sort; the vault view's other sorts walk
+//! their own indexes (schema version 4).
 
 #![allow(
     clippy::unwrap_used,
@@ -209,7 +210,89 @@ async fn the_database_uses_the_indexes(ctx: &Ctx) {
     assert_eq!(ctx.store.records_list(&q).await.unwrap().records.len(), 1);
 }
 
-on_every_backend!(every_write_is_found_at_once, the_database_uses_the_indexes);
+/// The vault view's condition as the store writes it (SQLite is told most rows are live:
+/// see `RecordQuery::push_where`).
+fn live(pool: &DbPool) -> &'static str {
+    match pool {
+        DbPool::Sqlite(_) => "likely(soft_deleted_at IS NULL)",
+        _ => "soft_deleted_at IS NULL",
+    }
+}
+
+/// The vault view's pages in each indexed order, a jump by offset included, walk that
+/// sort's index of live records (schema 4), reading nothing but the index for the rows
+/// the offset skips (the store reads the page's ids first, then their rows). A search's
+/// few matches are read by rowid and sorted rather than looked for along that index.
+async fn the_vault_views_pages_walk_their_sort_index(ctx: &Ctx) {
+    let pool = ctx.store.pool();
+    if let DbPool::MySql(_) = pool {
+        return; // no index added there (README)
+    }
+    add(ctx, "tk_live", json!({"label": "Payroll gateway"})).await;
+    let columns = "id, token, value, created_at, updated_at, expires_at, soft_deleted_at, data";
+    let live = live(pool);
+    for (sort, index) in [
+        ("created_at", "vault_created_live_idx"),
+        ("updated_at", "vault_updated_live_idx"),
+        ("token", "vault_token_live_idx"),
+    ] {
+        for dir in ["ASC", "DESC"] {
+            let order = format!("ORDER BY {sort} {dir}, id {dir}");
+            let first =
+                format!("SELECT {columns} FROM vault WHERE 1=1 AND {live} {order} LIMIT 101");
+            let shown = plan(pool, &first).await;
+            assert!(shown.contains(index), "{sort} {dir} walks {index}: {shown}");
+            assert!(
+                !shown.contains("TEMP B-TREE") && !shown.contains("Sort"),
+                "{sort} {dir} sorts nothing: {shown}"
+            );
+            let jump = format!(
+                "SELECT {columns} FROM vault JOIN (SELECT id AS page_id FROM vault \
+                 WHERE 1=1 AND {live} {order} LIMIT 101 OFFSET 500000) AS page \
+                 ON id = page_id {order}"
+            );
+            let shown = plan(pool, &jump).await;
+            let index_only = match pool {
+                DbPool::Sqlite(_) => "COVERING INDEX",
+                _ => "Index Only Scan",
+            };
+            assert!(
+                shown
+                    .lines()
+                    .any(|l| l.contains(index_only) && l.contains(index)),
+                "{sort} {dir} skips rows in {index} alone: {shown}"
+            );
+        }
+        // And the store's own jump (past the one row: an empty page, not an error).
+        let q = RecordQuery::new()
+            .sort(sort.parse().unwrap())
+            .order(SortOrder::Desc)
+            .offset(1);
+        assert!(ctx.store.records_list(&q).await.unwrap().records.is_empty());
+        let q = RecordQuery::new().sort(sort.parse().unwrap()).offset(0);
+        assert_eq!(ctx.store.records_list(&q).await.unwrap().records.len(), 1);
+    }
+    if let DbPool::Sqlite(_) = pool {
+        let search = format!(
+            "SELECT {columns} FROM vault WHERE 1=1 AND rowid IN (SELECT rowid FROM \
+             vault_search WHERE vault_search MATCH '\"payroll\" AND \"gateway\"') AND {live} \
+             ORDER BY created_at DESC, id DESC LIMIT 101"
+        );
+        let shown = plan(pool, &search).await;
+        assert!(
+            shown.contains("INTEGER PRIMARY KEY") && !shown.contains("vault_created_live_idx"),
+            "a search reads its matches by rowid: {shown}"
+        );
+    }
+    let q = RecordQuery::parse("payroll gateway").unwrap();
+    assert_eq!(ctx.store.records_list(&q).await.unwrap().records.len(), 1);
+}
+
+on_every_backend!(
+    every_write_is_found_at_once,
+    the_database_uses_the_indexes,
+    the_vault_views_pages_walk_their_sort_index
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vacuumed_sqlite_vault_keeps_finding_and_taking_writes() {
@@ -302,4 +385,67 @@ async fn dropping_one_vaults_schema_keeps_another_vaults_search_index() {
     root.close().await;
     raw_exec(&admin, &format!("DROP DATABASE {db} WITH (FORCE)")).await;
     admin.close().await;
+}
+
+/// A text matching more records than the store reads by rowid (20,000; SQLite then walks the
+/// sort's index with the exact conditions alone) still lists them in order, pages on by cursor,
+/// jumps by offset and counts them all; a rarer text beside it narrows them as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_matching_most_records_lists_them_in_order() {
+    let Some(ctx) = Ctx::new(common::Backend::Sqlite, "common_text").await else {
+        return;
+    };
+    add(&ctx, "tk_seed", json!({"label": "seed"})).await;
+    let n = 20_500;
+    common::raw_exec(
+        ctx.store.pool(),
+        &format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) \
+             INSERT INTO vault (id, token, value, created_at, updated_at, data) \
+             SELECT printf('%032x', i), printf('tk_common_%07d', i), \
+               (SELECT value FROM vault WHERE token = 'tk_seed'), \
+               strftime('%Y-%m-%dT%H:%M:%S.000000Z', '2020-01-01', '+' || i || ' minutes'), \
+               strftime('%Y-%m-%dT%H:%M:%S.000000Z', '2020-01-01', '+' || i || ' minutes'), \
+               json_object('label', 'Common ' || i) FROM n"
+        ),
+    )
+    .await;
+    let tokens = |page: &vaultstore::Page| -> Vec<String> {
+        page.records.iter().map(|r| r.token.clone()).collect()
+    };
+    let q = RecordQuery::parse("common").unwrap().limit(3);
+    let first = ctx.store.records_list(&q).await.unwrap();
+    assert_eq!(
+        tokens(&first),
+        [
+            "tk_common_0020500",
+            "tk_common_0020499",
+            "tk_common_0020498"
+        ]
+    );
+    let next = q.clone().after(first.next.unwrap());
+    assert_eq!(
+        tokens(&ctx.store.records_list(&next).await.unwrap()),
+        [
+            "tk_common_0020497",
+            "tk_common_0020496",
+            "tk_common_0020495"
+        ]
+    );
+    let jump = q.clone().offset(10_000);
+    assert_eq!(
+        tokens(&ctx.store.records_list(&jump).await.unwrap()),
+        [
+            "tk_common_0010500",
+            "tk_common_0010499",
+            "tk_common_0010498"
+        ]
+    );
+    assert_eq!(ctx.store.records_count(&q).await.unwrap(), n);
+    // 2049, 12049 and 20490 to 20499: 12 records.
+    let rare = RecordQuery::parse("common 2049").unwrap().limit(100);
+    let page = ctx.store.records_list(&rare).await.unwrap();
+    assert_eq!(page.records.len(), 12);
+    assert_eq!(page.records[0].token, "tk_common_0020499");
+    ctx.cleanup().await;
 }

@@ -52,6 +52,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 3,
         statements: Dialect::schema_v3,
     },
+    Migration {
+        version: 4,
+        statements: Dialect::schema_v4,
+    },
 ];
 
 /// The schema version this build writes and understands.
@@ -505,7 +509,7 @@ mod tests {
     }
 
     #[test]
-    fn the_latest_step_is_the_search_index() {
-        assert_eq!(SCHEMA_VERSION, 3);
+    fn the_latest_step_is_the_vault_views_sort_indexes() {
+        assert_eq!(SCHEMA_VERSION, 4);
     }
 }

@@ -4,6 +4,7 @@
 //! Everything above this module is backend-agnostic: it builds [`Sql`] statements and
 //! calls [`DbPool`] or [`Tx`]; each method here dispatches to the concrete driver.
 
+mod live_sorts;
 mod migrate;
 mod mysql;
 mod postgres;
@@ -25,7 +26,7 @@ use sqlx::{AssertSqlSafe, Database, Encode, Transaction, Type};
 use crate::error::{Error, Result};
 pub(crate) use migrate::{K_UNDO, migrate, read_settings, retire_v2, unretire_v2, v2_retired_on};
 pub(crate) use row::{RECORD_COLUMNS as RECORD_COLUMNS_SQL, RawRecord, insert as insert_rows};
-pub(crate) use search_index::{SearchIndex, pg_index_exists_sql};
+pub(crate) use search_index::{FEW_MATCHES, SearchIndex, pg_index_exists_sql};
 pub(crate) use sql::{Arg, Sql};
 
 /// Which SQL dialect a pool speaks.
@@ -326,11 +327,11 @@ pub(crate) enum Target<'a> {
 }
 
 impl Target<'_> {
-    /// This target again for one more statement, keeping it for later ones.
+    /// The same target for one statement more (a transaction borrowed again).
     pub(crate) fn reborrow(&mut self) -> Target<'_> {
         match self {
-            Target::Pool(pool) => Target::Pool(pool),
-            Target::Tx(tx) => Target::Tx(tx),
+            Target::Pool(p) => Target::Pool(p),
+            Target::Tx(t) => Target::Tx(t),
         }
     }
 
@@ -554,6 +555,12 @@ impl Dialect {
     /// expiry and deletion sorts' indexes.
     pub(crate) fn schema_v3(self, t: &TableNames) -> Vec<String> {
         search_index::schema_v3(self, t)
+    }
+
+    /// Statements that take a version 3 vault to version 4: the vault view's sort
+    /// indexes.
+    pub(crate) fn schema_v4(self, t: &TableNames) -> Vec<String> {
+        live_sorts::schema_v4(self, t)
     }
 
     /// The suffix that locks the rows a SELECT returns until the transaction ends; empty

@@ -14,8 +14,7 @@
 //! a match the index misses (a word under 3 characters, which trigrams cannot hold)
 //! costs a scan, never a wrong answer.
 
-use super::{Dialect, Sql, TableNames, Target};
-use crate::error::Result;
+use super::{Dialect, Sql, TableNames};
 use crate::query::NEVER;
 
 /// What a query word can use to find its rows fast.
@@ -23,9 +22,8 @@ use crate::query::NEVER;
 pub(crate) enum SearchIndex {
     /// Nothing: the exact condition scans.
     None,
-    /// SQLite's FTS5 trigram table (quoted name), and the texts of one query found in
-    /// too many rows for the index to pay (see [`SearchIndex::for_query`]).
-    Fts5 { table: String, dense: Vec<String> },
+    /// SQLite's FTS5 trigram table (quoted name): a search reads its matches by rowid.
+    Fts5(String),
     /// PostgreSQL's trigram index over this (lowercased) expression of the row.
     Trigram(String),
 }
@@ -33,92 +31,83 @@ pub(crate) enum SearchIndex {
 /// Trigrams need three characters: a shorter word finds nothing in the index.
 const MIN_CHARS: usize = 3;
 
-/// A text in at least this many records is left to the scan (SQLite). SQLite reads an
-/// `IN (index match)` in full before the first row: for a text in a third of a million
-/// records that is a second, while a scan in the page's sort order meets its 50
-/// matches within the first few hundred rows. Counting up to this bound costs a
-/// millisecond or two; a scan that needs more rows than this to fill a page means a
-/// text in under 1 % of a million rows, where the index wins.
-const DENSE_AT: i64 = 10_000;
+/// Above this many matches the index is left out (SQLite): the rows come in the sort's
+/// order from its index, each tested by the exact conditions, and a page's 50 matches
+/// are met within the first rows; SQLite reads an `IN (MATCH)` whole before its first
+/// row (a third of a million rowids for `tag:prod` in the bench: a second). Below it,
+/// the index wins: at a million rows, 20,000 matches are 2 %, and a scan would read
+/// 2,500 rows or more to fill a page. SQLite keeps no statistics of what a MATCH
+/// returns, so the store counts up to this first (a millisecond or two).
+pub(crate) const FEW_MATCHES: i64 = 20_000;
 
 impl SearchIndex {
     /// What a vault at schema 3 has: SQLite always; PostgreSQL if the index was made.
     pub(crate) fn of(d: Dialect, t: &TableNames, pg_index_exists: bool) -> Self {
         match d {
-            Dialect::Sqlite => Self::Fts5 {
-                table: d.quote(&t.search),
-                dense: Vec::new(),
-            },
+            Dialect::Sqlite => Self::Fts5(d.quote(&t.search)),
             Dialect::Postgres if pg_index_exists => Self::Trigram(pg_doc(d, t)),
             Dialect::Postgres | Dialect::MySql => Self::None,
         }
     }
 
-    /// This index for one query's `texts`: on SQLite, each text the index holds is
-    /// counted there up to [`DENSE_AT`] (through `target`, so inside the caller's
-    /// snapshot), and those that reach it are marked dense. PostgreSQL's planner has
-    /// statistics of its own and decides there.
-    pub(crate) async fn for_query<'t>(
-        &self,
-        mut target: Target<'_>,
-        texts: impl Iterator<Item = &'t str>,
-    ) -> Result<Self> {
-        let Self::Fts5 { table, .. } = self else {
-            return Ok(self.clone());
+    /// The statement counting the matches of `texts`, up to [`FEW_MATCHES`] + 1, where
+    /// the plan of a sorted page depends on it (SQLite); `None` elsewhere.
+    pub(crate) fn count_matches_sql(&self, d: Dialect, texts: &[&str]) -> Option<Sql> {
+        let Self::Fts5(table) = self else {
+            return None;
         };
-        let mut dense = Vec::new();
-        for text in texts.filter(|t| t.chars().count() >= MIN_CHARS) {
-            let mut sql = Sql::new(
-                Dialect::Sqlite,
-                &format!("SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH "),
-            );
-            sql.bind(phrase(text))
-                .push(" LIMIT ")
-                .bind(DENSE_AT)
-                .push(")");
-            let found = target
-                .reborrow()
-                .fetch_i64(sql, "looking up a search word")
-                .await?;
-            if found >= DENSE_AT {
-                dense.push(text.to_owned());
-            }
-        }
-        Ok(Self::Fts5 {
-            table: table.clone(),
-            dense,
-        })
+        let query = fts5_query(texts)?;
+        let mut sql = Sql::new(
+            d,
+            &format!("SELECT COUNT(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH "),
+        );
+        sql.bind(query)
+            .push(" LIMIT ")
+            .bind(FEW_MATCHES + 1)
+            .push(")");
+        Some(sql)
     }
 
-    /// Narrows the rows to those whose indexed text contains `text` (ignoring case),
-    /// where the index can tell and pays; else adds nothing.
-    pub(crate) fn push_prefilter(&self, sql: &mut Sql, text: &str) {
-        if text.chars().count() < MIN_CHARS {
-            return;
-        }
+    /// Narrows the rows to those whose indexed text contains every one of `texts`
+    /// (ignoring case), where the index can tell; else adds nothing. A text under three
+    /// characters narrows nothing.
+    pub(crate) fn push_prefilter(&self, sql: &mut Sql, texts: &[&str]) {
         match self {
             Self::None => {}
-            Self::Fts5 { dense, .. } if dense.iter().any(|d| d == text) => {}
-            Self::Fts5 { table, .. } => {
+            Self::Fts5(table) => {
+                let Some(query) = fts5_query(texts) else {
+                    return;
+                };
                 sql.push(&format!(
                     " AND rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH "
                 ))
-                .bind(phrase(text))
+                .bind(query)
                 .push(")");
             }
             Self::Trigram(doc) => {
-                let pattern = format!("%{}%", crate::query::escape_like(&text.to_lowercase()));
-                sql.push(&format!(" AND {doc} LIKE "))
-                    .bind(pattern)
-                    .push(" ESCAPE '!'");
+                // The GIN index combines the conditions (a bitmap AND).
+                for text in texts.iter().filter(|t| t.chars().count() >= MIN_CHARS) {
+                    let pattern = format!("%{}%", crate::query::escape_like(&text.to_lowercase()));
+                    sql.push(&format!(" AND {doc} LIKE "))
+                        .bind(pattern)
+                        .push(" ESCAPE '!'");
+                }
             }
         }
     }
 }
 
-/// A quoted FTS5 string: the trigrams of the text, in order.
-fn phrase(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
+/// One FTS5 query for all of `texts` (those of three characters or more), each a quoted
+/// string (its trigrams, in order), joined by AND: FTS5 intersects the lists itself. A
+/// subquery per text would first collect every row of a common one ("record" in a
+/// million records) only to intersect it with a rare one's few.
+fn fts5_query(texts: &[&str]) -> Option<String> {
+    let quoted: Vec<String> = texts
+        .iter()
+        .filter(|t| t.chars().count() >= MIN_CHARS)
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    (!quoted.is_empty()).then(|| quoted.join(" AND "))
 }
 
 /// The statements of schema version 3 (idempotent).
@@ -279,17 +268,18 @@ mod tests {
     use super::*;
     use crate::{RecordQuery, Store, StoreOptions};
 
-    /// A text found in `DENSE_AT` records or more is left to the scan, a rarer one
-    /// narrows by the index (one `MATCH` in the statement), and both queries still find
-    /// exactly their records.
+    /// Texts found in more than `FEW_MATCHES` records are left to the scan (the page
+    /// walks its sort's index); with a rare text beside them, one `MATCH` narrows by all
+    /// of them. Either way the counts are exact.
     #[tokio::test]
-    async fn a_text_in_many_records_is_left_to_the_scan() {
+    async fn texts_in_many_records_are_left_to_the_scan() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("vault.db").display());
         let store = Store::new(StoreOptions::new(&url)).await.unwrap();
-        // Raw rows (the triggers index them): DENSE_AT tagged "common", one also "rarest".
+        // Raw rows (the triggers index them): all tagged "common", one also "rarest".
+        let n = FEW_MATCHES + 1;
         let insert = format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {DENSE_AT}) \
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) \
              INSERT INTO vault (id, token, value, created_at, updated_at, data) \
              SELECT printf('%032d', i), printf('tk_%08d', i), 'v3:x', '2026-01-01T00:00:00Z', \
                '2026-01-01T00:00:00Z', \
@@ -301,28 +291,24 @@ mod tests {
             .execute(Sql::new(Dialect::Sqlite, &insert), "test")
             .await
             .unwrap();
-        let query = RecordQuery::parse("tag:common tag:rarest").unwrap();
-        let index = store.index_for(store.db(), &query).await.unwrap();
-        let SearchIndex::Fts5 { dense, .. } = &index else {
-            panic!("SQLite has the FTS5 index: {index:?}")
-        };
-        assert_eq!(dense, &["common".to_owned()]);
+        let common = RecordQuery::parse("tag:common").unwrap();
+        let index = store.index_for(store.db(), &common).await.unwrap();
+        assert_eq!(index, SearchIndex::None, "a common text scans");
+        let both = RecordQuery::parse("tag:common tag:rarest").unwrap();
+        let index = store.index_for(store.db(), &both).await.unwrap();
         let mut sql = Sql::new(Dialect::Sqlite, "SELECT 1 FROM vault");
-        query.push_where(&mut sql, Dialect::Sqlite, chrono::Utc::now(), &index);
+        both.push_where(&mut sql, Dialect::Sqlite, chrono::Utc::now(), &index);
         assert_eq!(sql.text.matches(" MATCH ").count(), 1, "{}", sql.text);
 
         for (q, want) in [
-            ("tag:common", DENSE_AT),
+            ("tag:common", n),
             ("tag:rarest", 1),
             ("tag:common tag:rarest", 1),
         ] {
-            let n = store.records_count(&RecordQuery::parse(q).unwrap()).await;
-            assert_eq!(n.unwrap(), want.unsigned_abs(), "{q}");
+            let count = store.records_count(&RecordQuery::parse(q).unwrap()).await;
+            assert_eq!(count.unwrap(), want.unsigned_abs(), "{q}");
         }
-        let page = store
-            .records_list(&RecordQuery::parse("tag:common").unwrap().limit(5))
-            .await
-            .unwrap();
+        let page = store.records_list(&common.limit(5)).await.unwrap();
         assert_eq!(page.records.len(), 5);
         store.close().await;
     }

@@ -503,16 +503,6 @@ impl RecordQuery {
         Ok(())
     }
 
-    /// The texts [`RecordQuery::push_where`] narrows by the search index.
-    pub(crate) fn indexed_texts(&self) -> impl Iterator<Item = &str> {
-        self.search
-            .iter()
-            .chain(&self.words)
-            .chain(&self.tags)
-            .chain(&self.labels)
-            .map(String::as_str)
-    }
-
     /// Appends the WHERE clause (always present; `1=1` when nothing filters).
     pub(crate) fn push_where(
         &self,
@@ -542,28 +532,33 @@ impl RecordQuery {
                 .push(" AND token < ")
                 .bind(format!("{prefix}\u{7f}"));
         }
+        // The text conditions narrowed by the index first, where there is one; the exact
+        // conditions decide.
+        index.push_prefilter(sql, &self.texts());
         if let Some(text) = &self.search {
-            index.push_prefilter(sql, text);
             filters::push_search(sql, dialect, text);
         }
-        // Each text condition narrowed by the index first, where there is one; the exact
-        // condition decides.
         for word in &self.words {
-            index.push_prefilter(sql, word);
             filters::push_word(sql, dialect, word);
         }
         for tag in &self.tags {
-            index.push_prefilter(sql, tag);
             filters::push_tag(sql, dialect, tag);
         }
         for text in &self.labels {
-            index.push_prefilter(sql, text);
             filters::push_label_contains(sql, dialect, text);
         }
         if let Some(expiry) = self.expiry {
             filters::push_expiry(sql, expiry, now);
         }
         match self.deleted {
+            // SQLite keeps no statistics for a vault, so it takes an equality on an
+            // index's first column to match a few rows: it would walk the vault view's
+            // sort index (schema 4) in order, testing each row against a search's few
+            // matches, rather than read those few and sort them. `likely` tells it
+            // most rows are live; the condition still selects the index range.
+            DeletedFilter::Exclude if dialect == Dialect::Sqlite => {
+                sql.push(" AND likely(soft_deleted_at IS NULL)")
+            }
             DeletedFilter::Exclude => sql.push(" AND soft_deleted_at IS NULL"),
             DeletedFilter::Include => sql,
             DeletedFilter::Only => sql.push(" AND soft_deleted_at IS NOT NULL"),
@@ -578,9 +573,9 @@ impl RecordQuery {
     /// learn whether a next page exists).
     pub(crate) fn push_page(&self, sql: &mut Sql, dialect: Dialect) {
         let expr = self.sort.expr(dialect);
-        let (cmp, dir) = match self.order {
-            SortOrder::Asc => (">", "ASC"),
-            SortOrder::Desc => ("<", "DESC"),
+        let cmp = match self.order {
+            SortOrder::Asc => ">",
+            SortOrder::Desc => "<",
         };
         if let Some(c) = &self.after {
             // (key, id) strictly after the cursor. The leading `key <=`/`>=` bound is
@@ -594,13 +589,40 @@ impl RecordQuery {
                 .bind(c.id.as_str())
                 .push(")");
         }
-        sql.push(&format!(" ORDER BY {expr} {dir}, id {dir} LIMIT "))
-            .bind(i64::from(self.page_size()) + 1);
+        self.push_order(sql, dialect);
+        sql.push(" LIMIT ").bind(i64::from(self.page_size()) + 1);
         if self.offset > 0 {
             // validate() keeps the offset within i64.
             sql.push(" OFFSET ")
                 .bind(i64::try_from(self.offset).unwrap_or(i64::MAX));
         }
+    }
+
+    /// Appends the ORDER BY of the query's sort (the id breaks ties).
+    pub(crate) fn push_order(&self, sql: &mut Sql, dialect: Dialect) {
+        let expr = self.sort.expr(dialect);
+        let dir = match self.order {
+            SortOrder::Asc => "ASC",
+            SortOrder::Desc => "DESC",
+        };
+        sql.push(&format!(" ORDER BY {expr} {dir}, id {dir}"));
+    }
+
+    /// The texts the rows must contain (search text, words, tags, label fragments): what
+    /// a substring index can narrow the rows by.
+    pub(crate) fn texts(&self) -> Vec<&str> {
+        self.search
+            .iter()
+            .chain(&self.words)
+            .chain(&self.tags)
+            .chain(&self.labels)
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Rows skipped before the page ([`RecordQuery::offset`]).
+    pub(crate) fn skipped(&self) -> u64 {
+        self.offset
     }
 
     pub(crate) fn page_size(&self) -> u32 {

@@ -2,7 +2,7 @@
 //! changes and deletion by id. None of them touch plaintext or need a password.
 
 use super::{Store, records_from};
-use crate::db::{RawRecord, SearchIndex, Target};
+use crate::db::{self, FEW_MATCHES, RawRecord, SearchIndex, Target};
 use crate::error::{Error, Result};
 use crate::query::{Cursor, Page, RecordQuery};
 use crate::record::{Metadata, Record};
@@ -53,10 +53,27 @@ impl Store {
         mut target: Target<'_>,
         query: &RecordQuery,
     ) -> Result<(Vec<RawRecord>, Option<Cursor>)> {
+        let d = self.inner.dialect;
         let index = self.index_for(target.reborrow(), query).await?;
-        let mut sql = self.select_records();
-        query.push_where(&mut sql, self.inner.dialect, self.now(), &index);
-        query.push_page(&mut sql, self.inner.dialect);
+        let mut sql = if query.skipped() > 0 {
+            // A jump into the middle: the rows skipped are read by the id alone (an
+            // index of the sort holds it, so nothing else of them is read), then the
+            // page's rows are fetched by id and put back in order. Read whole, each
+            // skipped row would be fetched from the table (PostgreSQL and MySQL do).
+            let vault = &self.inner.vault_table;
+            self.sql(&format!(
+                "SELECT {} FROM {vault} JOIN (SELECT id AS page_id FROM {vault}",
+                db::RECORD_COLUMNS_SQL
+            ))
+        } else {
+            self.select_records()
+        };
+        query.push_where(&mut sql, d, self.now(), &index);
+        query.push_page(&mut sql, d);
+        if query.skipped() > 0 {
+            sql.push(") AS page ON id = page_id");
+            query.push_order(&mut sql, d);
+        }
         let mut raw = target.fetch_records(sql, "listing records").await?;
         let size = usize::try_from(query.page_size()).unwrap_or(usize::MAX);
         if raw.len() <= size {
@@ -70,16 +87,20 @@ impl Store {
         Ok((raw, next))
     }
 
-    /// The search index as it serves `query`'s texts (read through `target`).
+    /// The search index as it serves `query`'s texts, read through `target`: on SQLite,
+    /// none when they match more than [`FEW_MATCHES`] records (counted up to that).
     pub(crate) async fn index_for(
         &self,
         target: Target<'_>,
         query: &RecordQuery,
     ) -> Result<SearchIndex> {
-        self.inner
-            .search_index
-            .for_query(target, query.indexed_texts())
-            .await
+        let index = &self.inner.search_index;
+        if let Some(count) = index.count_matches_sql(self.inner.dialect, &query.texts())
+            && target.fetch_i64(count, "looking up search words").await? > FEW_MATCHES
+        {
+            return Ok(SearchIndex::None);
+        }
+        Ok(index.clone())
     }
 
     /// How many records match `query` (its sort, limit and cursor are ignored).

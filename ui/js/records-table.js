@@ -36,6 +36,16 @@ function statusAt(r, now) {
   return r.status;
 }
 
+// Sets an element's text, reusing its text node (no new node per redraw).
+function setText(node, text) {
+  const only = node.firstChild;
+  if (only && only === node.lastChild && only.nodeType === Node.TEXT_NODE) {
+    if (only.data !== text) only.data = text;
+  } else {
+    node.textContent = text;
+  }
+}
+
 export class RecordsTable extends EventTarget {
   constructor(table, { empty, total, error }) {
     super();
@@ -53,6 +63,7 @@ export class RecordsTable extends EventTarget {
     this.records = new Map(); // row index → record, for the blocks loaded
     this.blocks = new Map(); // block number → { prev, next }: cursors around its rows
     this.shown = new Map(); // row index → { tr, record } in the DOM
+    this.spare = []; // rows scrolled out of the DOM, drawn again for the rows scrolled in
     this.focusIndex = 0; // the row holding the table's one tab stop
     this.rowHeight = 37; // measured from the first row drawn
     this.pad = { top: 0, bottom: 0 };
@@ -240,9 +251,13 @@ export class RecordsTable extends EventTarget {
   // Rows leave the DOM and memory (the list hidden while locked).
   clear() {
     this.generation += 1;
+    // No rows to draw until a reload: a frame drawn meanwhile (a resize, the focus
+    // leaving a row) would fill the view with placeholders and fetch their records.
+    this.total = 0;
     this.records = new Map();
     this.blocks = new Map();
     this.shown.clear();
+    this.spare = [];
     this.body.replaceChildren();
   }
 
@@ -381,11 +396,15 @@ export class RecordsTable extends EventTarget {
     const padBottom = Math.max(0, Math.round(space.height - padTop - (last - first) * this.rowHeight));
     const now = Date.now();
     const active = document.activeElement;
+    // Rows leaving the view are kept and drawn again as the rows entering it: scrolling
+    // rewrites a screen's cells instead of making and dropping a screen of elements per
+    // step, which the web process gave back to the system late, if at all.
     for (const [i, { tr }] of this.shown) {
       if (i >= first && i < last) continue;
       if (tr.contains(active)) this.table.focus({ preventScroll: true });
       tr.remove();
       this.shown.delete(i);
+      this.spare.push(tr);
     }
     let before = this.body.firstChild;
     for (let i = first; i < last; i++) {
@@ -395,17 +414,15 @@ export class RecordsTable extends EventTarget {
         before = had.tr.nextSibling;
         continue;
       }
-      const tr = record ? this.row(record, i, now) : this.placeholder(i);
-      if (had) {
-        const focused = had.tr.contains(active);
-        had.tr.replaceWith(tr);
-        if (focused) tr.focus({ preventScroll: true });
-      } else {
-        this.body.insertBefore(tr, before);
-      }
+      // A row drawn again in place keeps its element, and so the focus.
+      const tr = had?.tr ?? this.spare.pop() ?? this.newRow();
+      if (record) this.fillRow(tr, record, i, now);
+      else this.fillPlaceholder(tr, i);
+      if (!had) this.body.insertBefore(tr, before);
       before = tr.nextSibling;
       this.shown.set(i, { tr, record });
     }
+    this.spare.length = Math.min(this.spare.length, this.shown.size);
     this.setPad(padTop, padBottom);
     this.rovingTabStop(Math.ceil(top));
     // For `make bench-app`: when the first rows were drawn, on the page's clock.
@@ -443,32 +460,48 @@ export class RecordsTable extends EventTarget {
     for (const [i, { tr }] of this.shown) tr.tabIndex = i === this.focusIndex ? 0 : -1;
   }
 
-  row(r, index, now) {
+  // A row's element and its cells, filled by fillRow or fillPlaceholder.
+  newRow() {
+    const cells = ['pick', 'token', 'label', 'tags', '', 'vault-only', 'expiry', 'deleted-at trash-only', 'status'];
+    return el('tr', { tabindex: '-1' }, cells.map((c) => el('td', { class: c || null })));
+  }
+
+  fillRow(tr, r, index, now) {
     const badge = expiryBadge(r, now, this.soonDays);
     const status = statusAt(r, now);
     const name = r.label || r.token;
-    return el('tr', { tabindex: '-1', dataset: { token: r.token, id: r.id, index: String(index) }, 'aria-label': `Open ${name}` },
-      el('td', { class: 'pick' }, el('input', {
-        type: 'checkbox', class: 'pick', tabindex: '-1', 'aria-label': `Select ${name}`, checked: this.selection.has(r.id),
-      })),
-      el('td', { class: 'token' }, r.token),
-      el('td', { class: 'label' }, r.label || ''),
-      el('td', { class: 'tags' }, r.tags.map((t) => el('button', {
-        type: 'button', class: 'tag', tabindex: '-1', dataset: { tag: t }, title: `Show only records tagged ${t}`,
-      }, t))),
-      el('td', {}, formatDate(r.createdAt)),
-      el('td', { class: 'vault-only' }, formatDate(r.updatedAt)),
-      el('td', { class: 'expiry' }, el('span', { class: `badge ${badge.kind}` }, badge.text)),
-      el('td', { class: 'deleted-at trash-only' }, formatDate(r.softDeletedAt)),
-      el('td', { class: `status ${status}` }, r.opened ? `${status} · open` : status),
-    );
+    tr.removeAttribute('class');
+    tr.removeAttribute('aria-busy');
+    Object.assign(tr.dataset, { token: r.token, id: r.id, index: String(index) });
+    tr.setAttribute('aria-label', `Open ${name}`);
+    const [pick, token, label, tags, created, updated, expiry, deleted, state] = tr.cells;
+    const box = pick.firstChild ?? pick.appendChild(el('input', { type: 'checkbox', class: 'pick', tabindex: '-1' }));
+    box.setAttribute('aria-label', `Select ${name}`);
+    box.checked = this.selection.has(r.id);
+    setText(token, r.token);
+    setText(label, r.label || '');
+    tags.replaceChildren(...r.tags.map((t) => el('button', {
+      type: 'button', class: 'tag', tabindex: '-1', dataset: { tag: t }, title: `Show only records tagged ${t}`,
+    }, t)));
+    setText(created, formatDate(r.createdAt));
+    setText(updated, formatDate(r.updatedAt));
+    const span = expiry.firstChild ?? expiry.appendChild(el('span'));
+    span.className = `badge ${badge.kind}`;
+    setText(span, badge.text);
+    setText(deleted, formatDate(r.softDeletedAt));
+    state.className = `status ${status}`;
+    setText(state, r.opened ? `${status} · open` : status);
   }
 
   // A row not loaded yet: the height of a row, nothing to read or click.
-  placeholder(index) {
-    const cells = ['pick', 'token', 'label', 'tags', '', 'vault-only', 'expiry', 'deleted-at trash-only', 'status'];
-    return el('tr', { class: 'placeholder', tabindex: '-1', 'aria-busy': 'true', dataset: { index: String(index) } },
-      cells.map((c) => el('td', { class: c || null })));
+  fillPlaceholder(tr, index) {
+    tr.className = 'placeholder';
+    tr.setAttribute('aria-busy', 'true');
+    tr.removeAttribute('aria-label');
+    delete tr.dataset.token;
+    delete tr.dataset.id;
+    tr.dataset.index = String(index);
+    for (const td of tr.cells) td.replaceChildren();
   }
 
   // ---- a changed record, in place ----
