@@ -387,7 +387,7 @@ async fn dropping_one_vaults_schema_keeps_another_vaults_search_index() {
     admin.close().await;
 }
 
-/// A text matching more records than the store reads by rowid (20,000; SQLite then walks the
+/// A text matching more records than the store reads by rowid (10,000; SQLite then walks the
 /// sort's index with the exact conditions alone) still lists them in order, pages on by cursor,
 /// jumps by offset and counts them all; a rarer text beside it narrows them as before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

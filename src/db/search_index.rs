@@ -35,10 +35,11 @@ const MIN_CHARS: usize = 3;
 /// order from its index, each tested by the exact conditions, and a page's 50 matches
 /// are met within the first rows; SQLite reads an `IN (MATCH)` whole before its first
 /// row (a third of a million rowids for `tag:prod` in the bench: a second). Below it,
-/// the index wins: at a million rows, 20,000 matches are 2 %, and a scan would read
-/// 2,500 rows or more to fill a page. SQLite keeps no statistics of what a MATCH
-/// returns, so the store counts up to this first (a millisecond or two).
-pub(crate) const FEW_MATCHES: i64 = 20_000;
+/// the index wins: at a million rows, 10,000 matches are 1 %, and a scan would read
+/// 5,000 rows or more to fill a page, about what reading 10,000 matches costs. SQLite
+/// keeps no statistics of what a MATCH returns, so the store counts up to this first
+/// (about a millisecond).
+pub(crate) const FEW_MATCHES: i64 = 10_000;
 
 impl SearchIndex {
     /// What a vault at schema 3 has: SQLite always; PostgreSQL if the index was made.
