@@ -82,6 +82,8 @@ const tabs = new Tabs(document.querySelector('.filters [role="tablist"]'), $('re
 function showFilters({ view, expiry, expiringDays }) {
   tabs.show($(view === 'trash' ? 'view-trash' : 'view-vault'));
   $('btn-empty-trash').hidden = view !== 'trash';
+  // The banner counts the vault's records: not shown over the Trash.
+  $('expiry-banner').dataset.view = view === 'trash' ? 'trash' : 'vault';
   $('expiry').value = expiry;
   $('expiring-days').value = expiringDays;
   $('expiring-days-label').hidden = !['expiring', 'lapsed'].includes(expiry);

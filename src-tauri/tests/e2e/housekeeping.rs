@@ -103,6 +103,19 @@ async fn the_expiry_banner_lists_what_expires_and_the_view_is_remembered() {
         .until_banner("1 expired · 3 expire within 40 days")
         .await;
 
+    // The banner speaks of the vault: the Trash does not show it.
+    let trash = vault.show_trash().await;
+    window
+        .until(
+            "the banner hidden in the Trash",
+            "document.getElementById('expiry-banner').getClientRects().length === 0",
+        )
+        .await;
+    let vault = trash.back_to_vault().await;
+    vault
+        .until_banner("1 expired · 3 expire within 40 days")
+        .await;
+
     // Filters, view and the window's size outlive a restart.
     vault.show_expiry("never").await;
     vault.until_rows(&[EXPIRING[4]]).await;
