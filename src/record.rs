@@ -8,6 +8,31 @@ use crate::db::RawRecord;
 use crate::error::{Error, Result};
 use crate::timestamp;
 
+/// Whether two tags are the same tag: compared ignoring case (Unicode lowercase), as the
+/// `tag:` filter compares them, so adding, removing, counting and filtering agree.
+pub(crate) fn same_tag(a: &str, b: &str) -> bool {
+    a == b || a.to_lowercase() == b.to_lowercase()
+}
+
+/// Counts of tags as spelled, merged when they are the same tag (see [`same_tag`]):
+/// their counts added, the first spelling in byte order kept.
+pub(crate) fn merge_tag_spellings(counts: Vec<(String, u64)>) -> Vec<(String, u64)> {
+    let mut merged: Vec<(String, String, u64)> = Vec::with_capacity(counts.len());
+    for (tag, n) in counts {
+        let folded = tag.to_lowercase();
+        match merged.iter_mut().find(|(f, _, _)| *f == folded) {
+            Some((_, shown, total)) => {
+                *total += n;
+                if tag < *shown {
+                    *shown = tag;
+                }
+            }
+            None => merged.push((folded, tag, n)),
+        }
+    }
+    merged.into_iter().map(|(_, tag, n)| (tag, n)).collect()
+}
+
 /// Plaintext, searchable metadata of a record: label, notes, tags and any other fields.
 /// It is not encrypted: never put secrets here.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

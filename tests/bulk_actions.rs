@@ -12,7 +12,7 @@
 mod common;
 
 use chrono::Duration;
-use common::{Ctx, all_records, pw, t0, val};
+use common::{Backend, Ctx, all_records, pw, t0, val};
 use sqlx::AssertSqlSafe;
 use vaultstore::{
     BulkAction, BulkActionKind, Cancel, CreateOptions, DbPool, DeletedFilter, ErrorCode, Metadata,
@@ -567,6 +567,131 @@ async fn a_password_change_ends_what_undo_can_revert(ctx: &Ctx) {
     );
 }
 
+/// SQLite: a change covering much of the table is journaled and written by a scan in
+/// rowid order, a range of rows at a time. Over rowids with gaps and more than two
+/// ranges it changes exactly what it matches, reports progress up to its count, rolls
+/// back on Cancel and is undone exactly; a narrow change in the same vault too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broad_change_is_written_by_rowid_ranges_and_undone_exactly() {
+    common::run(Backend::Sqlite, "broad_change", async |ctx: &Ctx| {
+        fixture(ctx).await;
+        // 12,000 copies of tk_aa1 (values that need not open), every third removed.
+        ctx.exec(
+            "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 12000) \
+             INSERT INTO vault (id, token, value, created_at, updated_at, expires_at, data) \
+             SELECT printf('x%05d', k), printf('tk_x%05d', k), value, created_at, updated_at, \
+             expires_at, data FROM n, vault WHERE vault.token = 'tk_aa1'",
+        )
+        .await;
+        ctx.exec("DELETE FROM vault WHERE token LIKE 'tk_x%' AND rowid % 3 = 0")
+            .await;
+        let copies = prefix("tk_x");
+        assert_eq!(ctx.store.records_count(&copies).await.unwrap(), 8000);
+        let before = all_records(&ctx.store).await;
+
+        let cancel = Cancel::new();
+        let cancelled = ctx
+            .store
+            .bulk_apply(
+                &copies,
+                &BulkAction::SoftDelete,
+                |p| {
+                    if p.done > 0 {
+                        cancel.cancel()
+                    }
+                },
+                &cancel,
+            )
+            .await;
+        assert_eq!(cancelled.unwrap_err().code(), ErrorCode::Cancelled);
+        assert_eq!(all_records(&ctx.store).await, before, "rolled back");
+
+        ctx.clock.advance(Duration::seconds(1));
+        let steps = std::sync::Mutex::new(Vec::new());
+        let at = t0() + Duration::days(30);
+        let report = ctx
+            .store
+            .bulk_apply(
+                &copies,
+                &BulkAction::Renew(RenewTo::At(at)),
+                |p| steps.lock().unwrap().push((p.done, p.total)),
+                &Cancel::new(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(report.changed, 8000);
+        let steps = steps.into_inner().unwrap();
+        assert!(steps.len() > 3, "progress per range of rows: {steps:?}");
+        assert!(steps.windows(2).all(|w| w[0].0 <= w[1].0), "{steps:?}");
+        assert_eq!(steps.last(), Some(&(8000, 8000)));
+        let after = all_records(&ctx.store).await;
+        for (old, new) in before.iter().zip(&after) {
+            let want = if old.token.starts_with("tk_x") {
+                Some(at)
+            } else {
+                old.expires_at
+            };
+            assert_eq!(new.expires_at, want, "{}", new.token);
+        }
+
+        ctx.clock.advance(Duration::seconds(1));
+        assert_eq!(undo(&ctx.store).await.unwrap().restored, 8000);
+        assert_eq!(states(&all_records(&ctx.store).await), states(&before));
+
+        // Narrow: one record of 8,004, found by its index.
+        assert_eq!(
+            apply(&ctx.store, &prefix("tk_aa1"), BulkAction::SoftDelete).await,
+            1
+        );
+        assert!(record(ctx, "tk_aa1").await.is_deleted());
+        assert_eq!(undo(&ctx.store).await.unwrap().restored, 1);
+        assert_eq!(states(&all_records(&ctx.store).await), states(&before));
+    })
+    .await;
+}
+
+/// Tags compare ignoring case everywhere, as the `tag:` filter does: adding a tag a
+/// record has in another case changes nothing, removing it removes every spelling,
+/// and the tag list counts the spellings as one tag.
+async fn tags_are_the_same_whatever_their_case(ctx: &Ctx) {
+    create(ctx, "tk_c1", None, &["Prod"]).await;
+    create(ctx, "tk_c2", None, &["prod", "ÄRGER"]).await;
+    create(ctx, "tk_c3", None, &["ärger"]).await;
+    let counts = ctx.store.tag_counts(&RecordQuery::new(), 10).await.unwrap();
+    let counts: Vec<(String, u64)> = counts
+        .into_iter()
+        .map(|(t, n)| (t.to_lowercase(), n))
+        .collect();
+    assert_eq!(counts, [("prod".to_owned(), 2), ("ärger".to_owned(), 2)]);
+    let tagged = RecordQuery::parse("tag:PROD").unwrap();
+    assert_eq!(ctx.store.records_count(&tagged).await.unwrap(), 2);
+    let q = RecordQuery::parse("tag:ärger").unwrap();
+    assert_eq!(ctx.store.records_count(&q).await.unwrap(), 2);
+    assert_eq!(
+        apply(&ctx.store, &tagged, BulkAction::AddTag("pRoD".into())).await,
+        0,
+        "both have it already"
+    );
+    assert_eq!(
+        apply(
+            &ctx.store,
+            &prefix("tk_c"),
+            BulkAction::AddTag("Ärger".into())
+        )
+        .await,
+        1,
+        "only tk_c1 lacks it"
+    );
+    assert_eq!(record(ctx, "tk_c1").await.metadata.tags, ["Prod", "Ärger"]);
+    assert_eq!(
+        apply(&ctx.store, &tagged, BulkAction::RemoveTag("PROD".into())).await,
+        2
+    );
+    assert_eq!(record(ctx, "tk_c1").await.metadata.tags, ["Ärger"]);
+    assert_eq!(record(ctx, "tk_c2").await.metadata.tags, ["ÄRGER"]);
+    assert_eq!(ctx.store.records_count(&tagged).await.unwrap(), 0);
+}
+
 on_every_backend!(
     an_undo_of_a_change_no_longer_last_is_refused,
     a_confirmed_count_that_no_longer_holds_changes_nothing,
@@ -581,4 +706,5 @@ on_every_backend!(
     a_second_bulk_change_replaces_the_undo,
     cancel_rolls_everything_back,
     a_change_of_nothing_keeps_the_previous_undo,
+    tags_are_the_same_whatever_their_case,
 );

@@ -206,10 +206,12 @@ async fn apply(
         // preview makes it refuse rather than delete what nobody confirmed.
         BulkActionArgs::DeleteForever { confirm } => {
             let query = query.deleted(vaultstore::DeletedFilter::Only);
-            state
+            let report = state
                 .store
                 .bulk_apply_expecting(&query, &bulk, confirm, on_progress, operation.cancel())
-                .await?
+                .await?;
+            state.forget_deleted().await?;
+            report
         }
         _ => {
             state
@@ -305,6 +307,7 @@ pub async fn run_trash_retention(state: State<'_, AppState>) -> CmdResult<Retent
         )
         .await?;
     tracing::info!(days, removed = report.changed, "trash retention ran");
+    state.forget_deleted().await?;
     drop(operation);
     Ok(RetentionDto {
         days,
@@ -457,6 +460,36 @@ mod tests {
             .unwrap();
         assert_eq!(undone.restored, 2);
         assert_eq!(all().await.unwrap(), 3);
+    }
+
+    /// A key opened this session leaves with its record when the record is deleted for
+    /// good in bulk, as it does for one record deleted alone; other records keep theirs.
+    #[tokio::test]
+    async fn deleting_for_good_in_bulk_forgets_the_opened_keys_of_those_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let (state, ids) = state_with_records(&dir, 3).await;
+        let password = Password::new("a long enough password");
+        let mut tokens = Vec::new();
+        for id in &ids {
+            let token = state
+                .store
+                .record_find_by_id(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .token;
+            state.remember(&token, state.store.session_key(&password));
+            tokens.push(token);
+        }
+        let target = BulkTarget::Ids(ids[..2].to_vec());
+        apply(&state, &target, &BulkActionArgs::SoftDelete, |_| {})
+            .await
+            .unwrap();
+        assert!(state.is_open(&tokens[0]), "in the Trash, still opened");
+        let forever = BulkActionArgs::DeleteForever { confirm: 2 };
+        apply(&state, &target, &forever, |_| {}).await.unwrap();
+        assert!(!state.is_open(&tokens[0]) && !state.is_open(&tokens[1]));
+        assert!(state.is_open(&tokens[2]), "not deleted: kept");
     }
 
     #[test]

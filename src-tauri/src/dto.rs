@@ -114,16 +114,14 @@ impl ListArgs {
     /// naming both.
     pub fn query(&self) -> CmdResult<RecordQuery> {
         let days = self.expiring_days.unwrap_or(7).clamp(1, 3650);
-        let mut text = self.search.clone().unwrap_or_default();
-        let terms = [
+        let menus: Vec<String> = [
             (self.view == Scope::Trash).then(|| "is:trash".to_owned()),
             self.expiry.term(days),
-        ];
-        for term in terms.into_iter().flatten() {
-            text.push(' ');
-            text.push_str(&term);
-        }
-        let mut q = RecordQuery::parse(&text)?;
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let mut q = RecordQuery::parse_with(self.search.as_deref().unwrap_or_default(), &menus)?;
         if self.view == Scope::All {
             q = q.deleted(DeletedFilter::Include);
         }
@@ -376,6 +374,23 @@ mod tests {
     fn args(json: &str) -> Result<ListArgs, crate::errors::ErrorDto> {
         let value: serde_json::Value = serde_json::from_str(json).unwrap();
         crate::errors::deserialize_arg("args", &value)
+    }
+
+    /// The view and expiry menus add terms of their own: what a person may type is the
+    /// query language's whole allowance (32 terms, 1000 characters), whatever the menus.
+    #[test]
+    fn the_menus_terms_do_not_count_against_what_a_person_types() {
+        let words = vec!["w"; 32].join(" ");
+        let long = "x".repeat(1000);
+        for search in [words.as_str(), long.as_str()] {
+            let json = serde_json::json!({"search": search, "view": "trash", "expiry": "expired"});
+            let q = args(&json.to_string()).unwrap().query();
+            assert!(q.is_ok(), "{:?}", q.err().map(|e| e.message));
+        }
+        let too_many = vec!["w"; 33].join(" ");
+        let json = serde_json::json!({"search": too_many});
+        let err = args(&json.to_string()).unwrap().query().unwrap_err();
+        assert!(err.message.contains("32 terms"), "{}", err.message);
     }
 
     #[test]

@@ -147,18 +147,30 @@ impl GoSource {
 }
 
 /// A dry run of importing the Go table: what would be created, skipped or replaced.
+/// It runs the import in a transaction it rolls back, holding the vault's write lock
+/// meanwhile, so it reports progress and `cancel_operation` stops it like the import.
 #[tauri::command]
 pub async fn preview_go_import(
     state: State<'_, AppState>,
     source: Typed<GoSource>,
+    on_progress: Channel<ProgressDto>,
 ) -> CmdResult<ImportReport> {
     state.touch();
     let (url, table) = source.0.checked()?;
     let options = source.0.options(true);
-    Ok(state
+    let operation = state.begin_operation()?;
+    let report = state
         .store
-        .import_go(url, table, options, |_| {}, &vaultstore::Cancel::new())
-        .await?)
+        .import_go(
+            url,
+            table,
+            options,
+            progress(on_progress),
+            operation.cancel(),
+        )
+        .await?;
+    drop(operation);
+    Ok(report)
 }
 
 /// Imports the Go table in one transaction; `cancel_operation` rolls it back.

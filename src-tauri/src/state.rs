@@ -193,6 +193,26 @@ impl AppState {
         lock(&self.session).opened.keys.remove(token);
     }
 
+    /// Forgets the keys of opened records that no longer exist (deleted for good by a
+    /// bulk change or the Trash retention), as deleting one record does; otherwise a
+    /// key would outlive its record until Lock. Reads at most the remembered few.
+    pub async fn forget_deleted(&self) -> vaultstore::Result<()> {
+        let opened: Vec<String> = lock(&self.session).opened.keys.keys().cloned().collect();
+        for chunk in opened.chunks(vaultstore::query::MAX_IN_LIST) {
+            let query = vaultstore::RecordQuery::new()
+                .token_in(chunk.iter().cloned())
+                .deleted(vaultstore::DeletedFilter::Include)
+                .limit(u32::try_from(chunk.len()).unwrap_or(u32::MAX));
+            let page = self.store.records_list(&query).await?;
+            let existing: std::collections::HashSet<String> =
+                page.records.into_iter().map(|r| r.token).collect();
+            for token in chunk.iter().filter(|t| !existing.contains(*t)) {
+                self.forget(token);
+            }
+        }
+        Ok(())
+    }
+
     pub fn is_open(&self, token: &str) -> bool {
         lock(&self.session).opened.keys.contains_key(token)
     }

@@ -152,6 +152,11 @@ impl DbPool {
                     // (which `enable_wal` sets on the file, for every connection).
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    // 32 MiB of page cache per connection (SQLite's default is 2 MiB): a
+                    // bulk change keeps its indexes' pages in memory instead of re-reading
+                    // them from the OS for every row (measured: bulk renew 2.19x -> 1.59x a
+                    // raw UPDATE). Pages are only taken as they are read.
+                    .pragma("cache_size", "-32768")
                     .foreign_keys(true)
                     // Search folds non-ASCII case through REGEXP (see `query::push_search`).
                     .with_regexp();

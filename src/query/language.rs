@@ -48,6 +48,17 @@ impl RecordQuery {
     /// control character, two conflicting terms, or a text over 1000 characters or
     /// 32 terms.
     pub fn parse(text: &str) -> Result<Self> {
+        Self::parse_with(text, &[])
+    }
+
+    /// [`RecordQuery::parse`] of `text` and the terms `added` (an app's view and filter
+    /// menus: `is:trash`, `expires:<7d`), which combine with it like typed terms but do
+    /// not count against the limits on `text`, so the menus never take away what a
+    /// person may type.
+    ///
+    /// # Errors
+    /// As [`RecordQuery::parse`], for `text` or any added term.
+    pub fn parse_with(text: &str, added: &[String]) -> Result<Self> {
         let count = text.chars().count();
         if count > MAX_QUERY_CHARS {
             return Err(Error::invalid(
@@ -58,6 +69,11 @@ impl RecordQuery {
         let mut parsed = Parsed::default();
         for term in terms(text)? {
             parsed.apply(term)?;
+        }
+        for text in added {
+            for term in terms(text)? {
+                parsed.apply(term)?;
+            }
         }
         parsed.query.validate_terms()?;
         Ok(parsed.query)

@@ -12,7 +12,8 @@
 //! trash, restore, delete) is set-based: the id selection keeps only records it changes,
 //! then per chunk one `INSERT … SELECT` into the journal and one UPDATE or DELETE by id
 //! (on SQLite the journal is written first, in one `INSERT … SELECT` over the query's own
-//! predicate, and the chunks' ids are read back from it). An action whose
+//! predicate, and the chunks' ids are read back from it, or, for a change covering much
+//! of the table, the write scans it in rowid order too: see `bulk_scan.rs`). An action whose
 //! result depends on each row (extend an expiry, add or remove a tag) reads the chunk,
 //! computes each new value here, and writes the journal and a `CASE id` UPDATE per
 //! sub-batch. Either way only records that actually change are counted and journaled.
@@ -26,7 +27,7 @@ use crate::db::{Dialect, RawRecord, Sql, Tx};
 use crate::error::{Error, Result};
 use crate::progress::{Cancel, Progress};
 use crate::query::RecordQuery;
-use crate::record::{MAX_TAG_CHARS, Record};
+use crate::record::{MAX_TAG_CHARS, Record, same_tag};
 use crate::timestamp;
 
 /// Records per chunk: one progress step, and at most this many ids bound per statement
@@ -38,7 +39,7 @@ const SUB_BATCH: usize = 500;
 pub const MAX_PREVIEW_SAMPLE: usize = 1000;
 
 /// An action with its times fixed and its arguments checked.
-enum Resolved {
+pub(super) enum Resolved {
     /// A fixed expiry (`None` = never), as stored text.
     SetExpiry(Option<String>),
     Trash,
@@ -47,6 +48,34 @@ enum Resolved {
     Extend(Duration),
     AddTag(String),
     RemoveTag(String),
+}
+
+/// How a bulk change finds the rows it writes, once its targets are known.
+pub(super) enum Writes {
+    /// By these ids, a chunk at a time.
+    ById(Vec<String>),
+    /// By rowid ranges of a table scan with the query's predicate (SQLite, a broad
+    /// set-based change, already journaled: `total` records).
+    Scan { total: u64, last_rowid: i64 },
+}
+
+impl Writes {
+    fn total(&self) -> u64 {
+        match self {
+            Self::ById(ids) => ids.len() as u64,
+            Self::Scan { total, .. } => *total,
+        }
+    }
+}
+
+/// What every write step of one bulk change shares.
+pub(super) struct Run<'a> {
+    pub resolved: &'a Resolved,
+    pub now: DateTime<Utc>,
+    /// Records the change covers, for progress.
+    pub total: u64,
+    pub on_progress: &'a (dyn Fn(Progress) + Send + Sync),
+    pub cancel: &'a Cancel,
 }
 
 /// A record after the action.
@@ -109,7 +138,7 @@ fn state_of(r: &Record) -> RecordState {
 
 impl Resolved {
     /// Whether every record gets the same new values (the set-based path).
-    fn is_fixed(&self) -> bool {
+    pub(super) fn is_fixed(&self) -> bool {
         matches!(
             self,
             Self::SetExpiry(_) | Self::Trash | Self::Restore | Self::Delete
@@ -129,7 +158,7 @@ impl Resolved {
 
     /// `AND <the record would change>` for the set-based path; must agree with
     /// [`Resolved::after`].
-    fn push_changes(&self, sql: &mut Sql) {
+    pub(super) fn push_changes(&self, sql: &mut Sql) {
         match self {
             Self::SetExpiry(Some(t)) => {
                 sql.push(" AND (expires_at IS NULL OR expires_at <> ")
@@ -182,13 +211,13 @@ impl Resolved {
             Self::Restore => state.soft_deleted_at = None,
             Self::Delete => return Ok(Some(After::Gone)),
             Self::AddTag(tag) | Self::RemoveTag(tag) => {
-                let has = r.metadata.tags.contains(tag);
+                let has = r.metadata.tags.iter().any(|t| same_tag(t, tag));
                 let mut metadata = r.metadata.clone();
                 match self {
                     Self::AddTag(_) if has => return Ok(None),
                     Self::AddTag(_) => metadata.tags.push(tag.clone()),
                     _ if !has => return Ok(None),
-                    _ => metadata.tags.retain(|t| t != tag),
+                    _ => metadata.tags.retain(|t| !same_tag(t, tag)),
                 }
                 let json = metadata
                     .to_json()
@@ -317,13 +346,15 @@ impl Store {
         lock_journal(self, &mut tx).await?;
         clear_journal(self, &mut tx).await?;
         let journaled = resolved.is_fixed() && self.inner.dialect == Dialect::Sqlite;
-        let ids = if journaled {
+        let writes = if journaled {
             self.journal_all(&mut tx, query, &resolved, now).await?
         } else {
-            self.matching_ids(&mut tx, query, &resolved, now, true)
-                .await?
+            Writes::ById(
+                self.matching_ids(&mut tx, query, &resolved, now, true)
+                    .await?,
+            )
         };
-        let total = ids.len() as u64;
+        let total = writes.total();
         if let Some(expected) = expected
             && expected != total
         {
@@ -335,21 +366,19 @@ impl Store {
             ));
         }
         on_progress(Progress { done: 0, total });
-        let (mut done, mut changed) = (0u64, 0u64);
-        for chunk in ids.chunks(CHUNK) {
-            if cancel.is_cancelled() {
-                return Err(Error::Cancelled);
+        let run = Run {
+            resolved: &resolved,
+            now,
+            total,
+            on_progress: &on_progress,
+            cancel,
+        };
+        let changed = match writes {
+            Writes::ById(ids) => self.write_by_id(&mut tx, &run, &ids, journaled).await?,
+            Writes::Scan { last_rowid, .. } => {
+                self.write_by_scan(&mut tx, &run, query, last_rowid).await?
             }
-            changed += if journaled {
-                self.write_fixed(&mut tx, &resolved, now, chunk).await?
-            } else if resolved.is_fixed() {
-                self.fixed_chunk(&mut tx, &resolved, now, chunk).await?
-            } else {
-                self.per_row_chunk(&mut tx, &resolved, now, chunk).await?
-            };
-            done += chunk.len() as u64;
-            on_progress(Progress { done, total });
-        }
+        };
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
@@ -359,6 +388,38 @@ impl Store {
         write_summary(self, &mut tx, Some((action.kind(), changed, now))).await?;
         tx.commit(CTX).await?;
         Ok(BulkReport { changed })
+    }
+
+    /// Writes the change to the records with these ids, a chunk at a time (`journaled`:
+    /// the SQLite set-based path, whose journal is already written); returns how many
+    /// changed.
+    async fn write_by_id(
+        &self,
+        tx: &mut Tx,
+        run: &Run<'_>,
+        ids: &[String],
+        journaled: bool,
+    ) -> Result<u64> {
+        let (mut done, mut changed) = (0u64, 0u64);
+        for chunk in ids.chunks(CHUNK) {
+            if run.cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            let (resolved, now) = (run.resolved, run.now);
+            changed += if journaled {
+                self.write_fixed(tx, resolved, now, chunk).await?
+            } else if resolved.is_fixed() {
+                self.fixed_chunk(tx, resolved, now, chunk).await?
+            } else {
+                self.per_row_chunk(tx, resolved, now, chunk).await?
+            };
+            done += chunk.len() as u64;
+            (run.on_progress)(Progress {
+                done,
+                total: run.total,
+            });
+        }
+        Ok(changed)
     }
 
     /// The ids of the records `query` matches (and, on the set-based path, the action
@@ -406,7 +467,7 @@ impl Store {
 
     /// The start of the journal's `INSERT … SELECT` for the set-based path, up to and
     /// including `FROM <vault>`: what undo puts back, and the write's `updated_at`.
-    fn journal_select(&self, resolved: &Resolved, now: &str) -> Sql {
+    pub(super) fn journal_select(&self, resolved: &Resolved, now: &str, hint: &str) -> Sql {
         let cols = resolved.journal_columns();
         let after = match resolved {
             Resolved::Delete => None,
@@ -419,32 +480,42 @@ impl Store {
         ));
         journal
             .bind(after)
-            .push(&format!(", {cols} FROM {}", self.inner.vault_table));
+            .push(&format!(", {cols} FROM {}{hint}", self.inner.vault_table));
         journal
     }
 
     /// SQLite, set-based path: journals every record the change alters in one
-    /// `INSERT … SELECT` over the query's own predicate (one pass, no lookup per id),
-    /// then reads their ids back from the journal in id order. The write transaction
-    /// excludes every other writer, so the journal is exactly what the writes change.
+    /// `INSERT … SELECT` over the query's own predicate (one pass, no lookup per id).
+    /// A broad change (see [`Store::is_broad`]) is read in rowid order and written the
+    /// same way; otherwise the ids are read back from the journal in id order. The write
+    /// transaction excludes every other writer, so the journal is exactly what the
+    /// writes change.
     async fn journal_all(
         &self,
         tx: &mut Tx,
         query: &RecordQuery,
         resolved: &Resolved,
         now: DateTime<Utc>,
-    ) -> Result<Vec<String>> {
+    ) -> Result<Writes> {
         const CTX: &str = "applying a bulk change";
         let index = self.index_for(tx.target(), query).await?;
-        let mut journal = self.journal_select(resolved, &timestamp::to_db(now));
+        let last_rowid = self.last_rowid(tx).await?;
+        let broad = self
+            .is_broad(tx, query, resolved, now, &index, last_rowid)
+            .await?;
+        let hint = if broad { " NOT INDEXED" } else { "" };
+        let mut journal = self.journal_select(resolved, &timestamp::to_db(now), hint);
         query.push_where(&mut journal, self.inner.dialect, now, &index);
         resolved.push_changes(&mut journal);
-        tx.target().execute(journal, CTX).await?;
+        let total = tx.target().execute(journal, CTX).await?;
+        if broad {
+            return Ok(Writes::Scan { total, last_rowid });
+        }
         let ids = self.sql(&format!(
             "SELECT id FROM {} ORDER BY id",
             self.inner.dialect.quote(&self.inner.tables.undo)
         ));
-        tx.target().fetch_texts(ids, CTX).await
+        Ok(Writes::ById(tx.target().fetch_texts(ids, CTX).await?))
     }
 
     /// One set-based chunk: journal then write `ids`; returns how many changed.
@@ -456,7 +527,7 @@ impl Store {
         ids: &[String],
     ) -> Result<u64> {
         const CTX: &str = "applying a bulk change";
-        let mut journal = self.journal_select(resolved, &timestamp::to_db(now));
+        let mut journal = self.journal_select(resolved, &timestamp::to_db(now), "");
         journal
             .push(" WHERE id IN ")
             .bind_list(ids.iter().map(String::as_str));
@@ -473,30 +544,7 @@ impl Store {
         ids: &[String],
     ) -> Result<u64> {
         const CTX: &str = "applying a bulk change";
-        let table = &self.inner.vault_table;
-        let now = timestamp::to_db(now);
-        let mut write = match resolved {
-            Resolved::Delete => self.sql(&format!("DELETE FROM {table}")),
-            Resolved::SetExpiry(t) => {
-                let mut s = self.sql(&format!("UPDATE {table} SET expires_at = "));
-                s.bind(t.clone()).push(", updated_at = ").bind(now.as_str());
-                s
-            }
-            Resolved::Trash => {
-                let mut s = self.sql(&format!("UPDATE {table} SET soft_deleted_at = "));
-                s.bind(now.as_str())
-                    .push(", updated_at = ")
-                    .bind(now.as_str());
-                s
-            }
-            _ => {
-                let mut s = self.sql(&format!(
-                    "UPDATE {table} SET soft_deleted_at = NULL, updated_at = "
-                ));
-                s.bind(now.as_str());
-                s
-            }
-        };
+        let mut write = self.fixed_write(resolved, now, "");
         match (self.inner.dialect, ids.first(), ids.last()) {
             // The chunk's ids are in the journal now: a range read there is cheaper than
             // binding 5,000 ids again. MySQL plans `IN (subquery)` in an UPDATE poorly.
@@ -519,6 +567,35 @@ impl Store {
         }
         tx.target().execute(write, CTX).await?;
         Ok(ids.len() as u64)
+    }
+
+    /// The set-based path's `UPDATE … SET …` or `DELETE FROM …`, before its `WHERE`;
+    /// `hint` follows the table name.
+    pub(super) fn fixed_write(&self, resolved: &Resolved, now: DateTime<Utc>, hint: &str) -> Sql {
+        let table = format!("{}{hint}", self.inner.vault_table);
+        let now = timestamp::to_db(now);
+        match resolved {
+            Resolved::Delete => self.sql(&format!("DELETE FROM {table}")),
+            Resolved::SetExpiry(t) => {
+                let mut s = self.sql(&format!("UPDATE {table} SET expires_at = "));
+                s.bind(t.clone()).push(", updated_at = ").bind(now.as_str());
+                s
+            }
+            Resolved::Trash => {
+                let mut s = self.sql(&format!("UPDATE {table} SET soft_deleted_at = "));
+                s.bind(now.as_str())
+                    .push(", updated_at = ")
+                    .bind(now.as_str());
+                s
+            }
+            _ => {
+                let mut s = self.sql(&format!(
+                    "UPDATE {table} SET soft_deleted_at = NULL, updated_at = "
+                ));
+                s.bind(now.as_str());
+                s
+            }
+        }
     }
 
     /// One per-row chunk (extend, tags): reads the rows, computes each new value, writes

@@ -5,6 +5,7 @@
 
 mod bulk;
 mod bulk_change;
+mod bulk_scan;
 mod legacy_v2;
 mod metadata_edit;
 mod password_change;

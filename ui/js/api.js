@@ -104,7 +104,7 @@ export const api = {
     }));
   },
   // `source`: { url, table, onConflict }.
-  previewGoImport: (source) => call('preview_go_import', { source }),
+  previewGoImport: (source, onProgress) => call('preview_go_import', { source, onProgress: channel(onProgress) }),
   runGoImport: (source, onProgress) => call('run_go_import', { source, onProgress: channel(onProgress) }),
   previewImport: (choice) => call('preview_import', { choice }),
   runImport(choice, onProgress) {

@@ -132,7 +132,10 @@ export class GoImportDialog extends OperationDialog {
     this.resetView();
     const source = this.source();
     try {
-      const r = await busy(button, () => api.previewGoImport(source));
+      const r = await busy(button, () => this.runOperation(
+        'Previewing… Cancel stops it; nothing is imported either way.',
+        (onProgress) => api.previewGoImport(source, onProgress),
+      ));
       facts(this.form.querySelector('[data-role="preview"]'), [
         ['New records', r.created], ['Skipped', r.skipped], ['Replaced', r.overwritten], ['Restored from the Trash', r.restored],
       ]);

@@ -132,3 +132,97 @@ async fn a_user_imports_a_keepassxc_export_after_its_preview() {
     record.until_value_shown("mail-secret").await;
     window.quit().await;
 }
+
+/// A Go VaultStore SQLite file whose table `go_vault` holds `rows` legacy (v1) values.
+async fn go_table(dir: &std::path::Path, rows: u32) -> String {
+    use sqlx::Connection;
+    let url = format!("sqlite://{}?mode=rwc", dir.join("go.db").display());
+    let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    for sql in [
+        "DROP TABLE IF EXISTS go_vault".to_owned(),
+        "CREATE TABLE go_vault (id VARCHAR(40) PRIMARY KEY, vault_token VARCHAR(100) NOT NULL, vault_value TEXT NOT NULL, created_at VARCHAR(40) NOT NULL, updated_at VARCHAR(40) NOT NULL, expires_at VARCHAR(40) NOT NULL, soft_deleted_at VARCHAR(40) NOT NULL)".to_owned(),
+        format!(
+            "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < {rows}) \
+             INSERT INTO go_vault SELECT printf('go%06d', k), printf('tk_go_%06d', k), 'bGVnYWN5', \
+             '2024-03-01 10:00:00', '2024-03-02 10:00:00', '9999-12-31 23:59:59', '9999-12-31 23:59:59' FROM n"
+        ),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
+    c.close().await.unwrap();
+    format!("sqlite://{}", dir.join("go.db").display())
+}
+
+/// The Go table's preview is a dry run of the import, holding the vault's write lock:
+/// it shows progress and its Cancel stops it; a preview that ends counts the rows, and
+/// Import brings them in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_go_table_preview_can_be_cancelled_then_the_table_imports() {
+    let Some(window) = window_on_three_records().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = go_table(dir.path(), 100_000).await;
+    let vault = Vault(&window);
+    vault.open_go_import().await;
+    window.fill("#go-import-dialog input[name=url]", &url).await;
+    window
+        .fill("#go-import-dialog input[name=table]", "go_vault")
+        .await;
+    window
+        .click("#go-import-dialog [data-action=preview]")
+        .await;
+    window
+        .until(
+            "the preview running, with its status",
+            "document.querySelector('#go-import-dialog [data-role=status]').textContent.startsWith('Previewing')",
+        )
+        .await;
+    window.click("#go-import-dialog [data-action=cancel]").await;
+    window
+        .until(
+            "the cancelled preview explained",
+            "document.querySelector('#go-import-dialog [data-for=form]').textContent.startsWith('Cancelled')",
+        )
+        .await;
+    assert!(window.dialog_is_open("go-import-dialog").await);
+    assert_eq!(
+        window
+            .js("return document.querySelector('#go-import-dialog [data-action=import]').disabled;")
+            .await,
+        json!(true),
+        "nothing previewed, nothing to import"
+    );
+
+    go_table(dir.path(), 2).await;
+    window
+        .click("#go-import-dialog [data-action=preview]")
+        .await;
+    window
+        .until(
+            "the preview's count",
+            "document.querySelector('#go-import-dialog [data-role=preview]').textContent.includes('New records2')",
+        )
+        .await;
+    window.click("#go-import-dialog [data-action=import]").await;
+    window
+        .expect_toast("Imported from Go VaultStore: 2 new")
+        .await;
+    window.until_dialog_closed("go-import-dialog").await;
+    let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&window.db_url())
+        .await
+        .unwrap();
+    let imported: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM vault WHERE token LIKE 'tk\\_go\\_%' ESCAPE '\\'")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+    assert_eq!(
+        imported, 2,
+        "the two Go rows are in the vault, the cancelled preview left nothing"
+    );
+    window.quit().await;
+}

@@ -308,7 +308,8 @@ pub async fn change_password(
 }
 
 /// Bulk renew by a filter matching all `sizes.change` records, and its undo, each
-/// against a raw `UPDATE … WHERE` with the same predicate, alternating in each round.
+/// against a raw `UPDATE … WHERE` with the same predicate (on SQLite the faster of the
+/// planned statement and a table scan), alternating in each round.
 pub async fn bulk_renew_and_undo(store: &Store, table: &str, sizes: &Sizes) -> Res<Vec<Row>> {
     let query = RecordQuery::new().token_prefix("tk_");
     let (mut renew, mut undo, mut raw) = (Vec::new(), Vec::new(), Vec::new());
@@ -348,29 +349,30 @@ pub async fn bulk_renew_and_undo(store: &Store, table: &str, sizes: &Sizes) -> R
             scan.push(t);
         }
     }
-    let ruler = secs(median(raw.clone()));
-    let mut rows = Vec::new();
-    if !scan.is_empty() {
-        // Reported beside the planned ruler, without a goal: what a hand-tuned
-        // statement gets when the filter covers every row.
-        let ratio = secs(median(renew.clone())) / secs(median(scan.clone()));
-        rows.push(Row::new(
-            format!(
-                "bulk renew / raw UPDATE by a table scan, NOT INDEXED ({})",
-                human(median(scan))
-            ),
-            format!("{ratio:.2}"),
-            "reported",
-            true,
-        ));
-    }
-    rows.extend(vec![
+    // The ruler is the faster raw statement: on SQLite the planner walks the token
+    // index in random row order for a prefix every row matches, which a hand-tuned
+    // `NOT INDEXED` avoids; the store must be measured against the better of the two.
+    let planned = median(raw);
+    let (ruler, how) = match (scan.is_empty(), median(scan.clone())) {
+        (false, by_scan) if by_scan < planned => (by_scan, "the table scan"),
+        _ => (planned, "as planned"),
+    };
+    let rulers = if scan.is_empty() {
+        human(planned)
+    } else {
+        format!(
+            "{} as planned, {} NOT INDEXED; {how} is the ruler",
+            human(planned),
+            human(median(scan))
+        )
+    };
+    let ruler = secs(ruler);
+    Ok(vec![
         Row::ratio_at_most(
             format!(
-                "bulk renew of {} records by filter ({}) / raw UPDATE ({})",
+                "bulk renew of {} records by filter ({}) / raw UPDATE ({rulers})",
                 sizes.change,
                 human(median(renew.clone())),
-                human(median(raw))
             ),
             secs(median(renew)) / ruler,
             1.5,
@@ -383,11 +385,7 @@ pub async fn bulk_renew_and_undo(store: &Store, table: &str, sizes: &Sizes) -> R
             secs(median(undo)) / ruler,
             1.5,
         ),
-    ]);
-    if rows.len() == 3 {
-        rows.swap(0, 1); // the planned ruler's row first
-    }
-    Ok(rows)
+    ])
 }
 
 fn check_count(what: &str, got: u64, want: usize) -> Res {
