@@ -638,6 +638,26 @@ async fn a_broad_change_is_written_by_rowid_ranges_and_undone_exactly() {
         assert_eq!(undo(&ctx.store).await.unwrap().restored, 8000);
         assert_eq!(states(&all_records(&ctx.store).await), states(&before));
 
+        // Trash, then delete forever from the Trash, both broad; undo brings them back.
+        assert_eq!(
+            apply(&ctx.store, &copies, BulkAction::SoftDelete).await,
+            8000
+        );
+        let trashed = all_records(&ctx.store).await;
+        let in_trash = copies.clone().deleted(DeletedFilter::Only);
+        assert_eq!(
+            apply(&ctx.store, &in_trash, BulkAction::DeleteForever).await,
+            8000
+        );
+        assert_eq!(ctx.store.records_count(&in_trash).await.unwrap(), 0);
+        assert_eq!(undo(&ctx.store).await.unwrap().restored, 8000);
+        assert_eq!(all_records(&ctx.store).await, trashed);
+        assert_eq!(
+            apply(&ctx.store, &in_trash, BulkAction::Restore).await,
+            8000
+        );
+        assert_eq!(states(&all_records(&ctx.store).await), states(&before));
+
         // Narrow: one record of 8,004, found by its index.
         assert_eq!(
             apply(&ctx.store, &prefix("tk_aa1"), BulkAction::SoftDelete).await,
