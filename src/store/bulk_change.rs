@@ -9,11 +9,11 @@
 //! honoured between chunks.
 //!
 //! Two paths. An action whose new values are the same for every record (a fixed expiry,
-//! trash, restore, delete) is set-based: the id selection keeps only records it changes,
-//! then per chunk one `INSERT … SELECT` into the journal and one UPDATE or DELETE by id
-//! (on SQLite the journal is written first, in one `INSERT … SELECT` over the query's own
-//! predicate, and the chunks' ids are read back from it, or, for a change covering much
-//! of the table, the write scans it in rowid order too: see `bulk_scan.rs`). An action whose
+//! trash, restore, delete) is set-based: the journal is written first, in one
+//! `INSERT … SELECT … FOR UPDATE` over the query's own predicate and the condition that
+//! the record changes, then the chunks' ids are read back from it and each chunk is one
+//! UPDATE or DELETE by id (on SQLite a change covering much of the table scans it in
+//! rowid order instead: see `bulk_scan.rs`). An action whose
 //! result depends on each row (extend an expiry, add or remove a tag) reads the chunk,
 //! computes each new value here, and writes the journal and a `CASE id` UPDATE per
 //! sub-batch. Either way only records that actually change are counted and journaled.
@@ -345,7 +345,7 @@ impl Store {
         let mut tx = self.inner.pool.begin_write(CTX).await?;
         lock_journal(self, &mut tx).await?;
         clear_journal(self, &mut tx).await?;
-        let journaled = resolved.is_fixed() && self.inner.dialect == Dialect::Sqlite;
+        let journaled = resolved.is_fixed();
         let writes = if journaled {
             self.journal_all(&mut tx, query, &resolved, now).await?
         } else {
@@ -408,8 +408,6 @@ impl Store {
             let (resolved, now) = (run.resolved, run.now);
             changed += if journaled {
                 self.write_fixed(tx, resolved, now, chunk).await?
-            } else if resolved.is_fixed() {
-                self.fixed_chunk(tx, resolved, now, chunk).await?
             } else {
                 self.per_row_chunk(tx, resolved, now, chunk).await?
             };
@@ -484,12 +482,13 @@ impl Store {
         journal
     }
 
-    /// SQLite, set-based path: journals every record the change alters in one
-    /// `INSERT … SELECT` over the query's own predicate (one pass, no lookup per id).
-    /// A broad change (see [`Store::is_broad`]) is read in rowid order and written the
-    /// same way; otherwise the ids are read back from the journal in id order. The write
-    /// transaction excludes every other writer, so the journal is exactly what the
-    /// writes change.
+    /// Set-based path: journals every record the change alters in one `INSERT … SELECT`
+    /// over the query's own predicate (one pass, no lookup per id). On SQLite a broad
+    /// change (see [`Store::is_broad`]) is read in rowid order and written the same way;
+    /// otherwise the ids are read back from the journal in id order. SQLite's write
+    /// transaction excludes every other writer, and PostgreSQL and MySQL lock the rows
+    /// the `SELECT` reads (`FOR UPDATE`), so the journal is exactly what the writes
+    /// change.
     async fn journal_all(
         &self,
         tx: &mut Tx,
@@ -498,15 +497,22 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Writes> {
         const CTX: &str = "applying a bulk change";
+        let d = self.inner.dialect;
         let index = self.index_for(tx.target(), query).await?;
-        let last_rowid = self.last_rowid(tx).await?;
-        let broad = self
-            .is_broad(tx, query, resolved, now, &index, last_rowid)
-            .await?;
+        let (broad, last_rowid) = if d == Dialect::Sqlite {
+            let last_rowid = self.last_rowid(tx).await?;
+            let broad = self
+                .is_broad(tx, query, resolved, now, &index, last_rowid)
+                .await?;
+            (broad, last_rowid)
+        } else {
+            (false, 0)
+        };
         let hint = if broad { " NOT INDEXED" } else { "" };
         let mut journal = self.journal_select(resolved, &timestamp::to_db(now), hint);
-        query.push_where(&mut journal, self.inner.dialect, now, &index);
+        query.push_where(&mut journal, d, now, &index);
         resolved.push_changes(&mut journal);
+        journal.push(d.lock_rows());
         let total = tx.target().execute(journal, CTX).await?;
         if broad {
             return Ok(Writes::Scan { total, last_rowid });
@@ -516,23 +522,6 @@ impl Store {
             self.inner.dialect.quote(&self.inner.tables.undo)
         ));
         Ok(Writes::ById(tx.target().fetch_texts(ids, CTX).await?))
-    }
-
-    /// One set-based chunk: journal then write `ids`; returns how many changed.
-    async fn fixed_chunk(
-        &self,
-        tx: &mut Tx,
-        resolved: &Resolved,
-        now: DateTime<Utc>,
-        ids: &[String],
-    ) -> Result<u64> {
-        const CTX: &str = "applying a bulk change";
-        let mut journal = self.journal_select(resolved, &timestamp::to_db(now), "");
-        journal
-            .push(" WHERE id IN ")
-            .bind_list(ids.iter().map(String::as_str));
-        tx.target().execute(journal, CTX).await?;
-        self.write_fixed(tx, resolved, now, ids).await
     }
 
     /// One set-based chunk's write, its rows already journaled; returns how many changed.
