@@ -7,6 +7,7 @@ mod bulk;
 mod bulk_change;
 mod bulk_scan;
 mod legacy_v2;
+mod match_counts;
 mod metadata_edit;
 mod password_change;
 mod purge;
@@ -134,6 +135,8 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     /// What query words use to find rows fast (schema version 3).
     pub(crate) search_index: SearchIndex,
+    /// Whether recent queries' texts matched too many records for that index.
+    pub(crate) match_counts: match_counts::MatchCounts,
 }
 
 impl std::fmt::Debug for Store {
@@ -196,6 +199,7 @@ impl Store {
                 max_value_bytes: options.max_value_bytes,
                 clock: options.clock,
                 search_index,
+                match_counts: match_counts::MatchCounts::default(),
             }),
         })
     }

@@ -88,19 +88,32 @@ impl Store {
     }
 
     /// The search index as it serves `query`'s texts, read through `target`: on SQLite,
-    /// none when they match more than [`FEW_MATCHES`] records (counted up to that).
+    /// none when they match more than [`FEW_MATCHES`] records (counted up to that; the
+    /// answer is remembered for 30 s, see `match_counts.rs`).
     pub(crate) async fn index_for(
         &self,
         target: Target<'_>,
         query: &RecordQuery,
     ) -> Result<SearchIndex> {
         let index = &self.inner.search_index;
-        if let Some(count) = index.count_matches_sql(self.inner.dialect, &query.texts())
-            && target.fetch_i64(count, "looking up search words").await? > FEW_MATCHES
-        {
-            return Ok(SearchIndex::None);
-        }
-        Ok(index.clone())
+        let texts = query.texts();
+        let Some(count) = index.count_matches_sql(self.inner.dialect, &texts) else {
+            return Ok(index.clone());
+        };
+        let key = texts.join("\u{1f}");
+        let many = match self.inner.match_counts.recall(&key) {
+            Some(many) => many,
+            None => {
+                let many = target.fetch_i64(count, "looking up search words").await? > FEW_MATCHES;
+                self.inner.match_counts.remember(key, many);
+                many
+            }
+        };
+        Ok(if many {
+            SearchIndex::None
+        } else {
+            index.clone()
+        })
     }
 
     /// How many records match `query` (its sort, limit and cursor are ignored).
