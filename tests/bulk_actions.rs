@@ -677,12 +677,21 @@ async fn tags_are_the_same_whatever_their_case(ctx: &Ctx) {
     create(ctx, "tk_c1", None, &["Prod"]).await;
     create(ctx, "tk_c2", None, &["prod", "ÄRGER"]).await;
     create(ctx, "tk_c3", None, &["ärger"]).await;
+    // Typed twice in one record, in two cases: still one record carrying the tag.
+    create(ctx, "tk_d1", None, &["dup", "DUP", "dup"]).await;
     let counts = ctx.store.tag_counts(&RecordQuery::new(), 10).await.unwrap();
     let counts: Vec<(String, u64)> = counts
         .into_iter()
         .map(|(t, n)| (t.to_lowercase(), n))
         .collect();
-    assert_eq!(counts, [("prod".to_owned(), 2), ("ärger".to_owned(), 2)]);
+    assert_eq!(
+        counts,
+        [
+            ("prod".to_owned(), 2),
+            ("ärger".to_owned(), 2),
+            ("dup".to_owned(), 1)
+        ]
+    );
     let tagged = RecordQuery::parse("tag:PROD").unwrap();
     assert_eq!(ctx.store.records_count(&tagged).await.unwrap(), 2);
     let q = RecordQuery::parse("tag:ärger").unwrap();

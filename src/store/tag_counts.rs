@@ -30,12 +30,12 @@ impl Store {
             "TEXT"
         };
         let mut sql = self.sql(&format!(
-            "SELECT MIN({tag}), CAST(COUNT(*) AS {text}) FROM (SELECT data FROM {}",
+            "SELECT MIN({tag}), CAST(COUNT(DISTINCT r.id) AS {text}) FROM (SELECT id, data FROM {}",
             self.inner.vault_table
         ));
         query.push_where(&mut sql, d, self.now(), &self.inner.search_index);
         sql.push(&format!(
-            ") AS r{join} GROUP BY LOWER({tag}) ORDER BY COUNT(*) DESC, MIN({tag}) LIMIT "
+            ") AS r{join} GROUP BY LOWER({tag}) ORDER BY COUNT(DISTINCT r.id) DESC, MIN({tag}) LIMIT "
         ))
         .bind(i64::from(limit));
         let rows = self.db().fetch_pairs(sql, "counting tags").await?;
