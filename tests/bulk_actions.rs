@@ -696,6 +696,11 @@ async fn tags_are_the_same_whatever_their_case(ctx: &Ctx) {
     assert_eq!(ctx.store.records_count(&tagged).await.unwrap(), 2);
     let q = RecordQuery::parse("tag:ärger").unwrap();
     assert_eq!(ctx.store.records_count(&q).await.unwrap(), 2);
+    // A set-based change over a tag filter (its journal selects with FOR UPDATE on the
+    // servers, the tag test a subquery).
+    assert_eq!(apply(&ctx.store, &q, BulkAction::SoftDelete).await, 2);
+    let trashed = q.clone().deleted(DeletedFilter::Only);
+    assert_eq!(apply(&ctx.store, &trashed, BulkAction::Restore).await, 2);
     assert_eq!(
         apply(&ctx.store, &tagged, BulkAction::AddTag("pRoD".into())).await,
         0,
