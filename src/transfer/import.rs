@@ -126,6 +126,7 @@ impl Store {
         if tx.target().fetch_i64(probe, "importing records").await? == 0 {
             return Ok((tokens, ids));
         }
+        self.plan_lookups_for_their_values(tx).await?;
         for chunk in records.chunks(LOOKUP_BATCH) {
             let mut sql = self.sql(&format!(
                 "SELECT token, id FROM {} WHERE token IN ",
@@ -143,6 +144,23 @@ impl Store {
         let incoming: HashSet<&str> = records.iter().map(|r| r.token.as_str()).collect();
         tokens.retain(|t| incoming.contains(t.as_str()));
         Ok((tokens, ids))
+    }
+
+    /// PostgreSQL: the rest of the import's transaction plans each statement for its
+    /// values. A connection otherwise settles on one plan for any values after five
+    /// runs of a statement and keeps it until the table is analysed; made while the
+    /// vault was near empty (its first import), that plan scans the table comparing
+    /// each row with the lookup's 1,000 values one by one, and autovacuum may not have
+    /// analysed the table since it grew (or may be off): seconds per lookup at 200,000
+    /// rows instead of a millisecond through the token and id indexes. Planning a
+    /// lookup for its values costs a few milliseconds.
+    async fn plan_lookups_for_their_values(&self, tx: &mut crate::db::Tx) -> Result<()> {
+        if self.inner.dialect != crate::Dialect::Postgres {
+            return Ok(());
+        }
+        let sql = self.sql("SET LOCAL plan_cache_mode = force_custom_plan");
+        tx.target().execute(sql, "importing records").await?;
+        Ok(())
     }
 
     /// Writes validated records. Everything happens in one transaction: an error, a
