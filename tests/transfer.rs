@@ -895,3 +895,178 @@ async fn a_vault_travels_sqlite_to_postgres_to_mysql() {
     pg.cleanup().await;
     my.cleanup().await;
 }
+
+/// A bundle of records `range`, numbered as `grow_raw` numbers its rows, all holding
+/// `envelope` (an import never opens values).
+fn numbered_bundle(envelope: &str, range: std::ops::Range<u32>) -> Vec<u8> {
+    let records = range
+        .map(|i| BundleRecord {
+            id: format!("{i:032x}"),
+            token: format!("tk_bulk_{i:07}"),
+            value: envelope.to_owned(),
+            created_at: "2030-01-01T00:00:00.000000Z".into(),
+            updated_at: "2030-01-01T00:00:00.000000Z".into(),
+            expires_at: None,
+            soft_deleted_at: None,
+            data: serde_json::value::RawValue::from_string(format!("{{\"label\":\"record {i}\"}}"))
+                .unwrap(),
+        })
+        .collect();
+    bundle::encode(records, common::t0()).unwrap()
+}
+
+/// Rows `from..to` numbered like `numbered_bundle`'s, written straight into the table
+/// (as another client, or many small writes, would), with no ANALYZE after them (and no
+/// DDL: dropping an index would make PostgreSQL plan every statement afresh).
+async fn grow_raw(ctx: &Ctx, from: u32, to: u32) {
+    ctx.exec(&format!(
+        "INSERT INTO vault (id, token, value, created_at, updated_at, data) \
+         SELECT lpad(to_hex(i), 32, '0'), 'tk_bulk_' || lpad(i::text, 7, '0'), 'v3:x', \
+           '2030-01-01T00:00:00.000000Z', '2030-01-01T00:00:00.000000Z', \
+           '{{\"label\":\"record ' || i || '\"}}' \
+         FROM generate_series({from}, {} ) AS i",
+        to - 1
+    ))
+    .await;
+}
+
+/// The plan PostgreSQL holds, on the one connection of `pool`, for the import's
+/// existence lookup, run for the tokens and ids of records `range`, after how many runs
+/// of each kind of plan.
+async fn lookup_plan(pool: &sqlx::PgPool, range: std::ops::Range<u32>) -> String {
+    let mut conn = pool.acquire().await.unwrap();
+    let (name, generic, custom): (String, i64, i64) = sqlx::query_as(
+        "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements \
+         WHERE statement LIKE 'SELECT token, id FROM %'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+
+    let tokens = range.clone().map(|i| format!("'tk_bulk_{i:07}'"));
+    let ids = range.map(|i| format!("'{i:032x}'"));
+    let args: Vec<String> = tokens.chain(ids).collect();
+    let explain = format!("EXPLAIN EXECUTE {name}({})", args.join(", "));
+    let lines: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(explain))
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    format!(
+        "{generic} runs of a generic plan, {custom} of plans for the values; now:\n{}",
+        lines.join("\n")
+    )
+}
+
+/// PostgreSQL plans a prepared statement for its values five times, then also once for
+/// any values (a generic plan), keeps that plan until the table's statistics change, and
+/// runs it once the plans for the values cost more on average. A vault's first import
+/// makes that generic plan on a near-empty table: a sequential scan comparing each row
+/// with the lookup's 1,000 values one by one. When the table has grown and nothing has
+/// analysed it since (autovacuum lags, or is off), the lookups of the next import soon
+/// cost more than that stale estimate, and the stale plan runs: 7 s per lookup at
+/// 200,000 rows. The lookup must read the token index whatever the table held when the
+/// connection first planned it.
+async fn the_conflict_check_of_a_grown_vault_reads_the_token_index(ctx: &Ctx) {
+    // One connection, so the plan inspected is the one the import used.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&ctx.url)
+        .await
+        .unwrap();
+    let mut options =
+        vaultstore::StoreOptions::with_pool(vaultstore::DbPool::Postgres(pool.clone()));
+    options.kdf = Some(KdfParams::MINIMUM);
+    options.clock = ctx.clock.clone();
+    let store = Store::new(options).await.unwrap();
+    create_one(&store).await;
+    let envelope = all_records(&store).await[0].envelope.clone();
+    // Six lookups of 500 tokens while the vault holds one record: PostgreSQL settles on
+    // a generic plan after five.
+    let first = numbered_bundle(&envelope, 0..3000);
+    let report = import(&store, &first, ImportOptions::default()).await;
+    assert_eq!(report.unwrap().created, 3000);
+    grow_raw(ctx, 3000, 200_000).await;
+    // Three lookups: after the first, the lookups' average cost exceeds the stale plan's.
+    let again = numbered_bundle(&envelope, 0..1500);
+    let report = import(&store, &again, ImportOptions::default()).await;
+    assert_eq!(report.unwrap().skipped, 1500);
+    let plan = lookup_plan(&pool, 1000..1500).await;
+    assert!(
+        plan.contains("Index Scan on vault_token_key") && !plan.contains("Seq Scan"),
+        "{plan}"
+    );
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_the_conflict_check_of_a_grown_vault_reads_the_token_index() {
+    common::run(
+        common::Backend::Postgres,
+        "the_conflict_check_of_a_grown_vault_reads_the_token_index",
+        the_conflict_check_of_a_grown_vault_reads_the_token_index,
+    )
+    .await;
+}
+
+/// What PostgreSQL's statistics say the vault table holds (-1: never analysed), and how
+/// many times it was vacuumed. (Whether a vacuum marks the new pages all-visible, which
+/// lets the jumps' index-only scans skip the table, depends on the other transactions
+/// open on the server, so the count is what is checked.)
+async fn rows_in_statistics(ctx: &Ctx) -> (i64, i64) {
+    let vaultstore::DbPool::Postgres(pool) = ctx.store.pool() else {
+        panic!("a PostgreSQL test");
+    };
+    sqlx::query_as(
+        "SELECT CAST(c.reltuples AS BIGINT), s.vacuum_count FROM pg_class AS c \
+         JOIN pg_stat_user_tables AS s ON s.relid = c.oid WHERE c.oid = 'vault'::regclass",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// Until a table is analysed, PostgreSQL's planner guesses what its columns hold: that
+/// `soft_deleted_at IS NULL` selects 0.5 % of the rows, for one, so the vault view's jump
+/// into the middle of a freshly imported vault sorted every live record (a second at
+/// 400,000) rather than walk the sort's index (70 ms); and until it is vacuumed, that
+/// walk reads each skipped row from the table too (0.5-0.9 s at 500,000 rows instead of
+/// 0.2 s). Autovacuum does both some time after a table changed much, or never where
+/// it is off: an import that adds many records does them itself, and one that adds a
+/// few leaves the table be.
+async fn a_large_import_leaves_the_vault_analysed_and_vacuumed(ctx: &Ctx) {
+    create_one(&ctx.store).await;
+    let envelope = all_records(&ctx.store).await[0].envelope.clone();
+    let few = numbered_bundle(&envelope, 0..10);
+    import(&ctx.store, &few, ImportOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        rows_in_statistics(ctx).await,
+        (-1, 0),
+        "ten records: no analysis"
+    );
+    let many = numbered_bundle(&envelope, 10..2010);
+    import(&ctx.store, &many, ImportOptions::default())
+        .await
+        .unwrap();
+    let (rows, vacuums) = rows_in_statistics(ctx).await;
+    assert_eq!((rows, vacuums), (2011, 1));
+    // A dry run writes nothing, so it analyses nothing either.
+    let more = numbered_bundle(&envelope, 2010..4010);
+    let dry = ImportOptions {
+        dry_run: true,
+        ..ImportOptions::default()
+    };
+    import(&ctx.store, &more, dry).await.unwrap();
+    assert_eq!(rows_in_statistics(ctx).await, (rows, vacuums));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_large_import_leaves_the_vault_analysed_and_vacuumed() {
+    common::run(
+        common::Backend::Postgres,
+        "a_large_import_leaves_the_vault_analysed_and_vacuumed",
+        a_large_import_leaves_the_vault_analysed_and_vacuumed,
+    )
+    .await;
+}
