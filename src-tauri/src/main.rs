@@ -19,6 +19,7 @@ mod single_instance;
 mod startup_failure;
 mod state;
 mod transfer_commands;
+mod web_process;
 mod window_state;
 
 use std::time::Duration;
@@ -119,6 +120,8 @@ fn open_window(app: &tauri::App) -> tauri::Result<()> {
 }
 
 fn main() {
+    // First, before any thread or WebKit starts: may run the app again (see the module).
+    web_process::configure();
     let url = database_url();
     let mut builder = tauri::Builder::default();
     // First of all plugins: a second launch on this vault exits here, before the window.

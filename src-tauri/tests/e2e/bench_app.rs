@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::PASSWORD;
 use crate::desktop::Desktop;
 use crate::library::fill_vault_in;
-use crate::memory::app_pid;
+use crate::memory::{app_pid, web_process_pid};
 use crate::ui::Ui;
 
 /// A script for WebDriver's execute-async: runs `act`, then answers the milliseconds
@@ -55,18 +55,7 @@ async fn timed(ui: &Ui, act: &str, cond: &str) -> f64 {
 
 /// The resident memory of the app's web process (WebKit renders the page there), in MiB.
 fn web_process_rss_mib(app: u32) -> f64 {
-    let parent = app.to_string();
-    let child = std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .find(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            // pid (comm) state ppid …
-            let after = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
-            stat.contains("(WebKitWebProces") && after.split(' ').nth(1) == Some(parent.as_str())
-        })
-        .expect("the app's WebKitWebProcess");
-    let status = std::fs::read_to_string(format!("/proc/{child}/status")).unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{}/status", web_process_pid(app))).unwrap();
     let kib: f64 = status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
