@@ -21,6 +21,9 @@ pub(super) const SEARCH_TEXT_EXPR: &str = "CONCAT_WS(CHAR(10 USING utf8mb4), tok
 pub(super) const TAG_ROWS: &str = "SELECT 1 FROM JSON_TABLE(data, '$.tags[*]' COLUMNS (\
     v LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$')) AS t WHERE ";
 pub(super) const TAG_EXPR: &str = "t.v";
+/// Holds for a row whose data may have tags: a text search that rules out the rows
+/// without any before their JSON is parsed (the store writes the key as is).
+pub(super) const HAS_TAGS_KEY: &str = "LOCATE('\"tags\"', data) > 0";
 /// Joins each row of a subquery `r` to its tags, one row each, the tag in `t.v`.
 pub(super) const TAG_JOIN: &str = " CROSS JOIN JSON_TABLE(r.data, '$.tags[*]' COLUMNS (\
     v LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$')) AS t WHERE 1=1";

@@ -23,6 +23,9 @@ pub(super) const TAG_ROWS: &str = "SELECT 1 FROM jsonb_array_elements_text(\
     CASE WHEN jsonb_typeof(data::jsonb -> 'tags') = 'array' THEN data::jsonb -> 'tags' END\
     ) AS t(v) WHERE ";
 pub(super) const TAG_EXPR: &str = "t.v";
+/// Holds for a row whose data may have tags: a text search that rules out the rows
+/// without any before their JSON is parsed (the store writes the key as is).
+pub(super) const HAS_TAGS_KEY: &str = "strpos(data, '\"tags\"') > 0";
 /// Joins each row of a subquery `r` to its tags, one row each, the tag in `t.v`.
 pub(super) const TAG_JOIN: &str = " CROSS JOIN LATERAL jsonb_array_elements_text(\
     CASE WHEN jsonb_typeof(r.data::jsonb -> 'tags') = 'array' THEN r.data::jsonb -> 'tags' END\

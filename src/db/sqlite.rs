@@ -19,6 +19,9 @@ pub(super) const SEARCH_TEXT_EXPR: &str = "concat_ws(char(10), token, \
 pub(super) const TAG_ROWS: &str =
     "SELECT 1 FROM json_each(data, '$.tags') AS t WHERE t.type = 'text' AND ";
 pub(super) const TAG_EXPR: &str = "t.value";
+/// Holds for a row whose data may have tags: a text search that rules out the rows
+/// without any before their JSON is parsed (the store writes the key as is).
+pub(super) const HAS_TAGS_KEY: &str = "instr(data, '\"tags\"') > 0";
 /// Joins each row of a subquery `r` to its tags, one row each, the tag in `t.value`.
 pub(super) const TAG_JOIN: &str = ", json_each(r.data, '$.tags') AS t WHERE t.type = 'text'";
 

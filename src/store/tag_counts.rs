@@ -34,7 +34,7 @@ impl Store {
             self.inner.vault_table
         ));
         query.push_where(&mut sql, d, self.now(), &self.inner.search_index);
-        sql.push(&format!(
+        sql.push(" AND ").push(d.has_tags_key()).push(&format!(
             ") AS r{join} GROUP BY LOWER({tag}) ORDER BY COUNT(DISTINCT r.id) DESC, MIN({tag}) LIMIT "
         ))
         .bind(i64::from(limit));

@@ -176,16 +176,31 @@ async function main() {
     e.target.value = '';
     if (tag) filterByTag(tag);
   });
-  // The tag list holds the tags of what is listed, with their counts.
+  // The tag list holds the tags of what is listed, with their counts. One count at a
+  // time (over a large vault it takes a while, and typing loads a query per pause):
+  // asked again meanwhile, the answer is dropped and the latest query counted next.
+  let counting = false;
+  let recount = false;
   table.addEventListener('loaded', async () => {
+    recount = true;
+    if (counting) return;
+    counting = true;
     try {
-      const counts = await api.tagCounts(table.args());
-      $('tag-list').replaceChildren(
-        el('option', { value: '' }, counts.length ? 'Tags…' : 'No tags'),
-        ...counts.map(({ tag, count }) => el('option', { value: tag }, `${tag} (${count})`)),
-      );
-    } catch {
-      // The list itself shows a query's error; the tag list just stays as it was.
+      while (recount) {
+        recount = false;
+        try {
+          const counts = await api.tagCounts(table.args());
+          if (recount) continue;
+          $('tag-list').replaceChildren(
+            el('option', { value: '' }, counts.length ? 'Tags…' : 'No tags'),
+            ...counts.map(({ tag, count }) => el('option', { value: tag }, `${tag} (${count})`)),
+          );
+        } catch {
+          // The list itself shows a query's error; the tag list just stays as it was.
+        }
+      }
+    } finally {
+      counting = false;
     }
   });
   create.addEventListener('created', (e) => {

@@ -4,7 +4,9 @@
 //! are printed beside the figures, not asserted. `VAULTSTORE_BENCH_APP_ROWS` sets the size;
 //! `VAULTSTORE_BENCH_APP_DB=postgres` puts the vault in a database of its own on the test
 //! PostgreSQL server (`VAULTSTORE_TEST_POSTGRES_URL`'s, default
-//! `postgres://postgres@127.0.0.1:5432/test`), created and dropped with `psql`.
+//! `postgres://postgres@127.0.0.1:5432/test`), created and dropped with `psql`;
+//! `VAULTSTORE_BENCH_APP_KEEP=1` keeps it (`vaultstore_bench_app_<rows>`) for the next
+//! run, which then skips the seeding (minutes at 1,000,000 records).
 
 use std::time::Instant;
 
@@ -17,16 +19,29 @@ use crate::memory::{app_pid, web_process_pid};
 use crate::ui::Ui;
 
 /// A script for WebDriver's execute-async: runs `act`, then answers the milliseconds
-/// (performance.now) until `cond` holds when a frame is drawn, or -1 after a minute. The
-/// code is spliced in, not evaluated: the page's CSP forbids eval.
+/// (performance.now) until `cond` holds when a frame is drawn, or after 25 s (before
+/// WebDriver gives up) what the page shows instead. The code is spliced in, not
+/// evaluated: the page's CSP forbids eval.
 fn timing_script(act: &str, cond: &str) -> String {
     format!(
         "const done = arguments[arguments.length - 1];
          const t0 = performance.now();
          {{ {act} }}
+         let frames = 0;
+         const rows = () => [...document.querySelectorAll('#records tbody tr')];
+         const giveUp = setTimeout(() => done({{
+           frames,
+           visible: document.visibilityState,
+           total: document.getElementById('total').textContent,
+           error: document.getElementById('list-error').textContent,
+           scrollTop: document.querySelector('main').scrollTop,
+           rows: rows().length,
+           placeholders: rows().filter((r) => r.classList.contains('placeholder')).length,
+           first: rows().slice(0, 2).map((r) => [r.dataset.index, r.querySelector('td.label')?.textContent]),
+         }}), 25000);
          const look = () => {{
-           if ({cond}) done(performance.now() - t0);
-           else if (performance.now() - t0 > 60000) done(-1);
+           frames++;
+           if ({cond}) {{ clearTimeout(giveUp); done(performance.now() - t0); }}
            else requestAnimationFrame(look);
          }};
          look();"
@@ -44,13 +59,10 @@ fn shows(label: &str) -> String {
 const LOADED: &str = "document.querySelector('#records tbody tr') && !document.querySelector('#records tbody tr.placeholder')";
 
 async fn timed(ui: &Ui, act: &str, cond: &str) -> f64 {
-    let ms = ui
-        .js_async(&timing_script(act, cond), vec![])
-        .await
+    let answer = ui.js_async(&timing_script(act, cond), vec![]).await;
+    answer
         .as_f64()
-        .unwrap();
-    assert!(ms >= 0.0, "timed out: {act} until {cond}");
-    ms
+        .unwrap_or_else(|| panic!("timed out: {act} until {cond}; the page shows {answer}"))
 }
 
 /// The resident memory of the app's web process (WebKit renders the page there), in MiB.
@@ -73,6 +85,7 @@ fn dom_rows(ui_rows: &Value) -> u64 {
 struct PgVault {
     server: String,
     name: String,
+    keep: bool,
 }
 
 impl PgVault {
@@ -84,13 +97,34 @@ impl PgVault {
         assert!(status.success(), "psql {sql}");
     }
 
-    fn create() -> Self {
+    /// The benchmark's database, and whether it holds a vault seeded by an earlier run.
+    fn create(rows: usize) -> (Self, bool) {
         let server = std::env::var("VAULTSTORE_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-        let name = format!("vaultstore_bench_app_{}", std::process::id());
-        Self::psql(&server, &format!("DROP DATABASE IF EXISTS {name}"));
-        Self::psql(&server, &format!("CREATE DATABASE {name}"));
-        Self { server, name }
+        let keep = std::env::var("VAULTSTORE_BENCH_APP_KEEP").is_ok_and(|v| v == "1");
+        let name = if keep {
+            format!("vaultstore_bench_app_{rows}")
+        } else {
+            format!("vaultstore_bench_app_{}", std::process::id())
+        };
+        let vault = Self { server, name, keep };
+        if keep && vault.holds_vault() {
+            return (vault, true);
+        }
+        Self::psql(
+            &vault.server,
+            &format!("DROP DATABASE IF EXISTS {}", vault.name),
+        );
+        Self::psql(&vault.server, &format!("CREATE DATABASE {}", vault.name));
+        (vault, false)
+    }
+
+    /// Whether the database exists with a vault table in it (a kept run's).
+    fn holds_vault(&self) -> bool {
+        std::process::Command::new("psql")
+            .args([&self.url(), "-qtA", "-c", "SELECT 1 FROM vault LIMIT 1"])
+            .output()
+            .is_ok_and(|o| o.status.success() && o.stdout.starts_with(b"1"))
     }
 
     /// The new database's URL: the server's with its database name replaced.
@@ -102,6 +136,9 @@ impl PgVault {
 
 impl Drop for PgVault {
     fn drop(&mut self) {
+        if self.keep {
+            return;
+        }
         Self::psql(
             &self.server,
             &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
@@ -116,9 +153,12 @@ async fn bench_app() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let pg = match std::env::var("VAULTSTORE_BENCH_APP_DB").as_deref() {
-        Ok("postgres") => Some(PgVault::create()),
-        Ok("sqlite") | Err(_) => None,
+    let (pg, seeded) = match std::env::var("VAULTSTORE_BENCH_APP_DB").as_deref() {
+        Ok("postgres") => {
+            let (vault, seeded) = PgVault::create(rows);
+            (Some(vault), seeded)
+        }
+        Ok("sqlite") | Err(_) => (None, false),
         Ok(other) => panic!("VAULTSTORE_BENCH_APP_DB={other}: use sqlite or postgres"),
     };
     let pg_url = pg.as_ref().map(PgVault::url);
@@ -131,9 +171,11 @@ async fn bench_app() {
     };
     let url = pg_url.clone().unwrap_or_else(|| desktop.db_url());
     let backend = if pg.is_some() { "PostgreSQL" } else { "SQLite" };
-    let start = Instant::now();
-    fill_vault_in(&url, rows, 100_000).await;
-    eprintln!("seeded {rows} records in {:.1?}", start.elapsed());
+    if !seeded {
+        let start = Instant::now();
+        fill_vault_in(&url, rows, 100_000).await;
+        eprintln!("seeded {rows} records in {:.1?}", start.elapsed());
+    }
 
     let launched = Instant::now();
     let window = desktop.open_window().await;
@@ -168,7 +210,10 @@ async fn bench_app() {
     let cleared = timed(
         &window,
         "const s = document.getElementById('search'); s.value = ''; s.dispatchEvent(new Event('input'));",
-        &format!("{LOADED} && document.querySelectorAll('#records tbody tr').length > 1"),
+        &format!(
+            "{LOADED} && document.querySelectorAll('#records tbody tr').length > 1 && document.getElementById('total').textContent === '{} records'",
+            rows + 1
+        ),
     )
     .await;
 
