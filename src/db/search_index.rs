@@ -24,6 +24,9 @@ pub(crate) enum SearchIndex {
     None,
     /// SQLite's FTS5 trigram table (quoted name): a search reads its matches by rowid.
     Fts5(String),
+    /// The FTS5 table (quoted name) narrowing by one text only: the query's rarest (the
+    /// exact conditions test the others on those few rows).
+    Fts5Text(String, String),
     /// PostgreSQL's trigram index over this (lowercased) expression of the row.
     Trigram(String),
 }
@@ -51,13 +54,14 @@ impl SearchIndex {
         }
     }
 
-    /// The statement counting the matches of `texts`, up to [`FEW_MATCHES`] + 1, where
-    /// the plan of a sorted page depends on it (SQLite); `None` elsewhere.
-    pub(crate) fn count_matches_sql(&self, d: Dialect, texts: &[&str]) -> Option<Sql> {
+    /// The statement counting the matches of `text`, up to [`FEW_MATCHES`] + 1, where
+    /// the plan of a sorted page depends on it (SQLite); `None` elsewhere, or for a text
+    /// too short for the index.
+    pub(crate) fn count_matches_sql(&self, d: Dialect, text: &str) -> Option<Sql> {
         let Self::Fts5(table) = self else {
             return None;
         };
-        let query = fts5_query(texts)?;
+        let query = fts5_query(&[text])?;
         let mut sql = Sql::new(
             d,
             &format!("SELECT COUNT(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH "),
@@ -69,22 +73,24 @@ impl SearchIndex {
         Some(sql)
     }
 
-    /// Narrows the rows to those whose indexed text contains every one of `texts`
-    /// (ignoring case), where the index can tell; else adds nothing. A text under three
-    /// characters narrows nothing.
+    /// This FTS5 index narrowing by `text` alone.
+    pub(crate) fn narrowed_to(&self, text: &str) -> Self {
+        match self {
+            Self::Fts5(table) | Self::Fts5Text(table, _) => {
+                Self::Fts5Text(table.clone(), text.to_owned())
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// Narrows the rows to those whose indexed text contains every one of `texts` (or,
+    /// narrowed, its one text), ignoring case, where the index can tell; else adds
+    /// nothing. A text under three characters narrows nothing.
     pub(crate) fn push_prefilter(&self, sql: &mut Sql, texts: &[&str]) {
         match self {
             Self::None => {}
-            Self::Fts5(table) => {
-                let Some(query) = fts5_query(texts) else {
-                    return;
-                };
-                sql.push(&format!(
-                    " AND rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH "
-                ))
-                .bind(query)
-                .push(")");
-            }
+            Self::Fts5(table) => push_match(sql, table, texts),
+            Self::Fts5Text(table, text) => push_match(sql, table, &[text.as_str()]),
             Self::Trigram(doc) => {
                 // The GIN index combines the conditions (a bitmap AND).
                 for text in texts.iter().filter(|t| t.chars().count() >= MIN_CHARS) {
@@ -98,10 +104,23 @@ impl SearchIndex {
     }
 }
 
+/// Narrows the rows to the matches of `texts` in FTS5 table `table`.
+fn push_match(sql: &mut Sql, table: &str, texts: &[&str]) {
+    let Some(query) = fts5_query(texts) else {
+        return;
+    };
+    sql.push(&format!(
+        " AND rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH "
+    ))
+    .bind(query)
+    .push(")");
+}
+
 /// One FTS5 query for all of `texts` (those of three characters or more), each a quoted
 /// string (its trigrams, in order), joined by AND: FTS5 intersects the lists itself. A
 /// subquery per text would first collect every row of a common one ("record" in a
-/// million records) only to intersect it with a rare one's few.
+/// million records) only to intersect it with a rare one's few. (Listing pages do better
+/// still: knowing each text's count, they narrow by the rarest alone, `Fts5Text`.)
 fn fts5_query(texts: &[&str]) -> Option<String> {
     let quoted: Vec<String> = texts
         .iter()

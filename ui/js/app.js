@@ -176,13 +176,13 @@ async function main() {
     e.target.value = '';
     if (tag) filterByTag(tag);
   });
-  // The tag list holds the tags of what is listed, with their counts. One count at a
-  // time (over a large vault it takes a while, and typing loads a query per pause):
-  // asked again meanwhile, the answer is dropped and the latest query counted next.
+  // The tag list holds the tags of what is listed, with their counts. Counted once the
+  // query has stayed for a moment (over a large vault a count takes a while, and typing
+  // loads a query per pause), one count at a time: asked again meanwhile, the answer
+  // is dropped and the latest query counted next.
   let counting = false;
   let recount = false;
-  table.addEventListener('loaded', async () => {
-    recount = true;
+  const countTags = async () => {
     if (counting) return;
     counting = true;
     try {
@@ -202,6 +202,11 @@ async function main() {
     } finally {
       counting = false;
     }
+  };
+  const countTagsSoon = debounce(countTags, 400);
+  table.addEventListener('loaded', () => {
+    recount = true;
+    countTagsSoon();
   });
   create.addEventListener('created', (e) => {
     toast(`Created ${e.detail}.`);
