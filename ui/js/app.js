@@ -176,10 +176,10 @@ async function main() {
     e.target.value = '';
     if (tag) filterByTag(tag);
   });
-  // The tag list holds the tags of what is listed, with their counts. Counted once the
-  // query has stayed for a moment (over a large vault a count takes a while, and typing
-  // loads a query per pause), one count at a time: asked again meanwhile, the answer
-  // is dropped and the latest query counted next.
+  // The tag list holds the tags of what is listed, with their counts. One count at a
+  // time (over a large vault a count takes a while, and typing loads a query per
+  // pause): asked again meanwhile, the answer is dropped and the latest query counted
+  // next.
   let counting = false;
   let recount = false;
   const countTags = async () => {
@@ -203,10 +203,9 @@ async function main() {
       counting = false;
     }
   };
-  const countTagsSoon = debounce(countTags, 400);
   table.addEventListener('loaded', () => {
     recount = true;
-    countTagsSoon();
+    countTags();
   });
   create.addEventListener('created', (e) => {
     toast(`Created ${e.detail}.`);
