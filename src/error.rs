@@ -148,6 +148,18 @@ pub enum Error {
         context: &'static str,
     },
 
+    /// The database refused a write: the login has no write grant, the file or server is
+    /// read-only.
+    #[error(
+        "the database refused a write while {context}: {detail}; this login or file can only read"
+    )]
+    ReadOnly {
+        /// What the store was doing.
+        context: &'static str,
+        /// The database's own description.
+        detail: String,
+    },
+
     /// A stored envelope is damaged or of an unknown format, or the OS RNG failed.
     #[error("crypto error: {0}")]
     Crypto(String),
@@ -181,7 +193,9 @@ impl Error {
             Self::Deleted { .. } => ErrorCode::Deleted,
             Self::InvalidInput { .. } => ErrorCode::InvalidInput,
             Self::Policy { .. } => ErrorCode::Policy,
-            Self::Database { .. } | Self::UniqueViolation { .. } => ErrorCode::Database,
+            Self::Database { .. } | Self::UniqueViolation { .. } | Self::ReadOnly { .. } => {
+                ErrorCode::Database
+            }
             Self::Crypto(_) | Self::RetiredV2 { .. } => ErrorCode::Crypto,
             Self::Cancelled => ErrorCode::Cancelled,
         }

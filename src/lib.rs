@@ -59,6 +59,10 @@ pub use query::{Cursor, DeletedFilter, ExpiryFilter, Page, RecordQuery, SortFiel
 pub use record::{Metadata, Record, RecordStatus};
 pub use secret::{Password, SecretValue};
 pub use store::{
+    Access, AuditAction, AuditCheck, AuditEntry, AuditFilter, Change, HistoryRetention,
+    MAX_ACTOR_LEN, Version, default_actor,
+};
+pub use store::{
     CreateOptions, DEFAULT_MAX_CACHED_KEYS, DEFAULT_MAX_VALUE_BYTES, DatabaseSource,
     MAX_CACHED_KEYS_LIMIT, MAX_PREVIEW_SAMPLE, MAX_TAG_COUNTS, Store, StoreOptions, Upserted,
 };

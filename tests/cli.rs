@@ -863,6 +863,8 @@ on_every_backend!(
     list_and_count_take_a_query,
     bulk_commands_change_what_the_query_matches_and_undo_reverts,
     bulk_dry_runs_change_nothing_and_delete_needs_yes,
+    history_lists_versions_reads_and_restores_them,
+    audit_lists_who_did_what_and_verify_names_the_first_broken_entry,
 );
 
 fn create_token(cli: &Run, token: &str, extra: &[&str]) {
@@ -1182,4 +1184,132 @@ fn no_color_turns_off_colour() {
         .output()
         .unwrap();
     assert!(!String::from_utf8(plain.stdout).unwrap().contains('\x1b'));
+}
+
+/// `history`, `read --version`, `restore-version` and `history-retention`: an overwritten
+/// value is still there, opens with its own password, and comes back.
+async fn history_lists_versions_reads_and_restores_them(ctx: &Ctx) {
+    let cli = Run { ctx };
+    create_token(&cli, "tk_hist", &[]);
+    let update = [
+        "update",
+        "tk_hist",
+        "--password-env",
+        "PW",
+        "--value-env",
+        "SHORT",
+    ];
+    cli.ok(&update);
+    cli.ok(&[
+        "rekey",
+        "tk_hist",
+        "--password-env",
+        "PW",
+        "--new-password-env",
+        "NEW_PW",
+    ]);
+    let table = cli.ok(&["history", "tk_hist"]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    assert!(lines[1].contains("created"), "{table}");
+    assert!(lines[2].contains("value or password"), "{table}");
+    assert!(lines[3].contains("(current)"), "{table}");
+    let json: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["history", "tk_hist", "--json"])).unwrap();
+    let versions: Vec<i64> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions, [1, 2, 3]);
+    assert_eq!(json[2]["current"], true);
+    assert!(!json.to_string().contains(VALUE));
+
+    // Each version with the password it was sealed under.
+    let read =
+        |n: &str, var: &str| cli.run(&["read", "tk_hist", "--version", n, "--password-env", var]);
+    assert_eq!(read("1", "PW").stdout, format!("{VALUE}\n"));
+    assert_eq!(read("2", "PW").stdout, "short\n");
+    assert_eq!(read("3", "NEW_PW").stdout, "short\n");
+    cli.fails(
+        &[
+            "read",
+            "tk_hist",
+            "--version",
+            "1",
+            "--password-env",
+            "NEW_PW",
+        ],
+        4,
+    );
+    cli.fails(
+        &["read", "tk_hist", "--version", "7", "--password-env", "PW"],
+        7,
+    );
+    cli.fails(&["history", "tk_nothing_here"], 3);
+
+    assert_eq!(
+        cli.ok(&["restore-version", "tk_hist", "1", "--password-env", "PW"]),
+        "version 1 of tk_hist is current again"
+    );
+    assert_eq!(cli.ok(&["read", "tk_hist", "--password-env", "PW"]), VALUE);
+    cli.fails(
+        &["restore-version", "tk_hist", "4", "--password-env", "PW"],
+        7,
+    );
+    assert_eq!(cli.ok(&["history", "tk_hist"]).lines().count(), 5);
+
+    assert_eq!(cli.ok(&["history-retention"]), "keeping every version");
+    assert_eq!(
+        cli.ok(&["history-retention", "--versions", "1"]),
+        "keeping the last 1 versions of each token; dropped 2 versions"
+    );
+    assert_eq!(cli.ok(&["history", "tk_hist"]).lines().count(), 3);
+    assert_eq!(cli.run(&["history-retention", "--versions", "0"]).code, 2);
+    assert_eq!(
+        cli.ok(&["history-retention", "--keep-all"]),
+        "keeping every version; dropped 0 versions"
+    );
+}
+
+/// `audit list` shows who did what; `audit verify` exits 0 on an intact log and 9 naming
+/// the first entry someone altered.
+async fn audit_lists_who_did_what_and_verify_names_the_first_broken_entry(ctx: &Ctx) {
+    let cli = Run { ctx };
+    create_token(&cli, "tk_audited", &[]);
+    cli.ok(&[
+        "--actor",
+        "ops-bot",
+        "read",
+        "tk_audited",
+        "--password-env",
+        "PW",
+    ]);
+    let entries: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["audit", "list", "--json"])).unwrap();
+    let entries = entries.as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["action"], "create");
+    assert_eq!(entries[1]["action"], "reveal");
+    assert_eq!(entries[1]["actor"], "ops-bot");
+    assert_eq!(entries[1]["token"], "tk_audited");
+    let table = cli.ok(&["audit", "list", "--token", "tk_audited"]);
+    assert_eq!(table.lines().count(), 3, "{table}");
+    assert!(!table.contains(VALUE) && !table.contains(PW));
+    assert_eq!(
+        cli.ok(&["audit", "list", "--since", "2999-01-01T00:00:00Z"])
+            .lines()
+            .count(),
+        1
+    );
+    assert_eq!(
+        cli.ok(&["audit", "verify"]),
+        "audit log intact: 2 entries chain"
+    );
+
+    ctx.exec("UPDATE vault_audit SET action = 'renew' WHERE seq = 2")
+        .await;
+    let err = cli.fails(&["audit", "verify"], 9);
+    assert!(err.contains("broken at entry 2"), "{err}");
 }

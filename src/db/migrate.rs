@@ -56,6 +56,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 4,
         statements: Dialect::schema_v4,
     },
+    Migration {
+        version: 5,
+        statements: Dialect::schema_v5,
+    },
 ];
 
 /// The schema version this build writes and understands.
@@ -510,6 +514,6 @@ mod tests {
 
     #[test]
     fn the_latest_step_is_the_vault_views_sort_indexes() {
-        assert_eq!(SCHEMA_VERSION, 4);
+        assert_eq!(SCHEMA_VERSION, 5);
     }
 }

@@ -12,6 +12,7 @@ mod row;
 mod search_index;
 mod sql;
 mod sqlite;
+mod trail;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -28,6 +29,7 @@ pub(crate) use migrate::{K_UNDO, migrate, read_settings, retire_v2, unretire_v2,
 pub(crate) use row::{RECORD_COLUMNS as RECORD_COLUMNS_SQL, RawRecord, insert as insert_rows};
 pub(crate) use search_index::{FEW_MATCHES, SearchIndex, pg_index_exists_sql};
 pub(crate) use sql::{Arg, Sql};
+pub(crate) use trail::K_AUDIT_HEAD;
 
 /// Which SQL dialect a pool speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -394,6 +396,23 @@ impl Target<'_> {
         rows.map_err(|e| translate(e, context))
     }
 
+    /// Runs a query whose first column is an integer and whose others are text or NULL
+    /// (history versions, audit entries).
+    pub(crate) async fn fetch_numbered(
+        self,
+        sql: Sql,
+        context: &'static str,
+    ) -> Result<Vec<(i64, Vec<Option<String>>)>> {
+        let rows = dispatch!(self, sql, |q, c| q
+            .fetch_all(c)
+            .await
+            .map_err(|e| translate(e, context))?
+            .iter()
+            .map(row::numbered)
+            .collect::<std::result::Result<Vec<_>, sqlx::Error>>());
+        rows.map_err(|e| translate(e, context))
+    }
+
     /// Runs a query selecting two text columns (key, value).
     pub(crate) async fn fetch_pairs(
         self,
@@ -437,12 +456,35 @@ pub(crate) fn translate(e: sqlx::Error, context: &'static str) -> Error {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             return Error::UniqueViolation { context };
         }
+        sqlx::Error::Database(db) if refuses_writes(db.as_ref()) => {
+            return Error::ReadOnly {
+                context,
+                detail: db.message().to_owned(),
+            };
+        }
         sqlx::Error::Database(db) => db.message().to_owned(),
         sqlx::Error::PoolTimedOut => "timed out waiting for a database connection".to_owned(),
         sqlx::Error::Io(io) => format!("connection failed: {io}"),
         other => other.to_string(),
     };
     Error::Database { context, detail }
+}
+
+/// Whether the database refused a write because this login or file may only read:
+/// SQLite's READONLY codes, PostgreSQL's insufficient privilege or read-only transaction,
+/// MySQL's "command denied" and read-only modes.
+fn refuses_writes(db: &dyn sqlx::error::DatabaseError) -> bool {
+    if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return matches!(my.number(), 1142 | 1290 | 1792);
+    }
+    match db.code().as_deref() {
+        Some("42501" | "25006") => true,
+        // SQLite extended codes: the primary code is the low byte (8 = SQLITE_READONLY).
+        Some(code) if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => {
+            code.parse::<i32>().is_ok_and(|c| c & 0xff == 8)
+        }
+        _ => false,
+    }
 }
 
 /// Names derived from the configured table name.
@@ -456,6 +498,10 @@ pub(crate) struct TableNames {
     pub undo: String,
     /// SQLite's substring index of the searched fields (schema version 3).
     pub search: String,
+    /// Every earlier state of every record (schema version 5).
+    pub history: String,
+    /// The append-only audit log (schema version 5).
+    pub audit: String,
 }
 
 /// Longest accepted table name: leaves room for index-name suffixes within the
@@ -485,6 +531,8 @@ impl TableNames {
             meta: format!("{name}_meta"),
             undo: format!("{name}_undo"),
             search: format!("{name}_search"),
+            history: format!("{name}_history"),
+            audit: format!("{name}_audit"),
         })
     }
 }
@@ -580,6 +628,11 @@ impl Dialect {
     /// indexes.
     pub(crate) fn schema_v4(self, t: &TableNames) -> Vec<String> {
         live_sorts::schema_v4(self, t)
+    }
+
+    /// Statements that take a version 4 vault to version 5: history and audit.
+    pub(crate) fn schema_v5(self, t: &TableNames) -> Vec<String> {
+        trail::schema_v5(self, t)
     }
 
     /// The suffix that locks the rows a SELECT returns until the transaction ends; empty

@@ -110,3 +110,19 @@ where
 {
     Ok((row.try_get(0)?, row.try_get(1)?))
 }
+
+/// An integer first column (a sequence or version number) and every other column as
+/// optional text.
+pub(crate) fn numbered<R>(row: &R) -> Result<(i64, Vec<Option<String>>), sqlx::Error>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let n = row.try_get(0)?;
+    let rest = (1..row.len())
+        .map(|i| row.try_get(i))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((n, rest))
+}

@@ -386,6 +386,8 @@ impl Store {
             return Ok(BulkReport { changed }); // rolls back: the previous undo stays
         }
         write_summary(self, &mut tx, Some((action.kind(), changed, now))).await?;
+        self.audit_in(&mut tx, &[bulk_note(action, changed)])
+            .await?;
         tx.commit(CTX).await?;
         Ok(BulkReport { changed })
     }
@@ -692,4 +694,18 @@ impl Store {
         tx.target().execute(update, CTX).await?;
         Ok(())
     }
+}
+
+/// The audit entry of a bulk change: one for the whole change, with its count.
+fn bulk_note(action: &BulkAction, changed: u64) -> super::Note {
+    use super::AuditAction as A;
+    let (what, extra) = match action {
+        BulkAction::Renew(_) => (A::Renew, String::new()),
+        BulkAction::SoftDelete => (A::Trash, String::new()),
+        BulkAction::Restore => (A::Restore, String::new()),
+        BulkAction::DeleteForever => (A::DeleteForever, String::new()),
+        BulkAction::AddTag(tag) => (A::EditMetadata, format!(", added tag {tag:?}")),
+        BulkAction::RemoveTag(tag) => (A::EditMetadata, format!(", removed tag {tag:?}")),
+    };
+    super::Note::vault(what, format!("bulk: {changed} records{extra}"))
 }

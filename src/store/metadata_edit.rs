@@ -104,7 +104,7 @@ impl Store {
             .push(" WHERE id = ")
             .bind(id)
             .push(self.inner.dialect.lock_rows());
-        let current = tx
+        let record = tx
             .target()
             .fetch_records(select, CTX)
             .await?
@@ -112,8 +112,8 @@ impl Store {
             .next()
             .map(Record::from_raw)
             .transpose()?
-            .ok_or_else(|| Error::not_found(id))?
-            .metadata;
+            .ok_or_else(|| Error::not_found(id))?;
+        let current = record.metadata;
         let merged = patch.apply(current.clone())?;
         if merged == current {
             return Ok(merged); // the transaction rolls back: nothing to write
@@ -126,6 +126,8 @@ impl Store {
             .push(" WHERE id = ")
             .bind(id);
         tx.target().execute(update, CTX).await?;
+        let note = super::Note::on(super::AuditAction::EditMetadata, &record.token);
+        self.audit_in(&mut tx, &[note]).await?;
         tx.commit(CTX).await?;
         Ok(merged)
     }

@@ -3,9 +3,11 @@
 //! One file per family of operations; this file holds the options, opening a vault and
 //! the plumbing they share (the clock, row lookups, compare-and-swap writes).
 
+mod audit;
 mod bulk;
 mod bulk_change;
 mod bulk_scan;
+mod history;
 mod legacy_v2;
 mod match_counts;
 mod metadata_edit;
@@ -22,7 +24,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+pub(crate) use audit::Note;
+pub use audit::{
+    Access, AuditAction, AuditCheck, AuditEntry, AuditFilter, MAX_ACTOR_LEN, default_actor,
+};
 pub use bulk_change::MAX_PREVIEW_SAMPLE;
+pub use history::{Change, HistoryRetention, Version};
 pub use legacy_v2::UpgradeReport;
 pub use metadata_edit::MetadataPatch;
 pub use session::SessionKey;
@@ -77,6 +84,9 @@ pub struct StoreOptions {
     pub max_cached_keys: usize,
     /// The time source (default the system clock).
     pub clock: Arc<dyn Clock>,
+    /// Who the audit log names for this store's acts (default the OS user and host,
+    /// `user@host`); 1 to 255 printable characters.
+    pub actor: Option<String>,
 }
 
 impl StoreOptions {
@@ -100,6 +110,7 @@ impl StoreOptions {
             max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
             max_cached_keys: DEFAULT_MAX_CACHED_KEYS,
             clock: Arc::new(SystemClock),
+            actor: None,
         }
     }
 }
@@ -113,6 +124,7 @@ impl std::fmt::Debug for StoreOptions {
             .field("kdf", &self.kdf)
             .field("max_value_bytes", &self.max_value_bytes)
             .field("max_cached_keys", &self.max_cached_keys)
+            .field("actor", &self.actor)
             .finish_non_exhaustive()
     }
 }
@@ -137,6 +149,8 @@ pub(crate) struct Inner {
     pub(crate) search_index: SearchIndex,
     /// Whether recent queries' texts matched too many records for that index.
     pub(crate) match_counts: match_counts::MatchCounts,
+    /// Who the audit log names.
+    pub(crate) actor: String,
 }
 
 impl std::fmt::Debug for Store {
@@ -171,6 +185,8 @@ impl Store {
             return Err(Error::invalid("max value size", "must be at least 1 byte"));
         }
         check_max_cached_keys(options.max_cached_keys)?;
+        let actor = options.actor.unwrap_or_else(audit::default_actor);
+        audit::check_actor(&actor)?;
         let pool = match options.database {
             DatabaseSource::Url(url) => DbPool::connect(&url).await?,
             DatabaseSource::Pool(pool) => pool,
@@ -200,6 +216,7 @@ impl Store {
                 clock: options.clock,
                 search_index,
                 match_counts: match_counts::MatchCounts::default(),
+                actor,
             }),
         })
     }
@@ -321,7 +338,14 @@ impl Store {
     /// Replaces a record's envelope only if it still holds `old` (compare-and-swap), so a
     /// concurrent writer's change is never silently overwritten. Returns whether it won.
     /// `touch` sets `updated_at`: a user's change does, a format upgrade does not.
-    async fn swap_envelope(&self, record: &Record, new: String, touch: bool) -> Result<bool> {
+    /// With a `note`, the change and its audit entry are written together.
+    async fn swap_envelope(
+        &self,
+        record: &Record,
+        new: String,
+        touch: bool,
+        note: Option<Note>,
+    ) -> Result<bool> {
         let mut sql = self.sql(&format!("UPDATE {} SET value = ", self.inner.vault_table));
         sql.bind(new);
         if touch {
@@ -333,7 +357,12 @@ impl Store {
             .push(" AND value = ")
             .bind(record.envelope.as_str())
             .push(" AND soft_deleted_at IS NULL");
-        Ok(self.db().execute(sql, "updating a value").await? == 1)
+        const CTX: &str = "updating a value";
+        let changed = match note {
+            Some(note) => self.execute_audited(sql, CTX, note).await?,
+            None => self.db().execute(sql, CTX).await?,
+        };
+        Ok(changed == 1)
     }
 
     pub(crate) fn check_value(&self, value: &SecretValue) -> Result<()> {

@@ -154,6 +154,11 @@ impl Store {
             // replaced. A password change ends what Undo can revert.
             super::undo::clear_journal(self, &mut tx).await?;
             super::undo::write_summary(self, &mut tx, None).await?;
+            let note = super::Note::vault(
+                super::AuditAction::ChangePassword,
+                format!("{changed} records"),
+            );
+            self.audit_in(&mut tx, &[note]).await?;
         }
         tx.commit(CTX).await?;
         Ok(changed)

@@ -59,6 +59,18 @@ impl Store {
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
+        if done > 0 {
+            let how = if soft {
+                "moved to trash"
+            } else {
+                "deleted forever"
+            };
+            let note = super::Note::vault(
+                super::AuditAction::Purge,
+                format!("{done} expired records {how}"),
+            );
+            self.audit_in(&mut tx, &[note]).await?;
+        }
         tx.commit(CTX).await?;
         on_progress(Progress { done, total });
         Ok(done)

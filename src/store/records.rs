@@ -1,6 +1,7 @@
 //! Record operations: lookups, listing and counting with the query builder, metadata
 //! changes and deletion by id. None of them touch plaintext or need a password.
 
+use super::audit::{AuditAction, Note};
 use super::{Store, records_from};
 use crate::db::{self, FEW_MATCHES, RawRecord, SearchIndex, Target};
 use crate::error::{Error, Result};
@@ -151,18 +152,20 @@ impl Store {
     pub async fn record_update_metadata(&self, id: &str, metadata: &Metadata) -> Result<()> {
         check_id(id)?;
         let data = metadata.to_json()?;
+        let record = self
+            .record_find_by_id(id)
+            .await?
+            .ok_or_else(|| Error::not_found(id))?;
         let mut sql = self.sql(&format!("UPDATE {} SET data = ", self.inner.vault_table));
         sql.bind(data)
             .push(", updated_at = ")
             .bind(timestamp::to_db(self.now()))
             .push(" WHERE id = ")
             .bind(id);
-        self.db().execute(sql, "updating metadata").await?;
-        // MySQL reports 0 changed rows when nothing differs, so check existence apart.
-        match self.record_find_by_id(id).await? {
-            Some(_) => Ok(()),
-            None => Err(Error::not_found(id)),
-        }
+        let note = Note::on(AuditAction::EditMetadata, &record.token);
+        // MySQL reports 0 changed rows when nothing differs: existence was checked above.
+        self.execute_audited(sql, "updating metadata", note).await?;
+        Ok(())
     }
 
     /// Moves the record with this id to the trash.
@@ -177,12 +180,17 @@ impl Store {
     /// Deletes the record with this id for good.
     pub async fn record_delete(&self, id: &str) -> Result<()> {
         check_id(id)?;
+        let record = self
+            .record_find_by_id(id)
+            .await?
+            .ok_or_else(|| Error::not_found(id))?;
         let mut sql = self.sql(&format!(
             "DELETE FROM {} WHERE id = ",
             self.inner.vault_table
         ));
         sql.bind(id);
-        match self.db().execute(sql, "deleting a record").await? {
+        let note = Note::on(AuditAction::DeleteForever, &record.token);
+        match self.execute_audited(sql, "deleting a record", note).await? {
             0 => Err(Error::not_found(id)),
             _ => Ok(()),
         }

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::Store;
+use super::audit::Access;
 use crate::crypto::Fingerprint;
 use crate::error::Result;
 use crate::secret::{Password, SecretValue};
@@ -35,12 +36,28 @@ impl Store {
         token: &str,
         key: SessionKey,
     ) -> Result<Option<SecretValue>> {
+        self.token_read_with_session_key_for(token, key, Access::Reveal)
+            .await
+    }
+
+    /// [`Store::token_read_with_session_key`], recorded in the audit log as `access`.
+    pub async fn token_read_with_session_key_for(
+        &self,
+        token: &str,
+        key: SessionKey,
+        access: Access,
+    ) -> Result<Option<SecretValue>> {
         let record = self.usable_record(token).await?;
         self.check_v2_allowed(&record.token, &record.envelope)
             .await?;
-        self.inner
+        let opened = self
+            .inner
             .crypto
-            .open_cached(&record.envelope, key.0, &record.token)
+            .open_cached(&record.envelope, key.0, &record.token)?;
+        if opened.is_some() {
+            self.audit_access(token, access, "").await?;
+        }
+        Ok(opened)
     }
 
     /// Reads a live, unexpired token with any key this session derived (the session
@@ -50,6 +67,16 @@ impl Store {
         &self,
         token: &str,
     ) -> Result<Option<(SecretValue, SessionKey)>> {
+        self.token_read_with_any_session_key_for(token, Access::Reveal)
+            .await
+    }
+
+    /// [`Store::token_read_with_any_session_key`], recorded in the audit log as `access`.
+    pub async fn token_read_with_any_session_key_for(
+        &self,
+        token: &str,
+        access: Access,
+    ) -> Result<Option<(SecretValue, SessionKey)>> {
         let record = self.usable_record(token).await?;
         self.check_v2_allowed(&record.token, &record.envelope)
             .await?;
@@ -57,6 +84,9 @@ impl Store {
             .inner
             .crypto
             .open_with_any_cached(&record.envelope, &record.token)?;
+        if opened.is_some() {
+            self.audit_access(token, access, "").await?;
+        }
         Ok(opened.map(|(value, fingerprint)| (value, SessionKey(fingerprint))))
     }
 }

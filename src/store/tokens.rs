@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 
 use super::Store;
+use super::audit::{Access, AuditAction, Note};
 use crate::crypto::{self, PreparedPassword};
 use crate::db;
 use crate::error::{Error, Result};
@@ -120,16 +121,32 @@ impl Store {
             data: data.to_owned(),
         };
         let sql = db::insert_rows(self.inner.dialect, &self.inner.vault_table, [row]);
-        self.db().execute(sql, "creating a token").await?;
+        let note = Note::on(AuditAction::Create, token);
+        self.execute_audited(sql, "creating a token", note).await?;
         Ok(())
     }
 
     /// Reads the value of a live, unexpired token.
     #[tracing::instrument(skip_all)]
     pub async fn token_read(&self, token: &str, password: &Password) -> Result<SecretValue> {
+        self.token_read_for(token, password, Access::Reveal).await
+    }
+
+    /// [`Store::token_read`], recorded in the audit log as `access` (a reveal or a copy)
+    /// before the value is returned.
+    #[tracing::instrument(skip_all)]
+    pub async fn token_read_for(
+        &self,
+        token: &str,
+        password: &Password,
+        access: Access,
+    ) -> Result<SecretValue> {
         let record = self.usable_record(token).await?;
-        self.open_value(&record, &self.inner.crypto.prepare(password))
-            .await
+        let value = self
+            .open_value(&record, &self.inner.crypto.prepare(password))
+            .await?;
+        self.audit_access(token, access, "").await?;
+        Ok(value)
     }
 
     /// Opens a record's value. A value in the Go library's `v2:` format is refused once
@@ -168,7 +185,12 @@ impl Store {
             .seal(value, prepared, &record.token, self.inner.vault_kdf)
             .await
         {
-            Ok(envelope) => self.swap_envelope(record, envelope, false).await.map(drop),
+            Ok(envelope) => {
+                let note = Note::on(AuditAction::UpgradeV2, &record.token);
+                self.swap_envelope(record, envelope, false, Some(note))
+                    .await
+                    .map(drop)
+            }
             Err(e) => Err(e),
         };
         if let Err(e) = upgraded {
@@ -209,6 +231,10 @@ impl Store {
         new: &Password,
         value: Option<&SecretValue>,
     ) -> Result<bool> {
+        let action = match value {
+            Some(_) => AuditAction::Update,
+            None => AuditAction::Rekey,
+        };
         self.check_v2_allowed(&record.token, &record.envelope)
             .await?;
         let crypto = &self.inner.crypto;
@@ -223,7 +249,8 @@ impl Store {
                 self.inner.vault_kdf,
             )
             .await?;
-        self.swap_envelope(record, envelope, true).await
+        let note = Note::on(action, &record.token);
+        self.swap_envelope(record, envelope, true, Some(note)).await
     }
 
     /// Creates `token` with `value` if it does not exist, else updates it (which needs
@@ -293,7 +320,8 @@ impl Store {
             self.inner.vault_table
         ));
         sql.bind(token);
-        match self.db().execute(sql, "deleting a token").await? {
+        let note = Note::on(AuditAction::DeleteForever, token);
+        match self.execute_audited(sql, "deleting a token", note).await? {
             0 => Err(Error::not_found(token)),
             _ => Ok(()),
         }
@@ -313,7 +341,12 @@ impl Store {
             .push(" WHERE token = ")
             .bind(token)
             .push(" AND soft_deleted_at IS NULL");
-        if self.db().execute(sql, "soft-deleting a token").await? == 1 {
+        let note = Note::on(AuditAction::Trash, token);
+        if self
+            .execute_audited(sql, "soft-deleting a token", note)
+            .await?
+            == 1
+        {
             return Ok(());
         }
         // Nothing changed: say why.
@@ -331,7 +364,8 @@ impl Store {
             .push(" WHERE token = ")
             .bind(token)
             .push(" AND soft_deleted_at IS NOT NULL");
-        if self.db().execute(sql, "restoring a token").await? == 1 {
+        let note = Note::on(AuditAction::Restore, token);
+        if self.execute_audited(sql, "restoring a token", note).await? == 1 {
             return Ok(());
         }
         match self.fetch_by_token(token).await? {
@@ -360,7 +394,11 @@ impl Store {
             .push(" WHERE token = ")
             .bind(token)
             .push(" AND soft_deleted_at IS NULL");
-        if self.db().execute(sql, "renewing a token").await? == 1 {
+        let note = Note::on(AuditAction::Renew, token).with(match expires_at {
+            Some(t) => format!("until {}", timestamp::to_db(t)),
+            None => "never expires".to_owned(),
+        });
+        if self.execute_audited(sql, "renewing a token", note).await? == 1 {
             return Ok(());
         }
         self.live_record(token).await.map(|_| ())

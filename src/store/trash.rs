@@ -53,6 +53,11 @@ impl Store {
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
+        if done > 0 {
+            let note =
+                super::Note::vault(super::AuditAction::EmptyTrash, format!("{done} records"));
+            self.audit_in(&mut tx, &[note]).await?;
+        }
         tx.commit(CTX).await?;
         on_progress(Progress { done, total: done });
         Ok(done)

@@ -229,6 +229,13 @@ impl Store {
         }
         clear_journal(self, &mut tx).await?;
         write_summary(self, &mut tx, None).await?;
+        let detail = format!(
+            "{} records restored, {} skipped",
+            report.restored,
+            report.skipped.len()
+        );
+        let note = super::Note::vault(super::AuditAction::Undo, detail);
+        self.audit_in(&mut tx, &[note]).await?;
         tx.commit(CTX).await?;
         Ok(Some(report))
     }

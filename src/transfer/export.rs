@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::progress::{Cancel, Progress};
 use crate::query::{MAX_LIMIT, RecordQuery, SortField, SortOrder};
 use crate::record::Record;
-use crate::store::Store;
+use crate::store::{AuditAction, Note, Store};
 
 /// What an export wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -81,7 +81,13 @@ impl Store {
             .into_iter()
             .map(BundleRecord::from_raw)
             .collect::<Result<Vec<_>>>()?;
-        Ok((bundle::encode(records, self.now())?, ExportReport { count }))
+        let bytes = bundle::encode(records, self.now())?;
+        let note = Note::vault(
+            AuditAction::Export,
+            format!("bundle of {count} sealed records"),
+        );
+        self.audit(&[note]).await?;
+        Ok((bytes, ExportReport { count }))
     }
 
     /// Writes a bundle of the records matching `query` to `path` (through a temp file

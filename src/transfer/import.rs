@@ -8,7 +8,7 @@ use super::bundle::{self, BundleRecord};
 use crate::crypto;
 use crate::error::{Error, Result};
 use crate::progress::{Cancel, Progress};
-use crate::store::{Store, new_id};
+use crate::store::{AuditAction, Note, Store, new_id};
 
 /// Rows per multi-row INSERT: 9 bound values each stays far below every backend's limit.
 const INSERT_BATCH: usize = 200;
@@ -237,6 +237,12 @@ impl Store {
             // Dropping the transaction rolls it back.
             return Ok(report);
         }
+        let detail = format!(
+            "{} created, {} overwritten, {} skipped",
+            report.created, report.overwritten, report.skipped
+        );
+        self.audit_in(&mut tx, &[Note::vault(AuditAction::Import, detail)])
+            .await?;
         tx.commit(CTX).await?;
         self.analyze_after_import(report.created).await;
         Ok(report)

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::progress::{Cancel, Progress};
 use crate::query::RecordQuery;
 use crate::secret::Password;
-use crate::store::Store;
+use crate::store::{AuditAction, Note, Store};
 use crate::timestamp;
 
 /// Output format of a plaintext export (`csv` or `json`).
@@ -209,6 +209,11 @@ impl Store {
             PlainFormat::Csv => write_csv(&plain, &mut bytes)
                 .map_err(|e| Error::invalid("export", e.to_string()))?,
         }
+        let note = Note::vault(
+            AuditAction::Export,
+            format!("plaintext of {} records", plain.len()),
+        );
+        self.audit(&[note]).await?;
         Ok(PlainExport {
             bytes,
             exported: plain.len() as u64,

@@ -47,6 +47,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME")]
     pub table: Option<String>,
 
+    /// Who the vault's audit log names for what this command does [default: USER@HOST]
+    #[arg(long, global = true, env = "VAULTSTORE_ACTOR", value_name = "NAME")]
+    pub actor: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -67,7 +71,72 @@ pub enum Command {
     #[command(flatten)]
     Bulk(BulkCommand),
     #[command(flatten)]
+    Past(PastCommand),
+    #[command(flatten)]
     Shell(ShellCommand),
+}
+
+/// What the vault keeps of its past: versions and the audit log.
+#[derive(Debug, Subcommand)]
+pub enum PastCommand {
+    /// List every version of a token, oldest first (number, when, what changed; never
+    /// the values). Version 1 is the first value; the current one is the highest.
+    History {
+        token: String,
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make version N of a token its current value again (itself a new version). The
+    /// password asked is the one that opens version N; the value stays sealed under it.
+    RestoreVersion {
+        token: String,
+        #[arg(value_name = "N")]
+        version: i64,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// Show how much history the vault keeps; with --versions or --days, set it and drop
+    /// what falls outside at once; --keep-all keeps everything from now on.
+    HistoryRetention {
+        /// Keep at most N earlier versions of each token.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        versions: Option<u32>,
+        /// Keep versions replaced within the last N days.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        days: Option<u32>,
+        /// Keep every version (the default).
+        #[arg(long, conflicts_with_all = ["versions", "days"])]
+        keep_all: bool,
+    },
+    /// The audit log: who did what to which record, and whether anyone altered it.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
+}
+
+/// `audit verify` and `audit list`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the log's hash chain: exit 0 when intact, else 9 naming the first broken
+    /// entry.
+    Verify,
+    /// List entries, oldest first (the most recent --limit of those matching).
+    List {
+        /// Only entries about this token.
+        #[arg(long)]
+        token: Option<String>,
+        /// Only entries at or after this time (RFC 3339, e.g. 2026-11-20T10:00:00Z).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// At most N entries.
+        #[arg(long, value_name = "N", default_value_t = 1000)]
+        limit: u32,
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The command line describing itself, for packages and shells; they open no vault.
@@ -103,6 +172,9 @@ pub enum TokenCommand {
         /// Print {"token":…,"value":…}.
         #[arg(long)]
         json: bool,
+        /// Open version N (see `history`) with the password it was sealed under.
+        #[arg(long, value_name = "N")]
+        version: Option<i64>,
         #[command(flatten)]
         password: PasswordArgs,
     },

@@ -79,6 +79,7 @@ async fn open(cli: &Cli) -> Outcome<Store> {
         Command::Transfer(TransferCommand::ImportGo(args)) => args.into_table.clone(),
         _ => cli.table.clone().unwrap_or_else(|| "vault".to_owned()),
     };
+    options.actor = cli.actor.clone();
     Ok(Store::new(options).await?)
 }
 
@@ -109,6 +110,7 @@ async fn dispatch(cli: &Cli, store: &Store) -> Outcome {
             commands::transfer::run(command, cli.table.as_deref(), store).await
         }
         Command::Bulk(command) => commands::bulk::run_command(command, store).await,
+        Command::Past(command) => commands::past::run(command, store).await,
         Command::Shell(command) => commands::shell::run(command),
     }
 }

@@ -2,6 +2,7 @@
 //! parsed arguments and an open store, calls the library, and prints the result.
 
 pub mod bulk;
+pub mod past;
 pub mod records;
 pub mod shell;
 pub mod tokens;

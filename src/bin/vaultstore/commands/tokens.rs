@@ -15,8 +15,9 @@ pub async fn run(command: &TokenCommand, store: &Store) -> Outcome {
         TokenCommand::Read {
             token,
             json,
+            version,
             password,
-        } => read(token, *json, password, store).await,
+        } => read(token, *json, *version, password, store).await,
         TokenCommand::ReadMany {
             tokens,
             json,
@@ -115,9 +116,18 @@ async fn create(args: &CreateArgs, store: &Store) -> Outcome {
     say(&token)
 }
 
-async fn read(token: &str, json: bool, password: &PasswordArgs, store: &Store) -> Outcome {
+async fn read(
+    token: &str,
+    json: bool,
+    version: Option<i64>,
+    password: &PasswordArgs,
+    store: &Store,
+) -> Outcome {
     let password = secrets::password(password)?;
-    let value = store.token_read(token, &password).await?;
+    let value = match version {
+        Some(n) => store.version_read(token, n, &password).await?,
+        None => store.token_read(token, &password).await?,
+    };
     if json {
         write_out(&output::value_json(token, &value)?)
     } else {
