@@ -45,4 +45,8 @@ pub const COMMANDS: &[&str] = &[
     "undo_last",
     "trash_retention_preview",
     "run_trash_retention",
+    "record_history",
+    "restore_version",
+    "activity",
+    "verify_activity",
 ];

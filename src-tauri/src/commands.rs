@@ -9,7 +9,7 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use vaultstore::{
-    BulkAction, CreateOptions, DeletedFilter, ExpiryFilter, RecordQuery, SecretValue,
+    Access, BulkAction, CreateOptions, DeletedFilter, ExpiryFilter, RecordQuery, SecretValue,
 };
 
 use crate::clipboard;
@@ -132,12 +132,13 @@ async fn open(
     state: &AppState,
     token: &str,
     password: Option<Sealed>,
+    access: Access,
 ) -> CmdResult<(SecretValue, Opened)> {
     let Some(password) = password else {
-        return open_with_session_keys(state, token).await;
+        return open_with_session_keys(state, token, access).await;
     };
     let password = state.sealed.password("password", &password)?;
-    match state.store.token_read(token, &password).await {
+    match state.store.token_read_for(token, &password, access).await {
         Ok(value) => {
             state.remember(token, state.store.session_key(&password));
             Ok((value, Opened::WithPassword))
@@ -151,13 +152,23 @@ async fn open(
     }
 }
 
-async fn open_with_session_keys(state: &AppState, token: &str) -> CmdResult<(SecretValue, Opened)> {
+async fn open_with_session_keys(
+    state: &AppState,
+    token: &str,
+    access: Access,
+) -> CmdResult<(SecretValue, Opened)> {
+    let store = &state.store;
     if let Some(key) = state.key_for(token)
-        && let Some(value) = state.store.token_read_with_session_key(token, key).await?
+        && let Some(value) = store
+            .token_read_with_session_key_for(token, key, access)
+            .await?
     {
         return Ok((value, Opened::WithSessionKey));
     }
-    match state.store.token_read_with_any_session_key(token).await? {
+    match store
+        .token_read_with_any_session_key_for(token, access)
+        .await?
+    {
         Some((value, key)) => {
             state.remember(token, key);
             Ok((value, Opened::WithSessionKey))
@@ -177,7 +188,7 @@ pub async fn reveal_value(
     password: Option<Sealed>,
 ) -> CmdResult<RevealedDto> {
     state.touch();
-    let (value, opened) = open(&state, &token, password).await?;
+    let (value, opened) = open(&state, &token, password, Access::Reveal).await?;
     Ok(RevealedDto {
         token,
         value: state.sealed.seal(value.expose())?,
@@ -197,7 +208,7 @@ pub async fn copy_value(
     password: Option<Sealed>,
 ) -> CmdResult<CopiedDto> {
     state.touch();
-    let (value, _) = open(&state, &token, password).await?;
+    let (value, _) = open(&state, &token, password, Access::Copy).await?;
     let clipboard_error = |e: tauri_plugin_clipboard_manager::Error| {
         ErrorDto::new(
             ErrorCode::Clipboard,

@@ -11,6 +11,7 @@ mod dto;
 mod errors;
 mod expiry_alerts;
 mod file_dialog;
+mod history_commands;
 mod import_commands;
 mod lock_signals;
 mod sealed_ipc;
@@ -102,6 +103,11 @@ fn open_vault(app: &tauri::App, url: &str) -> Result<AppState, Box<dyn std::erro
     let remembered = settings::Settings::load(&settings_path).remembered_keys;
     options.max_cached_keys =
         usize::try_from(remembered).unwrap_or(vaultstore::DEFAULT_MAX_CACHED_KEYS);
+    // The audit log names the OS user and host unless a team set a name (as the CLI's
+    // `--actor`).
+    options.actor = std::env::var("VAULTSTORE_ACTOR")
+        .ok()
+        .filter(|a| !a.trim().is_empty());
     let store = tauri::async_runtime::block_on(Store::new(options))?;
     Ok(AppState::new(
         store,
@@ -201,6 +207,10 @@ fn main() {
             bulk_commands::undo_last,
             bulk_commands::trash_retention_preview,
             bulk_commands::run_trash_retention,
+            history_commands::record_history,
+            history_commands::restore_version,
+            history_commands::activity,
+            history_commands::verify_activity,
         ])
         .build(tauri::generate_context!("../tauri.conf.json"))
         .map(|app| {

@@ -119,6 +119,14 @@ export const api = {
   // `at`: the change an Undo button names (refused if a newer one is last); null: the last.
   undoLast: (at, onProgress) => call('undo_last', { at: at ?? null, onProgress: channel(onProgress) }),
   trashRetentionPreview: (days) => call('trash_retention_preview', { days }),
+  // Versions of a record, newest first (never values).
+  recordHistory: (token) => call('record_history', { token }),
+  // `password`: the one that opens that version, typed now.
+  restoreVersion: (token, version, password) =>
+    callSealed('restore_version', async (seal) => ({ token, version, password: await seal(password) })),
+  // The audit log, newest first; `token` null for every record.
+  activity: (token) => call('activity', { token, limit: 200 }),
+  verifyActivity: () => call('verify_activity'),
   runTrashRetention: () => call('run_trash_retention'),
   cancelOperation: () => call('cancel_operation'),
   lockVault: () => {

@@ -1,6 +1,7 @@
 // Wires the views together: filters drive the table, dialogs report changes, keyboard
 // shortcuts, locking and the theme.
 import { api } from './api.js';
+import { ActivityDialog } from './activity-dialog.js';
 import { Code, describe } from './errors.js';
 import { el } from './format.js';
 import { confirmTyped } from './confirm-dialog.js';
@@ -106,6 +107,7 @@ async function main() {
   const create = new CreateDialog($('create-dialog'));
   const record = new RecordDialog($('record-dialog'), () => settings.current);
   const passwords = new PasswordDialog($('password-dialog'));
+  const activity = new ActivityDialog($('activity-dialog'));
   const exporter = new ExportDialog($('export-dialog'));
   const importer = new ImportDialog($('import-dialog'));
   const foreignImporter = new ForeignImportDialog($('foreign-import-dialog'));
@@ -309,6 +311,7 @@ async function main() {
   $('btn-new').addEventListener('click', () => create.open());
   $('btn-lock').addEventListener('click', lock);
   $('btn-settings').addEventListener('click', () => settings.open());
+  $('btn-activity').addEventListener('click', () => activity.open());
   $('btn-export').addEventListener('click', () => exporter.open());
   $('btn-import').addEventListener('click', () => importer.start());
   $('btn-import-keepassxc').addEventListener('click', () => foreignImporter.start('keepassxc-csv'));

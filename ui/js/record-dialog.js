@@ -12,6 +12,7 @@ import { Code, describe } from './errors.js';
 import { busy, clearErrors, enterRunsAction, expiryFrom, field, passwordErrors, showError, tagsFrom } from './dialog-form.js';
 import { confirmAction, confirmTyped } from './confirm-dialog.js';
 import { el, expiryBadge, formatDate } from './format.js';
+import { HistoryPanel } from './history-panel.js';
 import { strength } from './password-tools.js';
 import { toast } from './toast.js';
 
@@ -49,6 +50,11 @@ export class RecordDialog extends EventTarget {
     on('restore', (b) => this.restore(b));
     on('delete-forever', () => this.deleteForever());
     on('close', () => this.closeAsking());
+    this.history = new HistoryPanel(this.form, () => ({ token: this.record?.token, opening: this.opening }), (token) => {
+      // A value shown is no longer the current one; an edit being typed stays (it is theirs).
+      if (!this.editing()) this.forgetValue();
+      this.dispatchEvent(new CustomEvent('changed', { detail: { token } }));
+    });
     field(this.form, 'renewPreset').addEventListener('change', () => {
       field(this.form, 'renewAt').hidden = field(this.form, 'renewPreset').value !== 'custom';
     });
@@ -65,7 +71,10 @@ export class RecordDialog extends EventTarget {
       e.preventDefault();
       this.closeAsking();
     });
-    dialog.addEventListener('close', () => this.forgetValue());
+    dialog.addEventListener('close', () => {
+      this.forgetValue();
+      this.history.closeBox();
+    });
   }
 
   async closeAsking() {
@@ -112,6 +121,7 @@ export class RecordDialog extends EventTarget {
     field(this.form, 'renewAt').hidden = true;
     this.form.querySelector('[data-role="unlock"]').hidden = trashed;
     this.form.querySelector('[data-role="more"]').hidden = trashed;
+    this.history.reset(trashed);
     this.form.querySelector('[data-action="trash"]').hidden = trashed;
     this.form.querySelector('[data-action="restore"]').hidden = !trashed;
     this.form.querySelector('[data-action="delete-forever"]').hidden = !trashed;
@@ -377,7 +387,7 @@ RecordDialog.prototype.lock = function lock(reason) {
     return [];
   }
   this.forgetValue();
-  for (const n of ['password', 'editPassword', 'rekeyOld', 'newPassword', 'newConfirm']) field(this.form, n).value = '';
+  for (const n of ['password', 'editPassword', 'rekeyOld', 'newPassword', 'newConfirm', 'versionPassword']) field(this.form, n).value = '';
   clearErrors(this.form);
   this.setLockNote(`${reason} Your unsaved ${kept.join(', ')} ${kept.length === 1 ? 'was' : 'were'} kept: save them with "Save details" (or set the expiry). The value and any password typed were cleared.`);
   return kept;

@@ -40,6 +40,7 @@ mod accessibility;
 mod authority;
 mod bench_app;
 mod bulk;
+mod history;
 mod housekeeping;
 mod idle;
 mod keyboard;
