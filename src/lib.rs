@@ -60,7 +60,7 @@ pub use record::{Metadata, Record, RecordStatus};
 pub use secret::{Password, SecretValue};
 pub use store::{
     Access, AuditAction, AuditCheck, AuditEntry, AuditFilter, Change, HistoryRetention,
-    MAX_ACTOR_LEN, Version, default_actor,
+    MAX_ACTOR_LEN, RestoreToReport, Version, default_actor,
 };
 pub use store::{
     CreateOptions, DEFAULT_MAX_CACHED_KEYS, DEFAULT_MAX_VALUE_BYTES, DatabaseSource,

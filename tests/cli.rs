@@ -1271,6 +1271,28 @@ async fn history_lists_versions_reads_and_restores_them(ctx: &Ctx) {
         cli.ok(&["history-retention", "--keep-all"]),
         "keeping every version; dropped 0 versions"
     );
+
+    // Point in time: a moment after the rekey, before anything here existed of tk_later.
+    let at = "2000-01-01T00:00:00Z";
+    let plan = cli.ok(&["restore-to", at, "--dry-run"]);
+    assert!(plan.contains("would move to the trash\ttk_hist"), "{plan}");
+    assert!(plan.ends_with("would change 1 records as at 2000-01-01T00:00:00Z (0 restored, 0 recreated, 1 to the trash)"), "{plan}");
+    assert_eq!(
+        cli.ok(&["exists", "tk_hist"]),
+        "true",
+        "a dry run changes nothing"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["restore-to", at, "--filter", "tk_none", "--json"]))
+            .unwrap();
+    assert_eq!(json["trashed"], serde_json::json!([]));
+    cli.ok(&["restore-to", at]);
+    assert_eq!(
+        cli.ok(&["exists", "tk_hist"]),
+        "false",
+        "moved to the trash"
+    );
+    cli.fails(&["restore-to", "yesterday"], 7);
 }
 
 /// `audit list` shows who did what; `audit verify` exits 0 on an intact log and 9 naming

@@ -333,7 +333,82 @@ async fn concurrent_clients_append_one_chain(ctx: &Ctx) {
     assert_eq!(check.intact_entries, 41);
 }
 
+async fn restore_to_puts_records_back_as_they_were_at_a_moment(ctx: &Ctx) {
+    let s = &ctx.store;
+    create(ctx, "tk_pit_a", "a0", "a").await;
+    create(ctx, "tk_pit_b", "b0", "a").await;
+    create(ctx, "tk_pit_d", "d0", "a").await;
+    create(ctx, "tk_other", "o0", "a").await;
+    tick(ctx, 10);
+    s.token_update("tk_pit_a", &val("a1"), &pw("a"))
+        .await
+        .unwrap();
+    s.token_renew("tk_pit_a", Some(t0() + Duration::days(9)))
+        .await
+        .unwrap();
+    s.token_soft_delete("tk_pit_b").await.unwrap();
+    s.token_soft_delete("tk_pit_d").await.unwrap();
+    s.token_delete("tk_pit_d").await.unwrap();
+    s.token_update("tk_other", &val("o1"), &pw("a"))
+        .await
+        .unwrap();
+    create(ctx, "tk_pit_c", "c0", "a").await;
+    let moment = t0() + Duration::minutes(5);
+
+    let before = format!("{:?}", common::all_records(s).await);
+    let plan = s.restore_to(moment, Some("tk_pit_"), true).await.unwrap();
+    assert_eq!(plan.restored, ["tk_pit_a", "tk_pit_b"]);
+    assert_eq!(plan.recreated, ["tk_pit_d"]);
+    assert_eq!(plan.trashed, ["tk_pit_c"]);
+    assert_eq!(
+        format!("{:?}", common::all_records(s).await),
+        before,
+        "a dry run"
+    );
+
+    tick(ctx, 20);
+    let done = s.restore_to(moment, Some("tk_pit_"), false).await.unwrap();
+    assert_eq!(done, plan);
+    let read = async |t: &str| {
+        s.token_read(t, &pw("a"))
+            .await
+            .map(|v| v.expose().to_owned())
+    };
+    assert_eq!(read("tk_pit_a").await.unwrap(), "a0");
+    let a = s.record_find_by_token("tk_pit_a").await.unwrap().unwrap();
+    assert_eq!(a.expires_at, None, "the expiry it had then");
+    assert_eq!(read("tk_pit_b").await.unwrap(), "b0");
+    assert_eq!(read("tk_pit_d").await.unwrap(), "d0");
+    let c = s.record_find_by_token("tk_pit_c").await.unwrap().unwrap();
+    assert!(
+        c.is_deleted(),
+        "created after the moment: in the trash, not gone"
+    );
+    assert_eq!(read("tk_other").await.unwrap(), "o1", "outside the filter");
+    // The values it replaced are versions now.
+    assert_eq!(
+        s.version_read("tk_pit_a", 3, &pw("a"))
+            .await
+            .unwrap()
+            .expose(),
+        "a1"
+    );
+    // Nothing differs any more: a second run changes nothing.
+    assert_eq!(
+        s.restore_to(moment, Some("tk_pit_"), false)
+            .await
+            .unwrap()
+            .total(),
+        0
+    );
+    let audited = s.audit_list(&AuditFilter::default()).await.unwrap();
+    let restores = audited.iter().filter(|e| e.action == "restore-to").count();
+    assert_eq!(restores, 4);
+    assert!(s.audit_verify().await.unwrap().is_intact());
+}
+
 on_every_backend!(
+    restore_to_puts_records_back_as_they_were_at_a_moment,
     every_overwrite_is_kept_and_opens_with_its_own_password,
     a_record_deleted_forever_keeps_its_versions_and_can_come_back,
     bulk_paths_keep_history_too,

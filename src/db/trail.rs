@@ -136,15 +136,20 @@ fn keep_old_row(h: &str, at: &str, ended: &str) -> String {
     )
 }
 
-/// The database's clock in the vault's timestamp form (a DELETE has no new row to take
-/// the time from).
-fn db_now(d: Dialect) -> &'static str {
+/// When a deleted row stopped being current: the database's clock in the vault's
+/// timestamp form (a DELETE has no new row to take the time from), but never before the
+/// row's own last write (the clients' clocks write `updated_at`, and one ahead of the
+/// server's must not make a version end before it began).
+fn deleted_at(d: Dialect) -> &'static str {
     match d {
-        Dialect::Sqlite => "strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z'",
+        Dialect::Sqlite => "max(OLD.updated_at, strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z')",
         Dialect::Postgres => {
-            "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+            "GREATEST(OLD.updated_at, to_char(clock_timestamp() AT TIME ZONE 'UTC', \
+             'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))"
         }
-        Dialect::MySql => "DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ')",
+        Dialect::MySql => {
+            "GREATEST(OLD.updated_at, DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ'))"
+        }
     }
 }
 
@@ -154,7 +159,7 @@ fn triggers(d: Dialect, t: &TableNames) -> Vec<String> {
     let name = |suffix: &str| d.quote(&format!("{}_history_{suffix}", t.vault));
     let (au, ad) = (name("au"), name("ad"));
     let on_update = keep_old_row(&h, "NEW.updated_at", "'update'");
-    let on_delete = keep_old_row(&h, db_now(d), "'delete'");
+    let on_delete = keep_old_row(&h, deleted_at(d), "'delete'");
     let when = changed(d);
     match d {
         Dialect::Sqlite => vec![

@@ -24,6 +24,9 @@ const GENESIS: &str = "000000000000000000000000000000000000000000000000000000000
 /// Longest accepted actor name (the column's width on MySQL).
 pub const MAX_ACTOR_LEN: usize = 255;
 
+/// Entries per INSERT: 8 arguments each stays within every backend's placeholder limit.
+const INSERT_CHUNK: usize = 1_000;
+
 /// How many entries a verification reads per query.
 const VERIFY_PAGE: i64 = 2_000;
 
@@ -285,20 +288,42 @@ impl Store {
         };
         let (mut seq, mut hash) = parse_head(head)?;
         let at = timestamp::to_db(self.now());
+        for chunk in notes.chunks(INSERT_CHUNK) {
+            self.insert_entries(tx, chunk, &at, &mut seq, &mut hash)
+                .await?;
+        }
+        let mut update = self.sql(&format!("UPDATE {meta} SET value = "));
+        update
+            .bind(format!("{seq} {hash}"))
+            .push(" WHERE name = ")
+            .bind(K_AUDIT_HEAD);
+        tx.target().execute(update, CTX).await?;
+        Ok(())
+    }
+
+    /// One multi-row INSERT of `notes`, chained on from `seq` and `hash` (both moved on).
+    async fn insert_entries(
+        &self,
+        tx: &mut Tx,
+        notes: &[Note],
+        at: &str,
+        seq: &mut i64,
+        hash: &mut String,
+    ) -> Result<()> {
         let mut insert = self.audit_sql(
             "INSERT INTO {audit} (seq, at, actor, action, token, detail, prev_hash, hash) VALUES ",
         );
         for (i, note) in notes.iter().enumerate() {
-            seq += 1;
+            *seq += 1;
             let entry = AuditEntry {
-                seq,
-                at: at.clone(),
+                seq: *seq,
+                at: at.to_owned(),
                 actor: self.inner.actor.clone(),
                 action: note.action.as_str().to_owned(),
                 token: note.token.clone(),
                 detail: note.detail.clone(),
             };
-            let next = entry_hash(&hash, &entry);
+            let next = entry_hash(hash, &entry);
             insert.push(if i == 0 { "(" } else { ", (" });
             insert
                 .bind(entry.seq)
@@ -313,18 +338,12 @@ impl Store {
                 .push(", ")
                 .bind(entry.detail)
                 .push(", ")
-                .bind(std::mem::replace(&mut hash, next.clone()))
+                .bind(std::mem::replace(hash, next.clone()))
                 .push(", ")
                 .bind(next)
                 .push(")");
         }
-        tx.target().execute(insert, CTX).await?;
-        let mut update = self.sql(&format!("UPDATE {meta} SET value = "));
-        update
-            .bind(format!("{seq} {hash}"))
-            .push(" WHERE name = ")
-            .bind(K_AUDIT_HEAD);
-        tx.target().execute(update, CTX).await?;
+        tx.target().execute(insert, "writing the audit log").await?;
         Ok(())
     }
 

@@ -109,6 +109,23 @@ pub enum PastCommand {
         #[arg(long, conflicts_with_all = ["versions", "days"])]
         keep_all: bool,
     },
+    /// Put records back as they were at TIME (values, expiry, trash state, metadata), from
+    /// history, in one transaction. Records created since go to the trash; records
+    /// deleted forever since come back. Every change is itself a new version.
+    RestoreTo {
+        /// RFC 3339, e.g. 2026-11-20T10:00:00Z.
+        #[arg(value_name = "TIME")]
+        at: String,
+        /// Only tokens starting with PREFIX.
+        #[arg(long, value_name = "PREFIX")]
+        filter: Option<String>,
+        /// List what would change; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print {"restored":[…],"recreated":[…],"trashed":[…]}.
+        #[arg(long)]
+        json: bool,
+    },
     /// The audit log: who did what to which record, and whether anyone altered it.
     Audit {
         #[command(subcommand)]

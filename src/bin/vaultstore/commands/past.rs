@@ -35,8 +35,69 @@ pub async fn run(command: &PastCommand, store: &Store) -> Outcome {
             days,
             keep_all,
         } => retention(store, *versions, *days, *keep_all).await,
+        PastCommand::RestoreTo {
+            at,
+            filter,
+            dry_run,
+            json,
+        } => restore_to(store, at, filter.as_deref(), *dry_run, *json).await,
         PastCommand::Audit { action } => audit(action, store).await,
     }
+}
+
+async fn restore_to(
+    store: &Store,
+    at: &str,
+    filter: Option<&str>,
+    dry_run: bool,
+    json: bool,
+) -> Outcome {
+    let when = duration::parse_time(at)?;
+    let report = store.restore_to(when, filter, dry_run).await?;
+    if json {
+        return say(&json!({
+            "dry_run": dry_run,
+            "restored": report.restored,
+            "recreated": report.recreated,
+            "trashed": report.trashed,
+        })
+        .to_string());
+    }
+    let verb = |would: &str, did: &str| {
+        if dry_run {
+            would.to_owned()
+        } else {
+            did.to_owned()
+        }
+    };
+    let mut lines: Vec<String> = Vec::new();
+    for (list, what) in [
+        (&report.restored, verb("would restore", "restored")),
+        (&report.recreated, verb("would recreate", "recreated")),
+        (
+            &report.trashed,
+            verb("would move to the trash", "moved to the trash"),
+        ),
+    ] {
+        lines.extend(list.iter().map(|t| format!("{what}\t{t}")));
+    }
+    let summary = format!(
+        "{} {} records as at {} ({} restored, {} recreated, {} to the trash)",
+        if dry_run { "would change" } else { "changed" },
+        report.total(),
+        time(when),
+        report.restored.len(),
+        report.recreated.len(),
+        report.trashed.len()
+    );
+    if dry_run {
+        lines.push(summary);
+        return say(&lines.join("\n"));
+    }
+    if !lines.is_empty() {
+        say(&lines.join("\n"))?;
+    }
+    confirm(&summary)
 }
 
 fn time(t: DateTime<Utc>) -> String {
