@@ -13,7 +13,7 @@
 mod common;
 
 use chrono::Duration;
-use common::{Ctx, everything, pw, t0, val};
+use common::{Backend, Ctx, everything, pw, t0, val};
 use vaultstore::{AuditFilter, Cancel, Change, CreateOptions, ErrorCode, HistoryRetention, Store};
 
 async fn create(ctx: &Ctx, token: &str, value: &str, password: &str) {
@@ -417,3 +417,104 @@ on_every_backend!(
     an_altered_or_removed_audit_entry_is_detected,
     concurrent_clients_append_one_chain,
 );
+
+/// The README's least-privilege grants (`docs/postgres-least-privilege.sql`), exactly:
+/// the app role does every daily job, history and audit included, and cannot change or
+/// remove an audit entry or a version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_app_role_with_the_documented_grants_works_and_cannot_rewrite_the_past() {
+    let Some(ctx) = Ctx::new(Backend::Postgres, "least_privilege").await else {
+        return;
+    };
+    let role = format!("vs_app_{}", std::process::id());
+    ctx.exec(&format!("DROP ROLE IF EXISTS {role}")).await;
+    let grants = include_str!("../docs/postgres-least-privilege.sql")
+        .replace("vault_app", &role)
+        .replace("SCHEMA public", &format!("SCHEMA {}", ctx.name));
+    let sql: String = grants
+        .lines()
+        .filter(|l| !l.starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for statement in sql.split(';').filter(|s| !s.trim().is_empty()) {
+        ctx.exec(&statement).await;
+    }
+    let app_url = ctx.url.replacen("postgres@", &format!("{role}@"), 1);
+    assert_ne!(app_url, ctx.url, "the test connects as the app role");
+    let mut options = ctx.options();
+    options.database = vaultstore::DatabaseSource::Url(app_url);
+    let app = Store::new(options).await.unwrap();
+
+    let token = app
+        .token_create(&val("v0"), &pw("a"), CreateOptions::default())
+        .await
+        .unwrap();
+    app.token_read(&token, &pw("a")).await.unwrap();
+    app.token_update(&token, &val("v1"), &pw("a"))
+        .await
+        .unwrap();
+    app.token_rekey(&token, &pw("a"), &pw("b")).await.unwrap();
+    app.token_renew(&token, None).await.unwrap();
+    app.token_soft_delete(&token).await.unwrap();
+    app.token_restore(&token).await.unwrap();
+    app.bulk_apply(
+        &everything(),
+        &vaultstore::BulkAction::SoftDelete,
+        |_| {},
+        &Cancel::new(),
+    )
+    .await
+    .unwrap();
+    app.undo_last(|_| {}, &Cancel::new())
+        .await
+        .unwrap()
+        .unwrap();
+    app.change_password(&pw("b"), &pw("c"), |_| {}, &Cancel::new())
+        .await
+        .unwrap();
+    let bundle = app
+        .export_bundle_bytes(&everything(), |_| {}, &Cancel::new())
+        .await
+        .unwrap()
+        .0;
+    let import = vaultstore::transfer::ImportOptions {
+        on_conflict: vaultstore::transfer::OnConflict::Overwrite,
+        ..vaultstore::transfer::ImportOptions::default()
+    };
+    app.import_bundle(&bundle, import, |_| {}, &Cancel::new())
+        .await
+        .unwrap();
+    assert!(app.history(&token).await.unwrap().len() >= 5);
+    app.version_restore(&token, 1, &pw("a")).await.unwrap();
+    app.restore_to(t0(), None, true).await.unwrap();
+    app.token_delete(&token).await.unwrap();
+    assert!(app.audit_verify().await.unwrap().is_intact());
+    assert!(
+        !app.audit_list(&AuditFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The past stays as written: no UPDATE or DELETE on the audit log or history.
+    for sql in [
+        "UPDATE vault_audit SET actor = 'mallory'",
+        "DELETE FROM vault_audit",
+        "UPDATE vault_history SET value = 'x'",
+        "DELETE FROM vault_history",
+    ] {
+        let refused = app.pool().clone();
+        let e = match &refused {
+            vaultstore::DbPool::Postgres(p) => sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(p)
+                .await
+                .unwrap_err(),
+            _ => unreachable!(),
+        };
+        assert!(e.to_string().contains("permission denied"), "{sql}: {e}");
+    }
+    app.close().await;
+    ctx.exec(&format!("DROP OWNED BY {role}")).await;
+    ctx.exec(&format!("DROP ROLE {role}")).await;
+    ctx.cleanup().await;
+}

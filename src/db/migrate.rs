@@ -152,6 +152,13 @@ pub(crate) async fn migrate(
     kdf: Option<KdfParams>,
     now: DateTime<Utc>,
 ) -> Result<MetaSettings> {
+    // A vault already at this version, opened without new KDF parameters, needs no write:
+    // read only, so a login without DDL grants (a team's app role) opens it too.
+    if let Ok(settings) = read_settings(pool, t).await
+        && kdf.is_none_or(|k| k == settings.params)
+    {
+        return Ok(settings);
+    }
     migrate_with(pool, t, kdf, now, MIGRATIONS).await
 }
 

@@ -68,7 +68,7 @@ pub struct Ctx {
     pub clock: Arc<ManualClock>,
     pub store: Store,
     admin: Option<DbPool>,
-    name: String,
+    pub name: String,
     _dir: Option<tempfile::TempDir>,
 }
 
