@@ -63,13 +63,15 @@ bench-app: deps
 fmt:
 	cargo fmt --all
 
-# Crash safety at full size: thousands of records, 200 kills per operation and backend
-# (several minutes). `make test` runs the same tests at a small size.
+# Crash safety at full size: thousands of records, 200 kills per operation and backend;
+# the 8-client soak for 3 minutes per server (several minutes in all). `make test` runs
+# the same tests at a small size.
 stress:
 	@scripts/install-deps.sh
 	@scripts/start-services.sh
 	VAULTSTORE_STRESS=1 cargo test --test crash_safety -- --nocapture
 	VAULTSTORE_ROUND_TRIP_CASES=200 cargo test --test round_trip -- --nocapture
+	VAULTSTORE_SOAK_SECS=180 cargo test --test soak -- --nocapture
 
 # The parser fuzz targets with many cases; findings land in proptest-regressions/ (commit
 # them). Debug build on purpose: overflow checks stay on. `make test` runs 256 cases each.
