@@ -13,7 +13,8 @@ help:
 	@echo "make bench-app  the release window on 1M records, timed inside the page (Xvfb)"
 	@echo "make stress crash safety at full size: the CLI SIGKILLed 200 times per operation and"
 	@echo "            backend (VAULTSTORE_STRESS_SEED=N replays a printed schedule), and 200"
-	@echo "            random vaults exported and imported through every backend"
+	@echo "            random vaults exported and imported through every backend, and 8"
+	@echo "            client processes on PostgreSQL and MariaDB for 3 minutes each (soak)"
 	@echo "make fuzz   the parser fuzz targets at PROPTEST_CASES cases each (default 100000; hours)"
 	@echo "make audit  cargo deny with the RustSec advisories (needs the network: github.com)"
 
