@@ -59,8 +59,8 @@ pub use query::{Cursor, DeletedFilter, ExpiryFilter, Page, RecordQuery, SortFiel
 pub use record::{Metadata, Record, RecordStatus};
 pub use secret::{Password, SecretValue};
 pub use store::{
-    Access, AuditAction, AuditCheck, AuditEntry, AuditFilter, Change, HistoryRetention,
-    MAX_ACTOR_LEN, RestoreToReport, Version, default_actor,
+    Access, AuditAction, AuditCheck, AuditEntry, AuditFilter, Change, ChangeWatch,
+    HistoryRetention, MAX_ACTOR_LEN, POLL_INTERVAL, RestoreToReport, Version, default_actor,
 };
 pub use store::{
     CreateOptions, DEFAULT_MAX_CACHED_KEYS, DEFAULT_MAX_VALUE_BYTES, DatabaseSource,

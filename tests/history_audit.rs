@@ -407,7 +407,38 @@ async fn restore_to_puts_records_back_as_they_were_at_a_moment(ctx: &Ctx) {
     assert!(s.audit_verify().await.unwrap().is_intact());
 }
 
+/// Another client's change reaches a watcher within a couple of seconds (PostgreSQL
+/// pushes it, the others are polled every second); a read is not a change.
+async fn a_watcher_hears_of_another_clients_changes_not_of_reads(ctx: &Ctx) {
+    let mut watch = ctx.store.watch_changes().await.unwrap();
+    let other = Store::new(ctx.options()).await.unwrap();
+    let wait = std::time::Duration::from_secs(5);
+    let options = CreateOptions {
+        token: Some("tk_live_one".into()),
+        ..CreateOptions::default()
+    };
+    other
+        .token_create(&val("v"), &pw("a"), options)
+        .await
+        .unwrap();
+    let heard = tokio::time::timeout(wait, watch.changed()).await;
+    assert!(matches!(heard, Ok(Ok(()))), "a create: {heard:?}");
+
+    other.token_read("tk_live_one", &pw("a")).await.unwrap();
+    let quiet = std::time::Duration::from_millis(2500);
+    let heard = tokio::time::timeout(quiet, watch.changed()).await;
+    assert!(heard.is_err(), "a read is not a change: {heard:?}");
+
+    // Raw SQL outside the store (another tool) is heard too, through history.
+    ctx.exec("UPDATE vault SET data = '{\"label\":\"raw\"}' WHERE token = 'tk_live_one'")
+        .await;
+    let heard = tokio::time::timeout(wait, watch.changed()).await;
+    assert!(matches!(heard, Ok(Ok(()))), "a raw update: {heard:?}");
+    other.close().await;
+}
+
 on_every_backend!(
+    a_watcher_hears_of_another_clients_changes_not_of_reads,
     restore_to_puts_records_back_as_they_were_at_a_moment,
     every_overwrite_is_kept_and_opens_with_its_own_password,
     a_record_deleted_forever_keeps_its_versions_and_can_come_back,

@@ -49,4 +49,5 @@ pub const COMMANDS: &[&str] = &[
     "restore_version",
     "activity",
     "verify_activity",
+    "record_now",
 ];

@@ -247,10 +247,13 @@ pub async fn update_value(
     token: String,
     value: Sealed,
     password: Sealed,
+    expected_updated_at: Typed<Option<DateTime<Utc>>>,
 ) -> CmdResult<()> {
     state.touch();
     let value = state.sealed.value("value", &value)?;
     let password = state.sealed.password("password", &password)?;
+    let found = state.store.record_find_by_token(&token).await?;
+    unchanged_since(found, expected_updated_at.0)?;
     state.store.token_update(&token, &value, &password).await?;
     state.remember(&token, state.store.session_key(&password));
     Ok(())
@@ -263,14 +266,49 @@ pub async fn update_metadata(
     state: State<'_, AppState>,
     id: String,
     metadata: Typed<MetadataEditArgs>,
+    expected_updated_at: Typed<Option<DateTime<Utc>>>,
 ) -> CmdResult<()> {
     state.touch();
     let Typed(metadata) = metadata;
+    unchanged_since(
+        state.store.record_find_by_id(&id).await?,
+        expected_updated_at.0,
+    )?;
     state
         .store
         .record_patch_metadata(&id, &metadata.into_patch())
         .await?;
     Ok(())
+}
+
+/// Refuses a save when the record changed since the dialog loaded it at `expected` (its
+/// `updatedAt` then); `None` saves over whatever is there ("keep mine"). Whatever a save
+/// replaces stays in the record's history.
+fn unchanged_since(
+    found: Option<vaultstore::Record>,
+    expected: Option<DateTime<Utc>>,
+) -> CmdResult<()> {
+    match (found, expected) {
+        (Some(r), Some(at)) if r.updated_at != at => Err(ErrorDto::new(
+            ErrorCode::Changed,
+            format!(
+                "{} was changed by someone else since you opened it; reload it, or keep yours and save again",
+                r.token
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The record with this token as stored now (`None` once deleted forever): what the
+/// record dialog compares with what it loaded when the vault changed.
+#[tauri::command]
+pub async fn record_now(state: State<'_, AppState>, token: String) -> CmdResult<Option<RecordDto>> {
+    let found = state.store.record_find_by_token(&token).await?;
+    Ok(found.map(|r| {
+        let opened = state.is_open(&r.token);
+        RecordDto::new(r, Utc::now(), opened)
+    }))
 }
 
 /// Re-seals a record under a new password; the current one must be typed now (see

@@ -27,18 +27,22 @@ pub enum ErrorCode {
     /// A failure of the app itself (a worker that stopped); the UI also uses it for a
     /// failure that is not an answer.
     Internal,
+    /// The record changed (another window, client or process) since the dialog loaded
+    /// it: a save over it is refused until the person reloads or keeps theirs.
+    Changed,
 }
 
 impl ErrorCode {
     /// The app's own codes, after the library's.
     #[cfg(test)]
-    const APP: [ErrorCode; 6] = [
+    const APP: [ErrorCode; 7] = [
         Self::PasswordRequired,
         Self::ChannelClosed,
         Self::Busy,
         Self::Clipboard,
         Self::Io,
         Self::Internal,
+        Self::Changed,
     ];
 
     pub const INVALID_INPUT: ErrorCode = Self::Store(vaultstore::ErrorCode::InvalidInput);
@@ -62,6 +66,7 @@ impl ErrorCode {
             Self::Clipboard => "clipboard",
             Self::Io => "io",
             Self::Internal => "internal",
+            Self::Changed => "changed",
         }
     }
 }

@@ -13,6 +13,7 @@ mod expiry_alerts;
 mod file_dialog;
 mod history_commands;
 mod import_commands;
+mod live_updates;
 mod lock_signals;
 mod sealed_ipc;
 mod settings;
@@ -163,6 +164,7 @@ fn main() {
             open_window(app)?;
             spawn_idle_lock(app.handle().clone());
             expiry_alerts::spawn(app.handle().clone());
+            live_updates::spawn(app.handle().clone());
             watch_lock_signals(app);
             Ok(())
         })
@@ -211,6 +213,7 @@ fn main() {
             history_commands::restore_version,
             history_commands::activity,
             history_commands::verify_activity,
+            commands::record_now,
         ])
         .build(tauri::generate_context!("../tauri.conf.json"))
         .map(|app| {

@@ -29,7 +29,7 @@ pub(crate) use migrate::{K_UNDO, migrate, read_settings, retire_v2, unretire_v2,
 pub(crate) use row::{RECORD_COLUMNS as RECORD_COLUMNS_SQL, RawRecord, insert as insert_rows};
 pub(crate) use search_index::{FEW_MATCHES, SearchIndex, pg_index_exists_sql};
 pub(crate) use sql::{Arg, Sql};
-pub(crate) use trail::K_AUDIT_HEAD;
+pub(crate) use trail::{K_AUDIT_HEAD, PG_CHANGE_CHANNEL};
 
 /// Which SQL dialect a pool speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,6 +5,8 @@
 //!   older build) can skip it. Values stay sealed: history is as safe as the vault.
 //! - `<table>_audit`: an append-only log of who did what, written by the store in the
 //!   same transaction as the change, each entry carrying the hash of the one before.
+//! - PostgreSQL: a statement trigger that notifies the channel [`PG_CHANGE_CHANNEL`] names at each
+//!   commit that changed the vault, so other clients refresh (`Store::watch_changes`).
 
 use super::{Dialect, TableNames};
 
@@ -171,6 +173,8 @@ fn triggers(d: Dialect, t: &TableNames) -> Vec<String> {
         ],
         Dialect::Postgres => {
             let f = name("keep");
+            let notify = d.quote(&format!("{}_notify", t.vault));
+            let changed = d.quote(&format!("{}_changed", t.vault));
             vec![
                 format!(
                     "CREATE OR REPLACE FUNCTION {f}() RETURNS trigger LANGUAGE plpgsql AS $body$ \
@@ -185,6 +189,19 @@ fn triggers(d: Dialect, t: &TableNames) -> Vec<String> {
                 format!("DROP TRIGGER IF EXISTS {ad} ON {v}"),
                 format!(
                     "CREATE TRIGGER {ad} AFTER DELETE ON {v} FOR EACH ROW EXECUTE PROCEDURE {f}()"
+                ),
+                // One notification per statement, delivered at commit (and folded into
+                // one per transaction by the server): the payload is empty, clients read
+                // what they show again.
+                format!(
+                    "CREATE OR REPLACE FUNCTION {notify}() RETURNS trigger LANGUAGE plpgsql AS $body$ \
+                     BEGIN PERFORM pg_notify('vs_' || md5(TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME), ''); \
+                     RETURN NULL; END $body$"
+                ),
+                format!("DROP TRIGGER IF EXISTS {changed} ON {v}"),
+                format!(
+                    "CREATE TRIGGER {changed} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {v} \
+                     FOR EACH STATEMENT EXECUTE PROCEDURE {notify}()"
                 ),
             ]
         }
@@ -201,3 +218,9 @@ fn triggers(d: Dialect, t: &TableNames) -> Vec<String> {
         ],
     }
 }
+
+/// PostgreSQL: the query naming the channel the vault's notify trigger uses (`vs_` and
+/// the MD5 of `schema.table`, within the 63-byte limit whatever the names), for the
+/// table as this connection's search path finds it. Bind the quoted table name, then `)`.
+pub(crate) const PG_CHANGE_CHANNEL: &str = "SELECT 'vs_' || md5(n.nspname || '.' || c.relname) \
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(";

@@ -9,6 +9,7 @@ mod bulk_change;
 mod bulk_scan;
 mod history;
 mod legacy_v2;
+mod live;
 mod match_counts;
 mod metadata_edit;
 mod password_change;
@@ -32,6 +33,7 @@ pub use audit::{
 pub use bulk_change::MAX_PREVIEW_SAMPLE;
 pub use history::{Change, HistoryRetention, Version};
 pub use legacy_v2::UpgradeReport;
+pub use live::{ChangeWatch, POLL_INTERVAL};
 pub use metadata_edit::MetadataPatch;
 pub use point_in_time::RestoreToReport;
 pub use session::SessionKey;

@@ -67,10 +67,15 @@ export const api = {
   revealValue: reveal,
   copyValue: (token, password) => callSealed('copy_value', async (seal) => ({ token, password: await seal(password) })),
   // Changes that can lock the owner out take the password typed now (never null).
-  updateValue: (token, value, password) => callSealed('update_value', async (seal) => ({
-    token, value: await seal(value), password: await seal(password),
+  // `expectedUpdatedAt`: the record's `updatedAt` as the dialog loaded it; a record changed
+  // since is refused (`changed`). null saves over whatever is there ("keep mine").
+  updateValue: (token, value, password, expectedUpdatedAt) => callSealed('update_value', async (seal) => ({
+    token, value: await seal(value), password: await seal(password), expectedUpdatedAt: expectedUpdatedAt ?? null,
   })),
-  updateMetadata: (id, metadata) => call('update_metadata', { id, metadata }),
+  updateMetadata: (id, metadata, expectedUpdatedAt) =>
+    call('update_metadata', { id, metadata, expectedUpdatedAt: expectedUpdatedAt ?? null }),
+  // The record as stored now (null once deleted forever).
+  recordNow: (token) => call('record_now', { token }),
   rekeyRecord: (token, oldPassword, newPassword) =>
     callSealed('rekey_record', async (seal) => ({ token, old: await seal(oldPassword), new: await seal(newPassword) })),
   renewRecord: (token, expiresAt) => call('renew_record', { token, expiresAt }),
@@ -141,6 +146,10 @@ export const api = {
   setView: (view) => call('set_view', { view }),
   // Remembers the password generator's options.
   setGenerator: (generator) => call('set_generator', { generator }),
+  // Another client, window or process changed the vault: read what is shown again.
+  onVaultChanged: (handler) => tauri.event.listen('vault-changed', () => handler()),
+  // The database went away (false) or came back (true).
+  onVaultOnline: (handler) => tauri.event.listen('vault-online', (event) => handler(event.payload)),
   // The backend locked by itself; the handler gets why: 'idle', 'sleep' or 'screen-locked'.
   // The lock dropped the keys sealing secrets; ours go too.
   onLocked: (handler) => tauri.event.listen('vault-locked', (event) => {

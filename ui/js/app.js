@@ -312,6 +312,21 @@ async function main() {
   $('btn-lock').addEventListener('click', lock);
   $('btn-settings').addEventListener('click', () => settings.open());
   $('btn-activity').addEventListener('click', () => activity.open());
+  // Another client changed the vault: the rows shown are read again in place (at most
+  // once per half second), the open record says whether it was the one.
+  let changedTimer = null;
+  api.onVaultChanged(() => {
+    if (changedTimer) return;
+    changedTimer = setTimeout(() => {
+      changedTimer = null;
+      refresh();
+      record.checkChanged();
+    }, 500);
+  });
+  api.onVaultOnline((online) => {
+    if (!online) toast('The database cannot be reached; retrying. What you typed is kept.', { error: true });
+    else toast('The database is reachable again.');
+  });
   $('btn-export').addEventListener('click', () => exporter.open());
   $('btn-import').addEventListener('click', () => importer.start());
   $('btn-import-keepassxc').addEventListener('click', () => foreignImporter.start('keepassxc-csv'));

@@ -17,6 +17,7 @@ export const Code = Object.freeze({
   CLIPBOARD: 'clipboard',
   IO: 'io',
   INTERNAL: 'internal',
+  CHANGED: 'changed',
 });
 
 const friendly = {
@@ -27,6 +28,7 @@ const friendly = {
   [Code.CRYPTO]: 'The stored value is damaged or in an unknown format; restore it from a backup.',
   [Code.CANCELLED]: 'Cancelled. Nothing was changed.',
   [Code.PASSWORD_REQUIRED]: 'Enter the password of this record.',
+  [Code.CHANGED]: 'Changed by someone else since you opened it: reload it, or keep yours and save again.',
 };
 
 // Words a person understands: a fixed sentence where one fits, else the backend's

@@ -50,6 +50,10 @@ export class RecordDialog extends EventTarget {
     on('restore', (b) => this.restore(b));
     on('delete-forever', () => this.deleteForever());
     on('close', () => this.closeAsking());
+    on('reload-record', () => this.reloadRecord());
+    on('keep-mine', () => this.keepMine());
+    this.saving = 0; // saves in flight: their own change is not someone else's
+    this.latest = null; // the record as another client left it
     this.history = new HistoryPanel(this.form, () => ({ token: this.record?.token, opening: this.opening }), (token) => {
       // A value shown is no longer the current one; an edit being typed stays (it is theirs).
       if (!this.editing()) this.forgetValue();
@@ -95,6 +99,7 @@ export class RecordDialog extends EventTarget {
     this.form.reset();
     clearErrors(this.form);
     this.setLockNote('');
+    this.showChanged(null);
     const trashed = record.status === 'deleted';
     this.dialog.querySelector('#record-title').textContent = record.label || record.token;
     const badge = expiryBadge(record, Date.now(), this.settings().expiringSoonDays || 7);
@@ -259,13 +264,18 @@ export class RecordDialog extends EventTarget {
     clearErrors(this.form);
     const password = this.typedPassword('editPassword');
     if (!password) return;
+    this.saving += 1;
     try {
-      await busy(button, () => api.updateValue(this.record.token, field(this.form, 'newValue').value, password));
+      await busy(button, () => api.updateValue(this.record.token, field(this.form, 'newValue').value, password, this.record.updatedAt));
+      await this.rebase();
       toast('Value saved.');
       this.forgetValue();
       this.dispatchEvent(new CustomEvent('changed', { detail: { token: this.record.token } }));
     } catch (e) {
+      if (e.code === Code.CHANGED) this.checkChanged();
       showError(this.form, e, { [Code.INVALID_PASSWORD]: 'editPassword', [Code.POLICY]: 'editPassword' });
+    } finally {
+      this.saving -= 1;
     }
   }
 
@@ -285,8 +295,10 @@ export class RecordDialog extends EventTarget {
   async saveDetails(button) {
     clearErrors(this.form);
     const metadata = this.details();
+    this.saving += 1;
     try {
-      await busy(button, () => api.updateMetadata(this.record.id, metadata));
+      await busy(button, () => api.updateMetadata(this.record.id, metadata, this.record.updatedAt));
+      await this.rebase();
       Object.assign(this.record, metadata.fields, {
         label: metadata.label || null, notes: metadata.notes || null, tags: metadata.tags,
       });
@@ -294,7 +306,10 @@ export class RecordDialog extends EventTarget {
       toast('Details saved.');
       this.dispatchEvent(new CustomEvent('changed', { detail: { token: this.record.token } }));
     } catch (e) {
+      if (e.code === Code.CHANGED) this.checkChanged();
       showError(this.form, e);
+    } finally {
+      this.saving -= 1;
     }
   }
 
@@ -309,6 +324,7 @@ export class RecordDialog extends EventTarget {
     if (!old) return;
     try {
       await busy(button, () => api.rekeyRecord(this.record.token, old, next));
+      await this.rebase();
       for (const n of ['rekeyOld', 'newPassword', 'newConfirm']) field(this.form, n).value = '';
       toast('Password changed for this record.');
       this.dispatchEvent(new CustomEvent('changed', { detail: { token: this.record.token } }));
@@ -411,4 +427,55 @@ RecordDialog.prototype.setLockNote = function setLockNote(text) {
   const note = this.form.querySelector('[data-role="lock-note"]');
   note.textContent = text;
   note.hidden = !text;
+};
+
+// After a save of ours: what the record is now is what later saves compare with.
+RecordDialog.prototype.rebase = async function rebase() {
+  const { opening } = this;
+  const { token } = this.record;
+  const now = await api.recordNow(token).catch(() => null);
+  if (now && this.current(opening, token)) {
+    this.record.updatedAt = now.updatedAt;
+    this.showChanged(null);
+  }
+};
+
+// The vault changed somewhere: if it was this record, and not by a save of this dialog,
+// say so. What was typed stays; "Reload" shows the record as it is now (dropping the
+// edits), "Keep mine" lets the next save replace it (the replaced state stays in History).
+RecordDialog.prototype.checkChanged = async function checkChanged() {
+  if (!this.dialog.open || !this.record || this.saving > 0) return;
+  const { opening } = this;
+  const { token } = this.record;
+  let now;
+  try {
+    now = await api.recordNow(token);
+  } catch {
+    return; // unreachable now: the title bar says so, the next change asks again
+  }
+  if (!this.current(opening, token) || this.saving > 0) return;
+  if (!now) {
+    this.showChanged('Deleted forever by someone else; it can come back from History (vaultstore restore-version).', null);
+  } else if (now.updatedAt !== this.record.updatedAt) {
+    this.showChanged('Changed by someone else since you opened it.', now);
+  }
+};
+
+RecordDialog.prototype.showChanged = function showChanged(text, latest = null) {
+  const note = this.form.querySelector('[data-role="changed-note"]');
+  this.latest = latest;
+  note.hidden = !text;
+  if (text) this.form.querySelector('[data-role="changed-text"]').textContent = text;
+  this.form.querySelector('[data-action="keep-mine"]').hidden = !latest;
+  this.form.querySelector('[data-action="reload-record"]').hidden = !latest;
+};
+
+RecordDialog.prototype.reloadRecord = function reloadRecord() {
+  if (this.latest) this.open(this.latest);
+};
+
+RecordDialog.prototype.keepMine = function keepMine() {
+  if (this.latest) this.record.updatedAt = this.latest.updatedAt;
+  this.showChanged(null);
+  clearErrors(this.form);
 };

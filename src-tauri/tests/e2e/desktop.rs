@@ -56,7 +56,7 @@ const TOOLS: [&str; 4] = ["Xvfb", "tauri-driver", "WebKitWebDriver", "dbus-daemo
 const WINDOWS_AT_ONCE: usize = 2;
 static WINDOWS: Semaphore = Semaphore::const_new(WINDOWS_AT_ONCE);
 
-fn in_ci() -> bool {
+pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 

@@ -45,6 +45,7 @@ mod housekeeping;
 mod idle;
 mod keyboard;
 mod launch;
+mod live;
 mod memory;
 mod safety;
 mod secrets;
