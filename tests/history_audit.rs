@@ -468,7 +468,7 @@ async fn postgres_app_role_with_the_documented_grants_works_and_cannot_rewrite_t
         .collect::<Vec<_>>()
         .join("\n");
     for statement in sql.split(';').filter(|s| !s.trim().is_empty()) {
-        ctx.exec(&statement).await;
+        ctx.exec(statement).await;
     }
     let app_url = ctx.url.replacen("postgres@", &format!("{role}@"), 1);
     assert_ne!(app_url, ctx.url, "the test connects as the app role");

@@ -251,7 +251,7 @@ async fn soak(backend: Backend) {
     let seed: u64 = std::env::var("VAULTSTORE_SOAK_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| rand::random());
+        .unwrap_or_else(rand::random);
     println!(
         "soak on {backend:?}: {CLIENTS} clients, {secs} s, seed {seed} (replay with VAULTSTORE_SOAK_SEED={seed})"
     );

@@ -110,25 +110,23 @@ impl ChangeWatch {
             return Ok(());
         }
         match &mut self.how {
-            How::Listen(listener) => loop {
-                match listener.try_recv().await {
-                    Ok(Some(_)) => {
-                        // Fold a burst (a bulk change's statements) into one answer.
-                        while listener.next_buffered().is_some() {}
-                        return Ok(());
-                    }
-                    // The connection dropped; the next call reconnects.
-                    Ok(None) => {
-                        self.resync = true;
-                        return Err(Error::Database {
-                            context: "waiting for changes",
-                            detail: "the connection to the server was lost".into(),
-                        });
-                    }
-                    Err(e) => {
-                        self.resync = true;
-                        return Err(lost(e));
-                    }
+            How::Listen(listener) => match listener.try_recv().await {
+                Ok(Some(_)) => {
+                    // Fold a burst (a bulk change's statements) into one answer.
+                    while listener.next_buffered().is_some() {}
+                    Ok(())
+                }
+                // The connection dropped; the next call reconnects.
+                Ok(None) => {
+                    self.resync = true;
+                    Err(Error::Database {
+                        context: "waiting for changes",
+                        detail: "the connection to the server was lost".into(),
+                    })
+                }
+                Err(e) => {
+                    self.resync = true;
+                    Err(lost(e))
                 }
             },
             How::Poll { last } => loop {
