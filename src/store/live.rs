@@ -101,7 +101,15 @@ impl ChangeWatch {
     pub async fn changed(&mut self) -> Result<()> {
         if self.resync {
             // Back only once the server answers; the listener reconnects on its next wait.
-            let ping = self.store.sql("SELECT 1");
+            // COUNT(*) is a 64-bit integer on every backend (a bare 1 is not).
+            let meta = self
+                .store
+                .inner
+                .dialect
+                .quote(&self.store.inner.tables.meta);
+            let ping = self
+                .store
+                .sql(&format!("SELECT COUNT(*) FROM {meta} WHERE 1 = 0"));
             self.store
                 .db()
                 .fetch_i64(ping, "waiting for changes")

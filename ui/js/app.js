@@ -323,7 +323,9 @@ async function main() {
       record.checkChanged();
     }, 500);
   });
+  // The backend sets the window's title too; the page's own title says the same.
   api.onVaultOnline((online) => {
+    document.title = online ? 'VaultStore' : 'VaultStore — the database is unreachable, retrying…';
     if (!online) toast('The database cannot be reached; retrying. What you typed is kept.', { error: true });
     else toast('The database is reachable again.');
   });

@@ -86,7 +86,7 @@ fn tools() -> Option<(PathBuf, PathBuf, PathBuf)> {
     Some((xvfb, driver, bus))
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -124,3 +124,63 @@ async fn two_windows_on_one_postgres_vault_see_each_others_changes() {
     a.quit().await;
     b.quit().await;
 }
+
+/// The server goes away while a window is open with a dialog half filled: the window
+/// says so, keeps what was typed, refuses to save without half-applying anything, and
+/// carries on once the server is back; the save then creates the record exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_loses_nothing_typed_and_nothing_half_applied() {
+    let Some(server) = crate::private_server::PrivatePostgres::start() else {
+        return;
+    };
+    let url = server.url();
+    let Some(desktop) = Desktop::start_with(&[("VAULTSTORE_DB", url.as_str())]).await else {
+        return;
+    };
+    let window = desktop.open_window().await;
+    let vault = Vault(&window);
+    vault.create("before-secret", "Before", "", "never").await;
+    vault.until_rows(&["Before"]).await;
+
+    let create = vault.new_record().await;
+    create.fill_value("typed-while-down").await;
+    create
+        .fill_passwords(crate::PASSWORD, crate::PASSWORD)
+        .await;
+    create.fill_label("During").await;
+    server.down();
+    window
+        .until(
+            "the title to say the database is unreachable",
+            "document.title.includes('unreachable')",
+        )
+        .await;
+    create.submit().await;
+    window
+        .until_within(
+            "the save to fail",
+            &format!("{}.textContent !== ''", q("#create-dialog [data-for=form]")),
+            std::time::Duration::from_secs(30),
+        )
+        .await;
+    assert!(window.dialog_is_open("create-dialog").await);
+    assert_eq!(
+        window.value_of("#create-dialog [name=label]").await,
+        json!("During"),
+        "what was typed stays"
+    );
+
+    server.up();
+    window
+        .until_within(
+            "the title to be back",
+            "document.title === 'VaultStore'",
+            std::time::Duration::from_secs(30),
+        )
+        .await;
+    create.submit().await;
+    window.until_dialog_closed("create-dialog").await;
+    vault.until_rows(&["Before", "During"]).await;
+    assert_eq!(library::count_all(&url).await, 2, "created exactly once");
+    window.quit().await;
+}

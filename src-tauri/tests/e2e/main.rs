@@ -33,6 +33,7 @@ mod axe;
 mod desktop;
 mod library;
 mod pages;
+mod private_server;
 mod screen;
 mod ui;
 
