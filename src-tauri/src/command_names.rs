@@ -50,4 +50,5 @@ pub const COMMANDS: &[&str] = &[
     "activity",
     "verify_activity",
     "record_now",
+    "restore_to",
 ];

@@ -6,7 +6,7 @@ use serde::Serialize;
 use tauri::State;
 use vaultstore::{AuditFilter, Version};
 
-use crate::errors::{CmdResult, ErrorDto};
+use crate::errors::{CmdResult, ErrorDto, Typed};
 use crate::sealed_ipc::Sealed;
 use crate::state::AppState;
 
@@ -135,5 +135,36 @@ pub async fn verify_activity(state: State<'_, AppState>) -> CmdResult<AuditCheck
         entries: check.intact_entries,
         first_broken: check.first_broken,
         problem: check.problem,
+    })
+}
+
+/// What a restore to a moment changes (or, in a dry run, would change), by token.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreToDto {
+    pub restored: Vec<String>,
+    pub recreated: Vec<String>,
+    pub trashed: Vec<String>,
+}
+
+/// Puts the records (those whose token starts with `prefix`, else all) back as they were
+/// at `at`, in one transaction; with `dry_run`, only says what would change.
+#[tauri::command]
+pub async fn restore_to(
+    state: State<'_, AppState>,
+    at: Typed<DateTime<Utc>>,
+    prefix: Option<String>,
+    dry_run: bool,
+) -> CmdResult<RestoreToDto> {
+    state.touch();
+    let prefix = prefix.filter(|p| !p.is_empty());
+    let report = state
+        .store
+        .restore_to(at.0, prefix.as_deref(), dry_run)
+        .await?;
+    Ok(RestoreToDto {
+        restored: report.restored,
+        recreated: report.recreated,
+        trashed: report.trashed,
     })
 }

@@ -214,6 +214,7 @@ fn main() {
             history_commands::activity,
             history_commands::verify_activity,
             commands::record_now,
+            history_commands::restore_to,
         ])
         .build(tauri::generate_context!("../tauri.conf.json"))
         .map(|app| {

@@ -132,6 +132,8 @@ export const api = {
   // The audit log, newest first; `token` null for every record.
   activity: (token) => call('activity', { token, limit: 200 }),
   verifyActivity: () => call('verify_activity'),
+  // Records put back as they were at `at` (ISO); `dryRun` only says what would change.
+  restoreTo: (at, prefix, dryRun) => call('restore_to', { at, prefix: prefix || null, dryRun }),
   runTrashRetention: () => call('run_trash_retention'),
   cancelOperation: () => call('cancel_operation'),
   lockVault: () => {

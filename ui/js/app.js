@@ -2,6 +2,7 @@
 // shortcuts, locking and the theme.
 import { api } from './api.js';
 import { ActivityDialog } from './activity-dialog.js';
+import { RestoreToDialog } from './restore-to-dialog.js';
 import { Code, describe } from './errors.js';
 import { el } from './format.js';
 import { confirmTyped } from './confirm-dialog.js';
@@ -83,6 +84,7 @@ const tabs = new Tabs(document.querySelector('.filters [role="tablist"]'), $('re
 function showFilters({ view, expiry, expiringDays }) {
   tabs.show($(view === 'trash' ? 'view-trash' : 'view-vault'));
   $('btn-empty-trash').hidden = view !== 'trash';
+  $('btn-restore-to').hidden = view !== 'trash';
   // The banner counts the vault's records: not shown over the Trash.
   $('expiry-banner').dataset.view = view === 'trash' ? 'trash' : 'vault';
   $('expiry').value = expiry;
@@ -108,6 +110,7 @@ async function main() {
   const record = new RecordDialog($('record-dialog'), () => settings.current);
   const passwords = new PasswordDialog($('password-dialog'));
   const activity = new ActivityDialog($('activity-dialog'));
+  const restoreTo = new RestoreToDialog($('restore-to-dialog'));
   const exporter = new ExportDialog($('export-dialog'));
   const importer = new ImportDialog($('import-dialog'));
   const foreignImporter = new ForeignImportDialog($('foreign-import-dialog'));
@@ -312,6 +315,8 @@ async function main() {
   $('btn-lock').addEventListener('click', lock);
   $('btn-settings').addEventListener('click', () => settings.open());
   $('btn-activity').addEventListener('click', () => activity.open());
+  $('btn-restore-to').addEventListener('click', () => restoreTo.open());
+  restoreTo.addEventListener('changed', () => refresh());
   // Another client changed the vault: the rows shown are read again in place (at most
   // once per half second), the open record says whether it was the one.
   let changedTimer = null;

@@ -176,3 +176,99 @@ async fn an_overwritten_value_comes_back_from_history_and_activity_shows_it() {
         .await;
     window.quit().await;
 }
+
+/// Restore to a moment, from the Trash view: a preview says what would change, Restore
+/// does exactly that, and nothing is lost (a record made since goes to the Trash).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trash_view_restores_the_vault_to_a_moment_after_a_preview() {
+    let Some(desktop) = Desktop::start().await else {
+        return;
+    };
+    let url = desktop.db_url();
+    let window = desktop.open_window().await;
+    let vault = Vault(&window);
+    vault.create(FIRST, "Mail", "", "never").await;
+    vault.until_rows(&["Mail"]).await;
+    let token = library::token_of(&url, "Mail").await;
+    // The moment: whole seconds (the picker's precision), after the create, before what
+    // follows.
+    let second = std::time::Duration::from_millis(1200);
+    window
+        .let_time_pass(second, "a second after the create", "true")
+        .await;
+    let moment = window
+        .js(
+            "const d = new Date(); const p = (n) => String(n).padStart(2, '0');
+             return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;",
+        )
+        .await;
+    window
+        .let_time_pass(second, "a second before the changes", "true")
+        .await;
+    let record = vault.open_record("Mail").await;
+    record.until_revealed().await;
+    record.edit_value(SECOND).await;
+    record.save_value(PASSWORD).await;
+    window.expect_toast("Value saved").await;
+    record.close().await;
+    vault.create("later-secret", "Later", "", "never").await;
+    vault.until_rows(&["Mail", "Later"]).await;
+
+    vault.show_trash().await;
+    window.click("#btn-restore-to").await;
+    window.until_dialog_open("restore-to-dialog").await;
+    window
+        .js_args(
+            "const input = document.querySelector('#restore-to-dialog [name=restoreAt]');
+             input.value = arguments[0]; input.dispatchEvent(new Event('input'));",
+            vec![moment],
+        )
+        .await;
+    assert!(
+        window
+            .is(
+                "document.querySelector('#restore-to-dialog [data-action=run-restore-to]').disabled"
+            )
+            .await,
+        "no Restore before a preview"
+    );
+    window
+        .press_enter("#restore-to-dialog [name=restorePrefix]")
+        .await;
+    let summary = "#restore-to-dialog [data-role=restore-to-summary]";
+    window
+        .until(
+            "the preview",
+            &format!(
+                "{}.textContent.includes('2 records would change')",
+                q(summary)
+            ),
+        )
+        .await;
+    let listed = window
+        .text_of("#restore-to-dialog [data-role=restore-to-list]")
+        .await;
+    assert!(
+        listed.to_string().contains(&format!("{token}: restored")),
+        "{listed}"
+    );
+    assert_eq!(
+        library::read(&url, &token, PASSWORD).await,
+        Ok(SECOND.to_owned()),
+        "a preview changes nothing"
+    );
+    window
+        .click("#restore-to-dialog [data-action=run-restore-to]")
+        .await;
+    window.expect_toast("2 records put back as they were").await;
+    assert_eq!(
+        library::read(&url, &token, PASSWORD).await,
+        Ok(FIRST.to_owned())
+    );
+    let later = library::token_of(&url, "Later").await;
+    assert!(
+        library::trashed(&url, &later).await,
+        "made since: in the Trash, not gone"
+    );
+    window.quit().await;
+}
