@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps run test lint fmt bench bench-app stress fuzz audit package icons
+.PHONY: help deps run test lint fmt bench bench-servers bench-app stress fuzz audit package icons
 
 help:
 	@echo "make run    install what is missing, build, open VaultStore on the default SQLite vault"
@@ -10,6 +10,7 @@ help:
 	@echo "make package  the .deb (and the AppImage when its tools are present) of the release"
 	@echo "            build, with the vaultstore CLI, man page and completions: target/release/bundle/"
 	@echo "make bench  the full benchmark (release build, 1M rows)"
+	@echo "make bench-servers  the same on the local PostgreSQL and MariaDB"
 	@echo "make bench-app  the release window on 1M records, timed inside the page (Xvfb)"
 	@echo "make stress crash safety at full size: the CLI SIGKILLed 200 times per operation and"
 	@echo "            backend (VAULTSTORE_STRESS_SEED=N replays a printed schedule), and 200"
@@ -55,6 +56,18 @@ icons: deps
 # The full benchmark: 10k / 100k / 1M rows on SQLite, release build (several minutes).
 bench:
 	cargo run --release --bin vaultstore-bench
+
+# The same benchmark on the local PostgreSQL and MariaDB (tables bench_* in database
+# `test`); each run exits non-zero when a figure misses its goal, so both always run.
+PG_BENCH_URL ?= postgres://postgres@127.0.0.1:5432/test
+MYSQL_BENCH_URL ?= mysql://root@127.0.0.1:3306/test
+bench-servers:
+	@scripts/start-services.sh
+	cargo build --release --bin vaultstore-bench
+	status=0; \
+	target/release/vaultstore-bench --db $(PG_BENCH_URL) || status=1; \
+	target/release/vaultstore-bench --db $(MYSQL_BENCH_URL) || status=1; \
+	exit $$status
 
 # The window itself on 1,000,000 records (release build, Xvfb + tauri-driver), each step
 # timed inside the page; prints a table (VAULTSTORE_BENCH_APP_ROWS=N for another size).

@@ -214,6 +214,15 @@ async fn retention_drops_what_falls_outside_it(ctx: &Ctx) {
     };
     assert_eq!(s.set_history_retention(keep).await.unwrap(), 2);
     assert_eq!(s.history("tk_history_keep").await.unwrap().len(), 1);
+    // A retention in days moves with the clock: applied again when a store opens.
+    s.token_update("tk_history_keep", &val("v6"), &pw("a"))
+        .await
+        .unwrap();
+    assert_eq!(s.history("tk_history_keep").await.unwrap().len(), 2);
+    tick(ctx, 6 * 24 * 60);
+    let reopened = Store::new(ctx.options()).await.unwrap();
+    assert_eq!(reopened.history("tk_history_keep").await.unwrap().len(), 1);
+    reopened.close().await;
 }
 
 async fn the_audit_log_names_who_did_what_and_never_a_secret(ctx: &Ctx) {

@@ -217,6 +217,23 @@ fn entry_hash(prev: &str, e: &AuditEntry) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The head after `notes` are chained on from `seq` and `hash` (both moved on).
+fn chain_on(notes: &[Note], seq: &mut i64, hash: &mut String, store: &Store, at: &str) -> String {
+    for note in notes {
+        *seq += 1;
+        let entry = AuditEntry {
+            seq: *seq,
+            at: at.to_owned(),
+            actor: store.inner.actor.clone(),
+            action: note.action.as_str().to_owned(),
+            token: note.token.clone(),
+            detail: note.detail.clone(),
+        };
+        *hash = entry_hash(hash, &entry);
+    }
+    format!("{seq} {hash}")
+}
+
 /// `"<seq> <hash>"` from the head row, `(0, GENESIS)` before the first entry.
 fn parse_head(head: &str) -> Result<(i64, String)> {
     if head.is_empty() {
@@ -277,6 +294,26 @@ impl Store {
         }
         let d = self.inner.dialect;
         let meta = d.quote(&self.inner.tables.meta);
+        let at = timestamp::to_db(self.now());
+        // The head this store last wrote is usually still the head: moving it on with a
+        // compare-and-swap saves reading it first. If another client appended since, the
+        // swap changes nothing and the head is read (and locked) instead.
+        let cached = self.cached_head();
+        if let Some(old) = cached {
+            let (mut seq, mut hash) = parse_head(&old)?;
+            let new = chain_on(notes, &mut seq, &mut hash, self, &at);
+            let mut swap = self.sql(&format!("UPDATE {meta} SET value = "));
+            swap.bind(new.clone())
+                .push(" WHERE name = ")
+                .bind(K_AUDIT_HEAD)
+                .push(" AND value = ")
+                .bind(old.as_str());
+            if tx.target().execute(swap, CTX).await? == 1 {
+                self.insert_all(tx, notes, &at, &old).await?;
+                self.remember_head(new);
+                return Ok(());
+            }
+        }
         let mut head = self.sql(&format!("SELECT value FROM {meta} WHERE name = "));
         head.bind(K_AUDIT_HEAD).push(d.lock_rows());
         let head = tx.target().fetch_texts(head, CTX).await?;
@@ -287,18 +324,44 @@ impl Store {
             });
         };
         let (mut seq, mut hash) = parse_head(head)?;
-        let at = timestamp::to_db(self.now());
-        for chunk in notes.chunks(INSERT_CHUNK) {
-            self.insert_entries(tx, chunk, &at, &mut seq, &mut hash)
-                .await?;
-        }
+        let new = chain_on(notes, &mut seq, &mut hash, self, &at);
         let mut update = self.sql(&format!("UPDATE {meta} SET value = "));
         update
-            .bind(format!("{seq} {hash}"))
+            .bind(new.clone())
             .push(" WHERE name = ")
             .bind(K_AUDIT_HEAD);
         tx.target().execute(update, CTX).await?;
+        self.insert_all(tx, notes, &at, head).await?;
+        self.remember_head(new);
         Ok(())
+    }
+
+    /// Inserts `notes` chained on from the head `from`.
+    async fn insert_all(&self, tx: &mut Tx, notes: &[Note], at: &str, from: &str) -> Result<()> {
+        let (mut seq, mut hash) = parse_head(from)?;
+        for chunk in notes.chunks(INSERT_CHUNK) {
+            self.insert_entries(tx, chunk, at, &mut seq, &mut hash)
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn cached_head(&self) -> Option<String> {
+        self.inner
+            .audit_head
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Remembers the head this store wrote. If its transaction does not commit, the next
+    /// swap simply fails and the head is read.
+    fn remember_head(&self, head: String) {
+        *self
+            .inner
+            .audit_head
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(head);
     }
 
     /// One multi-row INSERT of `notes`, chained on from `seq` and `hash` (both moved on).
@@ -351,9 +414,79 @@ impl Store {
     /// the vault: a reveal, an export).
     pub(crate) async fn audit(&self, notes: &[Note]) -> Result<()> {
         const CTX: &str = "writing the audit log";
+        if self.inner.dialect == crate::db::Dialect::Postgres
+            && notes.len() <= INSERT_CHUNK
+            && self.append_in_one_statement(notes).await?
+        {
+            return Ok(());
+        }
         let mut tx = self.inner.pool.begin_write(CTX).await?;
         self.audit_in(&mut tx, notes).await?;
         tx.commit(CTX).await
+    }
+
+    /// PostgreSQL: the head's compare-and-swap and the entries' insert as one statement
+    /// (a data-modifying CTE), atomic without a transaction of its own: one round trip
+    /// for a reveal. False when this store's cached head is not the head any more (or
+    /// none is cached): nothing was written, and the caller takes the locking path.
+    async fn append_in_one_statement(&self, notes: &[Note]) -> Result<bool> {
+        const CTX: &str = "writing the audit log";
+        let Some(old) = self.cached_head() else {
+            return Ok(false);
+        };
+        let at = timestamp::to_db(self.now());
+        let (mut seq, mut hash) = parse_head(&old)?;
+        let new = chain_on(notes, &mut seq, &mut hash, self, &at);
+        let d = self.inner.dialect;
+        let meta = d.quote(&self.inner.tables.meta);
+        let audit = d.quote(&self.inner.tables.audit);
+        let mut sql = self.sql(&format!("WITH head AS (UPDATE {meta} SET value = "));
+        sql.bind(new.clone())
+            .push(" WHERE name = ")
+            .bind(K_AUDIT_HEAD)
+            .push(" AND value = ")
+            .bind(old.as_str())
+            .push(&format!(
+                " RETURNING 1) INSERT INTO {audit} (seq, at, actor, action, token, detail, \
+                 prev_hash, hash) SELECT v.* FROM head CROSS JOIN (VALUES "
+            ));
+        let (mut seq, mut hash) = parse_head(&old)?;
+        for (i, note) in notes.iter().enumerate() {
+            seq += 1;
+            let entry = AuditEntry {
+                seq,
+                at: at.clone(),
+                actor: self.inner.actor.clone(),
+                action: note.action.as_str().to_owned(),
+                token: note.token.clone(),
+                detail: note.detail.clone(),
+            };
+            let next = entry_hash(&hash, &entry);
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(entry.seq)
+                .push("::bigint, ")
+                .bind(entry.at)
+                .push(", ")
+                .bind(entry.actor)
+                .push(", ")
+                .bind(entry.action)
+                .push(", ")
+                .bind(entry.token)
+                .push(", ")
+                .bind(entry.detail)
+                .push(", ")
+                .bind(std::mem::replace(&mut hash, next.clone()))
+                .push(", ")
+                .bind(next)
+                .push(")");
+        }
+        sql.push(") AS v(seq, at, actor, action, token, detail, prev_hash, hash)");
+        let inserted = self.db().execute(sql, CTX).await?;
+        if inserted == 0 {
+            return Ok(false);
+        }
+        self.remember_head(new);
+        Ok(true)
     }
 
     /// Runs one statement and, if it changed a row, records `note`: both or neither.

@@ -155,6 +155,8 @@ pub(crate) struct Inner {
     pub(crate) match_counts: match_counts::MatchCounts,
     /// Who the audit log names.
     pub(crate) actor: String,
+    /// The audit chain's head as this store last wrote it (see `audit::audit_in`).
+    pub(crate) audit_head: std::sync::Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -204,7 +206,8 @@ impl Store {
         let search_index = search_index(&pool, &tables).await?;
         // Explicit options win even without automigrate (not persisted then).
         let params = options.kdf.unwrap_or(settings.params);
-        Ok(Self {
+        let automigrate = options.automigrate;
+        let store = Self {
             inner: Arc::new(Inner {
                 vault_table: dialect.quote(&tables.vault),
                 dialect,
@@ -221,8 +224,15 @@ impl Store {
                 search_index,
                 match_counts: match_counts::MatchCounts::default(),
                 actor,
+                audit_head: std::sync::Mutex::new(None),
             }),
-        })
+        };
+        // A retention in days moves with the clock: applied at each open. Best effort: a
+        // login without DELETE on history (a team's app role) leaves it to the owner.
+        if automigrate && let Err(e) = store.history_prune().await {
+            tracing::warn!(error = %e, "history retention not applied on open");
+        }
+        Ok(store)
     }
 
     /// The backend this store runs on.

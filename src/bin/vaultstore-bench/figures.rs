@@ -15,7 +15,7 @@ use vaultstore::{
 use crate::report::Row;
 use crate::rulers::{self, RawRow};
 use crate::timing::{human, median, secs, time};
-use crate::{PREFIX, ROUNDS, Res, Sizes, drop_table, fill, open, pick};
+use crate::{PREFIX, ROUNDS, Res, Sizes, fill, open, pick};
 
 /// The Go library's way to open one value, from its test vectors: the "seed path" our
 /// bulk read and change password are compared against.
@@ -160,11 +160,12 @@ pub async fn bulk_read_warm(bulk: &Bulk, sizes: &Sizes) -> Res<Row> {
     ))
 }
 
-/// A single read with a warm key against one raw point select (Q).
-pub async fn single_read(bulk: &Bulk, sizes: &Sizes) -> Res<Row> {
+/// A single read with a warm key against one raw point select (Q) and one committed
+/// single-row insert (W): a read writes its audit entry before handing the value out.
+pub async fn single_read(bulk: &Bulk, envelope: &str, sizes: &Sizes) -> Res<Row> {
     let mut rng = rand::rng();
     let (mut ours, mut raw) = (Vec::new(), Vec::new());
-    for _ in 0..ROUNDS {
+    for round in 0..ROUNDS {
         let sample: Vec<&str> = (0..sizes.ops)
             .map(|_| pick(&bulk.tokens, &mut rng))
             .collect();
@@ -177,12 +178,20 @@ pub async fn single_read(bulk: &Bulk, sizes: &Sizes) -> Res<Row> {
         .await;
         r?;
         ours.push(t / sizes.ops as u32);
-        let (t, _) = time(point_selects(bulk.store.pool(), &sample)).await;
+        let rows = raw_rows(&format!("read-{round}"), envelope, sizes.ops);
+        let (t, _) = time(async {
+            point_selects(bulk.store.pool(), &sample).await;
+            for r in &rows {
+                rulers::insert_one(bulk.store.pool(), "bench_main", r).await?;
+            }
+            Ok::<_, sqlx::Error>(())
+        })
+        .await;
         raw.push(t / sizes.ops as u32);
     }
     Ok(Row::ratio_at_most(
         format!(
-            "single read, warm key / Q ({} / {})",
+            "single read, warm key, audited / (Q + W) ({} / {})",
             human(median(ours.clone())),
             human(median(raw.clone()))
         ),
@@ -208,7 +217,22 @@ pub async fn some_envelope(bulk: &Bulk) -> Res<String> {
         .unwrap_or_default())
 }
 
-/// A single create against one raw insert of a prepared row (W).
+/// `n` prepared raw rows with ids `{prefix}-{i}`.
+fn raw_rows(prefix: &str, envelope: &str, n: usize) -> Vec<RawRow> {
+    (0..n)
+        .map(|i| RawRow {
+            id: format!("{prefix}-{i}"),
+            token: vaultstore::token::generate(32).unwrap_or_default(),
+            value: envelope.to_owned(),
+            created_at: "2026-01-01T00:00:00.000000Z".into(),
+            expires_at: None,
+            data: "{}".into(),
+        })
+        .collect()
+}
+
+/// A single create (with its audit entry, in one transaction) against two raw inserts
+/// of prepared rows committed together (W2).
 pub async fn single_create(bulk: &Bulk, envelope: &str, sizes: &Sizes) -> Res<Row> {
     let (mut ours, mut raw) = (Vec::new(), Vec::new());
     let value = SecretValue::new("a freshly created secret value");
@@ -224,19 +248,10 @@ pub async fn single_create(bulk: &Bulk, envelope: &str, sizes: &Sizes) -> Res<Ro
         .await;
         r?;
         ours.push(t / sizes.ops as u32);
-        let rows: Vec<RawRow> = (0..sizes.ops)
-            .map(|i| RawRow {
-                id: format!("raw-{round}-{i}"),
-                token: vaultstore::token::generate(32).unwrap_or_default(),
-                value: envelope.to_owned(),
-                created_at: "2026-01-01T00:00:00.000000Z".into(),
-                expires_at: None,
-                data: "{}".into(),
-            })
-            .collect();
+        let rows = raw_rows(&format!("raw-{round}"), envelope, 2 * sizes.ops);
         let (t, _) = time(async {
-            for r in &rows {
-                rulers::insert_one(bulk.store.pool(), "bench_main", r).await?;
+            for pair in rows.chunks(2) {
+                rulers::insert_two(bulk.store.pool(), "bench_main", &pair[0], &pair[1]).await?;
             }
             Ok::<_, sqlx::Error>(())
         })
@@ -245,7 +260,7 @@ pub async fn single_create(bulk: &Bulk, envelope: &str, sizes: &Sizes) -> Res<Ro
     }
     Ok(Row::ratio_at_most(
         format!(
-            "single create / W ({} / {})",
+            "single create, audited / W2 ({} / {})",
             human(median(ours.clone())),
             human(median(raw.clone()))
         ),
@@ -479,12 +494,13 @@ pub async fn import_vs_raw_insert(url: &str, input: &ImportInput, sizes: &Sizes)
     for round in 0..ROUNDS {
         let a = format!("imp_raw_{round}");
         let b = format!("imp_ours_{round}");
+        crate::drop_vaults(url, &[&a, &b]).await?;
         let raw_store = open(url, &a).await?;
         let (t, r) = time(rulers::insert(raw_store.pool(), &a, &input.raw_rows, 200)).await;
         r?;
         raw.push(t);
-        drop_table(raw_store.pool(), &a).await;
         raw_store.close().await;
+        crate::drop_vaults(url, &[&a]).await?;
         let dest = open(url, &b).await?;
         let (t, r) = time(dest.import_bundle(
             &input.bundle,
@@ -495,8 +511,8 @@ pub async fn import_vs_raw_insert(url: &str, input: &ImportInput, sizes: &Sizes)
         .await;
         r?;
         ours.push(t);
-        drop_table(dest.pool(), &b).await;
         dest.close().await;
+        crate::drop_vaults(url, &[&b]).await?;
     }
     Ok(Row::ratio_at_most(
         format!(
@@ -660,4 +676,50 @@ where
     .await;
     r?;
     Ok(t / reps)
+}
+
+/// A value update through the store on a vault whose triggers keep history, against the
+/// same on a vault without them (dropped for the benchmark): what keeping every
+/// overwritten value costs a single update. Both write their audit entries.
+pub async fn update_with_history(url: &str, sizes: &Sizes) -> Res<Row> {
+    let password = crate::password(1);
+    let mut stores = Vec::new();
+    for table in ["bench_hist", "bench_nohist"] {
+        let store = open(url, table).await?;
+        let tokens = fill(&store, sizes.ops, &password, table).await?;
+        stores.push((store, tokens));
+    }
+    rulers::drop_history_trigger(stores[1].0.pool(), "bench_nohist").await?;
+    let value = SecretValue::new("an updated secret value");
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        for (i, (store, tokens)) in stores.iter().enumerate() {
+            let (t, r) = time(async {
+                for t in tokens {
+                    store.token_update(t, &value, &password).await?;
+                }
+                Ok::<_, vaultstore::Error>(())
+            })
+            .await;
+            r?;
+            let per = t / sizes.ops as u32;
+            if i == 0 {
+                with.push(per)
+            } else {
+                without.push(per)
+            }
+        }
+    }
+    for (store, _) in stores {
+        store.close().await;
+    }
+    Ok(Row::ratio_at_most(
+        format!(
+            "update with history / update without ({} / {})",
+            human(median(with.clone())),
+            human(median(without.clone()))
+        ),
+        secs(median(with)) / secs(median(without)),
+        1.3,
+    ))
 }

@@ -101,6 +101,19 @@ async fn open(url: &str, table: &str) -> Res<Store> {
     Ok(Store::new(o).await?)
 }
 
+/// A server keeps tables between runs: every run starts from empty vaults (the table
+/// and every table beside it).
+async fn drop_vaults(url: &str, vaults: &[&str]) -> Res {
+    let pool = DbPool::connect(url).await?;
+    for vault in vaults {
+        for suffix in ["", "_meta", "_undo", "_history", "_audit", "_search"] {
+            drop_table(&pool, &format!("{vault}{suffix}")).await;
+        }
+    }
+    pool.close().await;
+    Ok(())
+}
+
 async fn drop_table(pool: &DbPool, table: &str) {
     let sql = sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS {table}"));
     let _ = match pool {
@@ -169,12 +182,7 @@ async fn run_bulk_change(quick: bool, db: Option<String>) -> Res<Report> {
     let sizes = if quick { QUICK } else { FULL };
     let dir = TempDir::new()?;
     let url = db.unwrap_or_else(|| format!("sqlite://{}", dir.0.join("bench.db").display()));
-    // A server keeps tables between runs: start from an empty one.
-    let pool = DbPool::connect(&url).await?;
-    for table in ["bench_chg", "bench_chg_undo", "bench_chg_meta"] {
-        drop_table(&pool, table).await;
-    }
-    pool.close().await;
+    drop_vaults(&url, &["bench_chg"]).await?;
     let store = open(&url, "bench_chg").await?;
     eprintln!("  inserting {} rows", sizes.change);
     figures::fill_raw(&store, "bench_chg", sizes.change).await?;
@@ -199,6 +207,17 @@ async fn run(quick: bool, db: Option<String>) -> Res<Report> {
         params.lanes()
     );
     report.add(figures::kdf(params)?);
+    drop_vaults(
+        &url,
+        &[
+            "bench_main",
+            "bench_chg",
+            "bench_big",
+            "bench_hist",
+            "bench_nohist",
+        ],
+    )
+    .await?;
 
     // ---- bulk and single operations ----
     let seed = SeedPath::load()?;
@@ -206,10 +225,11 @@ async fn run(quick: bool, db: Option<String>) -> Res<Report> {
     report.add([figures::bulk_read_derivations(&bulk, &sizes).await?]);
     report.add([figures::bulk_read_cold(&bulk, &seed, &sizes).await?]);
     report.add([figures::bulk_read_warm(&bulk, &sizes).await?]);
-    report.add([figures::single_read(&bulk, &sizes).await?]);
     let envelope = figures::some_envelope(&bulk).await?;
+    report.add([figures::single_read(&bulk, &envelope, &sizes).await?]);
     report.add([figures::single_create(&bulk, &envelope, &sizes).await?]);
     bulk.store.close().await;
+    report.add([figures::update_with_history(&url, &sizes).await?]);
 
     // ---- change password ----
     let chg = open(&url, "bench_chg").await?;

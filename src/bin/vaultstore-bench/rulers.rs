@@ -86,6 +86,49 @@ pub async fn row_at(pool: &DbPool, table: &str, offset: i64) -> sqlx::Result<Str
     }
 }
 
+/// W2: two single-row inserts committed together, as a create and its audit entry are.
+pub async fn insert_two(pool: &DbPool, table: &str, a: &RawRow, b: &RawRow) -> sqlx::Result<()> {
+    let sql = insert_sql(pool, table);
+    macro_rules! run {
+        ($p:expr) => {{
+            let mut tx = $p.begin().await?;
+            for r in [a, b] {
+                sqlx::query(AssertSqlSafe(sql.clone()))
+                    .bind(&r.id)
+                    .bind(&r.token)
+                    .bind(&r.value)
+                    .bind(&r.created_at)
+                    .bind(&r.created_at)
+                    .bind(&r.expires_at)
+                    .bind(&r.data)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await
+        }};
+    }
+    match pool {
+        DbPool::Sqlite(p) => run!(p),
+        DbPool::Postgres(p) => run!(p),
+        DbPool::MySql(p) => run!(p),
+    }
+}
+
+fn insert_sql(pool: &DbPool, table: &str) -> String {
+    let p: Vec<String> = (1..=7).map(|k| ph(pool, k)).collect();
+    format!(
+        "INSERT INTO {} (id, token, value, password_hash, created_at, updated_at, expires_at, soft_deleted_at, data) VALUES ({}, {}, {}, NULL, {}, {}, {}, NULL, {})",
+        quote(pool, table),
+        p[0],
+        p[1],
+        p[2],
+        p[3],
+        p[4],
+        p[5],
+        p[6]
+    )
+}
+
 /// W: one autocommitted single-row insert, as a create is.
 pub async fn insert_one(pool: &DbPool, table: &str, r: &RawRow) -> sqlx::Result<()> {
     let p: Vec<String> = (1..=7).map(|k| ph(pool, k)).collect();
@@ -234,4 +277,20 @@ async fn update_expiry(
         DbPool::Postgres(p) => run!(p),
         DbPool::MySql(p) => run!(p),
     })
+}
+
+/// Drops the history trigger of `table` (a benchmark's vault without history).
+pub async fn drop_history_trigger(pool: &DbPool, table: &str) -> sqlx::Result<()> {
+    let trigger = format!("{table}_history_au");
+    let sql = match pool {
+        DbPool::Sqlite(_) => format!("DROP TRIGGER IF EXISTS \"{trigger}\""),
+        DbPool::Postgres(_) => format!("DROP TRIGGER IF EXISTS \"{trigger}\" ON \"{table}\""),
+        DbPool::MySql(_) => format!("DROP TRIGGER IF EXISTS `{trigger}`"),
+    };
+    let q = AssertSqlSafe(sql);
+    match pool {
+        DbPool::Sqlite(p) => sqlx::query(q).execute(p).await.map(drop),
+        DbPool::Postgres(p) => sqlx::query(q).execute(p).await.map(drop),
+        DbPool::MySql(p) => sqlx::query(q).execute(p).await.map(drop),
+    }
 }
