@@ -266,6 +266,9 @@ async fn soak(backend: Backend) {
                 .env("VAULTSTORE_SOAK_SECS", secs.to_string())
                 .env("VAULTSTORE_SOAK_SEED", seed.to_string())
                 .env("VAULTSTORE_SOAK_LOG", dir.path().join(format!("{id}.log")))
+                // The clients' own test harness output would bury the parent's; a
+                // client's panic still reaches stderr.
+                .stdout(std::process::Stdio::null())
                 .spawn()
                 .unwrap()
         })
