@@ -229,9 +229,32 @@ async fn run_to_end(cmd: Command) -> (String, Duration) {
 
 /// Reads the whole vault as a user would: with each password in turn, every record that
 /// opens and its value (a plaintext export tries every record with the password).
+///
+/// A client killed right after sending COMMIT may see that commit land on a server a
+/// moment later, between this read's statements: the read is taken again until the
+/// count before and after it agree (bounded), so it sees one state, before or after.
 async fn read_state(store: &Store) -> (u64, BTreeMap<String, Vec<(Pw, String)>>) {
     let everything = RecordQuery::new().deleted(DeletedFilter::Include);
-    let count = store.records_count(&everything).await.unwrap();
+    for _ in 0..50 {
+        let count = store.records_count(&everything).await.unwrap();
+        let state = read_state_once(store, count).await;
+        if store.records_count(&everything).await.unwrap() == count
+            && let Some(opened) = state
+        {
+            return (count, opened);
+        }
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "a commit of the killed client still landing: bounded retries"
+        )]
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the vault kept changing after the client was killed");
+}
+
+/// One pass of [`read_state`]; `None` when the exports did not see `count` records.
+async fn read_state_once(store: &Store, count: u64) -> Option<BTreeMap<String, Vec<(Pw, String)>>> {
+    let everything = RecordQuery::new().deleted(DeletedFilter::Include);
     let mut opened: BTreeMap<String, Vec<(Pw, String)>> = BTreeMap::new();
     for pw in Pw::ALL {
         let export = store
@@ -245,7 +268,9 @@ async fn read_state(store: &Store) -> (u64, BTreeMap<String, Vec<(Pw, String)>>)
             .await
             .unwrap();
         let rows: Vec<serde_json::Value> = serde_json::from_slice(&export.bytes).unwrap();
-        assert_eq!(rows.len() as u64 + export.unopened.len() as u64, count);
+        if rows.len() as u64 + export.unopened.len() as u64 != count {
+            return None;
+        }
         for row in rows {
             let token = row["token"].as_str().unwrap().to_owned();
             let value = row["value"].as_str().unwrap().to_owned();
@@ -255,7 +280,7 @@ async fn read_state(store: &Store) -> (u64, BTreeMap<String, Vec<(Pw, String)>>)
             opened.entry(token).or_default();
         }
     }
-    (count, opened)
+    Some(opened)
 }
 
 /// Which of `before` and `after` the vault is in; fails, saying how, if it is neither.

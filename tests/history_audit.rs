@@ -246,6 +246,9 @@ async fn the_audit_log_names_who_did_what_and_never_a_secret(ctx: &Ctx) {
     s.token_renew("tk_audit_one", None).await.unwrap();
     s.token_soft_delete("tk_audit_one").await.unwrap();
     s.token_restore("tk_audit_one").await.unwrap();
+    s.tokens_read(&["tk_audit_one".to_owned()], &pw("b"))
+        .await
+        .unwrap();
     s.export_bundle_bytes(&everything(), |_| {}, &Cancel::new())
         .await
         .unwrap();
@@ -265,13 +268,15 @@ async fn the_audit_log_names_who_did_what_and_never_a_secret(ctx: &Ctx) {
             "renew",
             "trash",
             "restore",
+            "reveal",
             "export",
             "delete-forever"
         ]
     );
     assert!(entries.iter().all(|e| e.actor == "ann@desk"));
     let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
-    assert_eq!(seqs, (1..=9).collect::<Vec<_>>());
+    assert_eq!(seqs, (1..=10).collect::<Vec<_>>());
+    assert_eq!(entries[7].detail, "bulk read");
     let only = AuditFilter {
         token: Some("tk_audit_one".into()),
         limit: Some(2),
@@ -293,7 +298,7 @@ async fn the_audit_log_names_who_did_what_and_never_a_secret(ctx: &Ctx) {
     }
     let check = s.audit_verify().await.unwrap();
     assert!(check.is_intact(), "{check:?}");
-    assert_eq!(check.intact_entries, 9);
+    assert_eq!(check.intact_entries, 10);
     s.close().await;
 }
 

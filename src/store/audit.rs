@@ -514,12 +514,18 @@ impl Store {
         access: Access,
         detail: &str,
     ) -> Result<()> {
-        match self
-            .audit(&[Note::on(access.action(), token).with(detail)])
+        self.audit_reads(&[Note::on(access.action(), token).with(detail)])
             .await
-        {
+    }
+
+    /// [`Store::audit_access`] for several values opened at once (a bulk read).
+    pub(crate) async fn audit_reads(&self, notes: &[Note]) -> Result<()> {
+        match self.audit(notes).await {
             Err(Error::ReadOnly { .. }) => {
-                tracing::warn!(token, "not in the audit log: this login can only read");
+                tracing::warn!(
+                    count = notes.len(),
+                    "reads not in the audit log: this login can only read"
+                );
                 Ok(())
             }
             other => other,

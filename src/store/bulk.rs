@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use super::audit::{AuditAction, Note};
 use super::{Store, records_from};
 use crate::error::{Error, Result};
 use crate::record::Record;
@@ -81,6 +82,12 @@ impl Store {
             let value = self.open_value(record, &prepared).await?;
             out.insert(record.token.clone(), value);
         }
+        // Every value read is on the record before any is handed out.
+        let notes: Vec<Note> = out
+            .keys()
+            .map(|t| Note::on(AuditAction::Reveal, t).with("bulk read"))
+            .collect();
+        self.audit_reads(&notes).await?;
         Ok(out)
     }
 
