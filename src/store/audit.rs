@@ -410,6 +410,27 @@ impl Store {
         Ok(())
     }
 
+    /// Begins a transaction that will change records, holding the audit head from its
+    /// first statement. Every such change moves the head, so writers queue on it anyway;
+    /// taking it first means no two of them ever hold other locks while waiting for each
+    /// other. On MariaDB they did: the version trigger's `INSERT … SELECT` takes the
+    /// history table's AUTO-INC lock and gap locks, and two writers deadlocked on them.
+    /// SQLite's `BEGIN IMMEDIATE` already queues writers.
+    pub(crate) async fn begin_write(&self, context: &'static str) -> Result<Tx> {
+        let mut tx = self.inner.pool.begin_write(context).await?;
+        let d = self.inner.dialect;
+        if d != crate::db::Dialect::Sqlite {
+            let meta = d.quote(&self.inner.tables.meta);
+            let mut head = self.sql(&format!("SELECT value FROM {meta} WHERE name = "));
+            head.bind(K_AUDIT_HEAD).push(d.lock_rows());
+            // A vault without a log yet is told so by `audit_in`, when it would write one.
+            if let Some(head) = tx.target().fetch_texts(head, context).await?.pop() {
+                self.remember_head(head);
+            }
+        }
+        Ok(tx)
+    }
+
     /// Appends `notes` in a transaction of their own (an act that changed nothing in
     /// the vault: a reveal, an export).
     pub(crate) async fn audit(&self, notes: &[Note]) -> Result<()> {
@@ -496,7 +517,7 @@ impl Store {
         context: &'static str,
         note: Note,
     ) -> Result<u64> {
-        let mut tx = self.inner.pool.begin_write(context).await?;
+        let mut tx = self.begin_write(context).await?;
         let changed = tx.target().execute(sql, context).await?;
         if changed > 0 {
             self.audit_in(&mut tx, &[note]).await?;

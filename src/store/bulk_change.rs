@@ -342,7 +342,7 @@ impl Store {
         query.validate()?;
         let now = self.now();
         let resolved = resolve(action, now)?;
-        let mut tx = self.inner.pool.begin_write(CTX).await?;
+        let mut tx = self.begin_write(CTX).await?;
         lock_journal(self, &mut tx).await?;
         clear_journal(self, &mut tx).await?;
         let journaled = resolved.is_fixed();

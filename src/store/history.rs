@@ -297,7 +297,7 @@ impl Store {
             soft_deleted_at: None,
             data: state.data.clone(),
         };
-        let mut tx = self.inner.pool.begin_write(CTX).await?;
+        let mut tx = self.begin_write(CTX).await?;
         let insert = db::insert_rows(self.inner.dialect, &self.inner.vault_table, [row]);
         tx.target().execute(insert, CTX).await.map_err(|e| {
             if db::is_unique_violation(&e) {
@@ -344,7 +344,7 @@ impl Store {
         }
         let d = self.inner.dialect;
         let meta = d.quote(&self.inner.tables.meta);
-        let mut tx = self.inner.pool.begin_write(CTX).await?;
+        let mut tx = self.begin_write(CTX).await?;
         for (name, value) in [(K_KEEP_VERSIONS, keep.versions), (K_KEEP_DAYS, keep.days)] {
             let mut delete = self.sql(&format!("DELETE FROM {meta} WHERE name = "));
             delete.bind(name);
@@ -374,7 +374,7 @@ impl Store {
         if keep == HistoryRetention::default() {
             return Ok(0);
         }
-        let mut tx = self.inner.pool.begin_write(CTX).await?;
+        let mut tx = self.begin_write(CTX).await?;
         let dropped = self.prune_in(&mut tx, keep).await?;
         if dropped > 0 {
             let note = Note::vault(AuditAction::PruneHistory, format!("dropped {dropped}"));

@@ -154,7 +154,7 @@ impl Store {
         if rows.is_empty() {
             return Ok(0);
         }
-        let mut tx = self.inner.pool.begin_write(CTX).await?;
+        let mut tx = self.begin_write(CTX).await?;
         let (d, t) = (self.inner.dialect, &self.inner.tables);
         if db::v2_retired_on(tx.target(), d, t).await?.is_some() {
             return Ok(0);
@@ -178,7 +178,7 @@ impl Store {
     async fn finish_upgrade(&self, mut report: UpgradeReport) -> Result<UpgradeReport> {
         const CTX: &str = "upgrading v2 values";
         let (d, t) = (self.inner.dialect, &self.inner.tables);
-        let mut tx = self.inner.pool.begin_write(CTX).await?;
+        let mut tx = self.begin_write(CTX).await?;
         let mut left = self.sql(&format!("SELECT token, id FROM {}", self.inner.vault_table));
         left.push(" WHERE value LIKE ")
             .bind("v2:%")

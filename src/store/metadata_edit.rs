@@ -98,7 +98,7 @@ impl Store {
     pub async fn record_patch_metadata(&self, id: &str, patch: &MetadataPatch) -> Result<Metadata> {
         const CTX: &str = "editing metadata";
         super::records::check_id(id)?;
-        let mut tx = self.inner.pool.begin_write(CTX).await?;
+        let mut tx = self.begin_write(CTX).await?;
         let mut select = self.select_records();
         select
             .push(" WHERE id = ")

@@ -96,7 +96,7 @@ impl Store {
             .refusing_v2(self.v2_retired_on().await?.is_some());
         self.derive_old_keys(&mut resealer, cancel).await?;
         let table = &self.inner.vault_table;
-        let mut tx = self.inner.pool.begin_write(CTX).await?;
+        let mut tx = self.begin_write(CTX).await?;
         // Taken first, in the order bulk changes take it (journal, then rows).
         super::undo::lock_journal(self, &mut tx).await?;
         let total = tx

@@ -57,7 +57,7 @@ impl Store {
     ) -> Result<RestoreToReport> {
         const CTX: &str = "restoring to a point in time";
         let at = timestamp::to_db(timestamp::check_range("time", at)?);
-        let mut tx = self.inner.pool.begin_write(CTX).await?;
+        let mut tx = self.begin_write(CTX).await?;
         let plan = self.plan(&mut tx, &at, prefix).await?;
         let mut report = RestoreToReport::default();
         let mut notes = Vec::new();

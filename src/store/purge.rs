@@ -49,7 +49,7 @@ impl Store {
             purge = self.sql(&format!("DELETE FROM {table} WHERE expires_at <= "));
             purge.bind(now.as_str());
         }
-        let mut tx = self.inner.pool.begin_write(CTX).await?;
+        let mut tx = self.begin_write(CTX).await?;
         let total = u64::try_from(tx.target().fetch_i64(count, CTX).await?).unwrap_or(0);
         on_progress(Progress { done: 0, total });
         if cancel.is_cancelled() {

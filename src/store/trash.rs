@@ -35,7 +35,7 @@ impl Store {
             done: 0,
             total: expected,
         });
-        let mut tx = self.inner.pool.begin_write(CTX).await?;
+        let mut tx = self.begin_write(CTX).await?;
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }

@@ -164,7 +164,7 @@ impl Store {
         cancel: &Cancel,
     ) -> Result<Option<UndoReport>> {
         const CTX: &str = "undoing the last bulk change";
-        let mut tx = self.inner.pool.begin_write(CTX).await?;
+        let mut tx = self.begin_write(CTX).await?;
         let Some(summary) = lock_journal(self, &mut tx).await? else {
             return Ok(None);
         };

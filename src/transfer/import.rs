@@ -177,7 +177,7 @@ impl Store {
     ) -> Result<ImportReport> {
         const CTX: &str = "importing records";
         let total = records.len() as u64;
-        let mut tx = self.inner.pool.begin_write(CTX).await?;
+        let mut tx = self.begin_write(CTX).await?;
         self.admit_v2(&mut tx, &records, options).await?;
         let (existing_tokens, mut taken_ids) = self.existing(&mut tx, &records).await?;
         let now = self.now();
