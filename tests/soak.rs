@@ -5,7 +5,10 @@
 //! - every committed value is there exactly once (a lost update would be missing, a
 //!   replayed one twice), current or in history, and no value nobody committed is;
 //! - every version opens with one of the clients' passwords (no orphan, nothing sealed
-//!   under a key no one holds), and the current value is the token's last one;
+//!   under a key no one holds): a new value with the password its writer used, the same
+//!   value with another only after a committed password change between the two;
+//! - the current value is the token's last version and opens with that version's
+//!   password, the one its last committed writer used;
 //! - every record was created by a client that logged it;
 //! - the audit log's chain verifies, with at least one entry per committed write.
 //!
@@ -113,7 +116,9 @@ async fn client(id: usize, url: &str, secs: u64, seed: u64, log_path: &str) {
                     .token_create(&SecretValue::new(value.as_str()), &pw(p), create)
                     .await
                     .unwrap();
-                log.write(json!({"op": "create", "token": mine(created), "value": value}));
+                log.write(
+                    json!({"op": "create", "token": mine(created), "value": value, "password": p}),
+                );
                 created += 1;
             }
             15..35 => {
@@ -128,12 +133,13 @@ async fn client(id: usize, url: &str, secs: u64, seed: u64, log_path: &str) {
                         .await
                     {
                         Ok(()) => {
-                            log.write(json!({"op": "update", "token": target, "value": value}));
+                            log.write(json!({"op": "update", "token": target, "value": value, "password": p}));
                             break;
                         }
                         Err(e) if e.code() == ErrorCode::InvalidPassword => {}
                         Err(e) if e.code() == ErrorCode::Deleted => break,
-                        Err(e) if e.code() == ErrorCode::Database => break, // lost 3 races
+                        // Lost the compare-and-swap to other writers three times running.
+                        Err(e) if e.to_string().contains("kept changing") => break,
                         Err(e) => panic!("client {id}: update {target}: {e}"),
                     }
                 }
@@ -164,12 +170,15 @@ async fn client(id: usize, url: &str, secs: u64, seed: u64, log_path: &str) {
                         .change_password(&pw(from), &pw(to), |_| {}, &Cancel::new())
                         .await
                         .unwrap();
-                    log.write(json!({"op": "change-password", "records": n}));
+                    log.write(
+                        json!({"op": "change-password", "records": n, "from": from, "to": to}),
+                    );
                 }
             }
             91..95 => {
                 let token = mine(created);
-                let bundle = bundle_of(&token, &value, rng.random_range(0..PASSWORDS.len())).await;
+                let p = rng.random_range(0..PASSWORDS.len());
+                let bundle = bundle_of(&token, &value, p).await;
                 let import = ImportOptions {
                     on_conflict: OnConflict::Fail,
                     ..ImportOptions::default()
@@ -178,7 +187,7 @@ async fn client(id: usize, url: &str, secs: u64, seed: u64, log_path: &str) {
                     .import_bundle(&bundle, import, |_| {}, &Cancel::new())
                     .await
                     .unwrap();
-                log.write(json!({"op": "import", "token": token, "value": value}));
+                log.write(json!({"op": "import", "token": token, "value": value, "password": p}));
                 created += 1;
             }
             _ => {
@@ -324,9 +333,19 @@ async fn check(ctx: &Ctx, committed: &[Value]) {
     let checker = Store::new(options(&ctx.url)).await.unwrap();
     let store = &checker;
     let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // The password each committed value was sealed under, and the password changes
+    // that moved records from one password to another.
+    let mut sealed_under: BTreeMap<String, usize> = BTreeMap::new();
+    let mut moves: BTreeSet<(u64, u64)> = BTreeSet::new();
     let mut writes = 0usize;
     for e in committed {
         writes += 1;
+        if let (Some(value), Some(p)) = (e["value"].as_str(), e["password"].as_u64()) {
+            sealed_under.insert(value.to_owned(), p as usize);
+        }
+        if e["records"].as_u64().is_some_and(|n| n > 0) {
+            moves.insert((e["from"].as_u64().unwrap(), e["to"].as_u64().unwrap()));
+        }
         if let (Some(token), Some(value)) = (e["token"].as_str(), e["value"].as_str()) {
             values
                 .entry(token.to_owned())
@@ -373,13 +392,14 @@ async fn check(ctx: &Ctx, committed: &[Value]) {
                 "{token}: value {run} was never committed"
             );
         }
-        let (_, last) = open_any(store, token)
+        check_passwords(token, &seen, &sealed_under, &moves);
+        let (password, last) = open_any(store, token)
             .await
             .unwrap_or_else(|e| panic!("{token}: {e}"));
         assert_eq!(
-            Some(&last),
-            seen.last().map(|(_, v)| v),
-            "{token}: the current value"
+            Some(&(password, last)),
+            seen.last(),
+            "{token}: the current value opens with the password of its last version"
         );
     }
     let check = store.audit_verify().await.unwrap();
@@ -397,6 +417,42 @@ async fn check(ctx: &Ctx, committed: &[Value]) {
         "{last_seq} audit entries for {writes} committed writes"
     );
     checker.close().await;
+}
+
+/// Each version is sealed under the password its committed writer used: a new value under
+/// the password its writer logged, the same value under another password only after a
+/// committed password change between the two.
+fn check_passwords(
+    token: &str,
+    seen: &[(usize, String)],
+    sealed_under: &BTreeMap<String, usize>,
+    moves: &BTreeSet<(u64, u64)>,
+) {
+    let mut before: Option<&(usize, String)> = None;
+    for version in seen {
+        let (password, value) = version;
+        match before {
+            Some((was, same)) if same == value => {
+                let moved = (*was as u64, *password as u64);
+                assert!(
+                    was == password || moves.contains(&moved),
+                    "{token}: {value} moved from password {was} to {password} without a committed password change"
+                );
+            }
+            _ => {
+                let logged = if value.starts_with("seed-") {
+                    0
+                } else {
+                    sealed_under[value]
+                };
+                assert_eq!(
+                    *password, logged,
+                    "{token}: {value} is sealed under another password than its writer used"
+                );
+            }
+        }
+        before = Some(version);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
