@@ -133,6 +133,86 @@ async fn a_bundle_restores_every_record_readable_with_its_password(ctx: &Ctx) {
     );
 }
 
+/// Metadata with every character COPY's text format escapes (PostgreSQL's import path:
+/// tab, newline, carriage return and backslash, which the JSON text holds as backslash
+/// escapes, and a literal `\N`, COPY's NULL) arrives as it left, in a bundle large enough
+/// to take several COPY batches; a conflict in the last batch leaves nothing of the
+/// earlier ones.
+async fn an_import_keeps_every_character_of_the_metadata(ctx: &Ctx) {
+    let awkward = "tab\there\nnew line\r\nback\\slash \\N \\t end";
+    let s = &ctx.store;
+    for i in 0..12 {
+        let options = CreateOptions {
+            token: Some(format!("tk_copy_{i:02}")),
+            metadata: Metadata {
+                label: Some(format!("{awkward} {i}")),
+                notes: Some(awkward.to_owned()),
+                ..Metadata::default()
+            },
+            ..CreateOptions::default()
+        };
+        s.token_create(&val("v"), &pw("a"), options).await.unwrap();
+    }
+    let records =
+        vaultstore::transfer::bundle::decode(&export(s, &RecordQuery::new()).await).unwrap();
+    // 12,000 records made from those 12, under new tokens and ids.
+    let many: Vec<_> = (0..12_000)
+        .map(|i| {
+            let mut r = records[i % records.len()].clone();
+            r.token = format!("tk_many_{i:05}");
+            r.id = format!("{:032x}", i + 1);
+            r
+        })
+        .collect();
+    let bundle = vaultstore::transfer::bundle::encode(many.clone(), common::t0()).unwrap();
+    let dest = other_vault(ctx, "awkward").await;
+    let report = import(&dest, &bundle, ImportOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.created, 12_000);
+    for i in [0, 5_001, 11_999] {
+        let got = dest
+            .record_find_by_token(&format!("tk_many_{i:05}"))
+            .await
+            .unwrap()
+            .unwrap();
+        let source = s
+            .record_find_by_token(&records[i % records.len()].token)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.metadata, source.metadata, "record {i}");
+        assert_eq!(got.metadata.notes.as_deref(), Some(awkward));
+    }
+    let search = RecordQuery::parse("\"back\\\\slash \\\\N\"").unwrap();
+    assert_eq!(dest.records_count(&search).await.unwrap(), 12_000);
+    // 11,999 new records, then one whose token is taken: the batches written before it
+    // are rolled back with it.
+    let mut more: Vec<_> = many
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut r)| {
+            r.token = format!("tk_more_{i:05}");
+            r.id = format!("{:032x}", 100_000 + i);
+            r
+        })
+        .collect();
+    more[11_999].token = "tk_many_00000".into();
+    let again = vaultstore::transfer::bundle::encode(more, common::t0()).unwrap();
+    let fail = ImportOptions {
+        on_conflict: OnConflict::Fail,
+        ..ImportOptions::default()
+    };
+    assert_eq!(
+        code(import(&dest, &again, fail).await),
+        ErrorCode::AlreadyExists
+    );
+    assert_eq!(
+        dest.records_count(&RecordQuery::new()).await.unwrap(),
+        12_000
+    );
+}
+
 fn code<T: std::fmt::Debug>(r: vaultstore::Result<T>) -> ErrorCode {
     r.unwrap_err().code()
 }
@@ -705,6 +785,7 @@ async fn a_go_import_from_a_missing_sqlite_file_is_refused_and_creates_nothing(c
 }
 
 on_every_backend!(
+    an_import_keeps_every_character_of_the_metadata,
     a_go_import_from_a_missing_sqlite_file_is_refused_and_creates_nothing,
     a_bundle_restores_every_record_readable_with_its_password,
     conflict_policies_skip_overwrite_or_fail,

@@ -7,6 +7,7 @@
 mod live_sorts;
 mod migrate;
 mod mysql;
+mod nodelay;
 mod postgres;
 mod row;
 mod search_index;
@@ -27,6 +28,7 @@ use sqlx::{AssertSqlSafe, Database, Encode, Transaction, Type};
 use crate::error::{Error, Result};
 pub(crate) use migrate::{K_UNDO, migrate, read_settings, retire_v2, unretire_v2, v2_retired_on};
 pub(crate) use row::{RECORD_COLUMNS as RECORD_COLUMNS_SQL, RawRecord, insert as insert_rows};
+use row::{copy_statement, copy_text};
 pub(crate) use search_index::{FEW_MATCHES, SearchIndex, pg_index_exists_sql};
 pub(crate) use sql::{Arg, Sql};
 pub(crate) use trail::{K_AUDIT_HEAD, PG_CHANGE_CHANNEL};
@@ -88,10 +90,16 @@ async fn probe<C: sqlx::Connection>(opts: &C::Options, context: &'static str) ->
     Ok(())
 }
 
-fn server_pool<DB: Database>() -> sqlx::pool::PoolOptions<DB> {
+fn server_pool<DB: Database>(port: u16) -> sqlx::pool::PoolOptions<DB> {
     sqlx::pool::PoolOptions::new()
         .max_connections(8)
         .acquire_timeout(SERVER_ACQUIRE_TIMEOUT)
+        .after_connect(move |_, _| {
+            Box::pin(async move {
+                nodelay::set_on_sockets_to(port);
+                Ok(())
+            })
+        })
 }
 
 /// How long SQLite waits for another writer before giving up.
@@ -179,7 +187,7 @@ impl DbPool {
                     .options([("jit", "off")]);
                 probe::<sqlx::PgConnection>(&opts, "connecting to PostgreSQL").await?;
                 Ok(Self::Postgres(
-                    server_pool::<sqlx::Postgres>().connect_lazy_with(opts),
+                    server_pool::<sqlx::Postgres>(opts.get_port()).connect_lazy_with(opts),
                 ))
             }
             "mysql" | "mariadb" => {
@@ -187,7 +195,7 @@ impl DbPool {
                 let opts = MySqlConnectOptions::from_str(&url).map_err(bad_url)?;
                 probe::<sqlx::MySqlConnection>(&opts, "connecting to MySQL").await?;
                 Ok(Self::MySql(
-                    server_pool::<sqlx::MySql>().connect_lazy_with(opts),
+                    server_pool::<sqlx::MySql>(opts.get_port()).connect_lazy_with(opts),
                 ))
             }
             _ => Err(Error::invalid(
@@ -258,6 +266,33 @@ pub(crate) enum Tx {
 }
 
 impl Tx {
+    /// Inserts `rows` into `table` (already quoted) by the database's fastest path:
+    /// `COPY … FROM STDIN` on PostgreSQL (about a tenth of the time of multi-row
+    /// INSERTs there), one multi-row INSERT elsewhere. `rows` must not be empty.
+    pub(crate) async fn insert_records(
+        &mut self,
+        d: Dialect,
+        table: &str,
+        rows: Vec<RawRecord>,
+        context: &'static str,
+    ) -> Result<()> {
+        let Self::Postgres(tx) = self else {
+            self.target()
+                .execute(insert_rows(d, table, rows), context)
+                .await?;
+            return Ok(());
+        };
+        let data = copy_text(rows);
+        let copied = async {
+            let mut copy = tx.copy_in_raw(&copy_statement(table)).await?;
+            // On an error the dropped copy tells the server to fail it, and the
+            // transaction rolls back with it.
+            copy.send(data).await?;
+            copy.finish().await
+        };
+        copied.await.map(drop).map_err(|e| translate(e, context))
+    }
+
     /// Commits the transaction.
     pub(crate) async fn commit(self, context: &'static str) -> Result<()> {
         let r = match self {
@@ -657,6 +692,46 @@ impl Dialect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The server connections send each statement at once (`TCP_NODELAY`), on both
+    /// servers (with `CI=true` they must be there).
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn server_connections_send_without_delay() {
+        for (var, default) in [
+            (
+                "VAULTSTORE_TEST_POSTGRES_URL",
+                "postgres://postgres@127.0.0.1:5432/test",
+            ),
+            (
+                "VAULTSTORE_TEST_MYSQL_URL",
+                "mysql://root@127.0.0.1:3306/test",
+            ),
+        ] {
+            let url = std::env::var(var).unwrap_or_else(|_| default.to_owned());
+            let pool = match DbPool::connect(&url).await {
+                Ok(pool) => pool,
+                Err(e) if std::env::var("CI").is_err() => {
+                    eprintln!("skipped: no server at {url} ({e})");
+                    continue;
+                }
+                Err(e) => panic!("{url}: {e}"),
+            };
+            let one = Sql::new(pool.dialect(), "SELECT COUNT(*) FROM (SELECT 1) AS one");
+            assert_eq!(pool.target().fetch_i64(one, "test").await.unwrap(), 1);
+            let port = match &pool {
+                DbPool::Postgres(p) => p.connect_options().get_port(),
+                DbPool::MySql(p) => p.connect_options().get_port(),
+                DbPool::Sqlite(_) => unreachable!(),
+            };
+            let states = nodelay::states_of_sockets_to(port);
+            assert!(
+                !states.is_empty() && states.iter().all(|on| *on),
+                "{url}: {states:?}"
+            );
+            pool.close().await;
+        }
+    }
 
     /// PostgreSQL compiles nothing for the store's queries (with `CI=true` the server
     /// must be there).

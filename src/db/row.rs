@@ -84,6 +84,55 @@ pub(crate) fn insert(d: Dialect, table: &str, rows: impl IntoIterator<Item = Raw
     sql
 }
 
+/// PostgreSQL: `rows` in `COPY … FROM STDIN` text format (tab-separated, `\N` for NULL,
+/// backslash escapes), the columns of [`copy_statement`].
+pub(crate) fn copy_text(rows: impl IntoIterator<Item = RawRecord>) -> Vec<u8> {
+    fn field(out: &mut String, v: Option<&str>) {
+        let Some(v) = v else {
+            out.push_str("\\N");
+            return;
+        };
+        for c in v.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c => out.push(c),
+            }
+        }
+    }
+    let mut out = String::new();
+    for r in rows {
+        for (i, v) in [
+            Some(r.id.as_str()),
+            Some(r.token.as_str()),
+            Some(r.value.as_str()),
+            None,
+            Some(r.created_at.as_str()),
+            Some(r.updated_at.as_str()),
+            r.expires_at.as_deref(),
+            r.soft_deleted_at.as_deref(),
+            Some(r.data.as_str()),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if i > 0 {
+                out.push('\t');
+            }
+            field(&mut out, v);
+        }
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// PostgreSQL: the `COPY` statement [`copy_text`]'s rows are for.
+pub(crate) fn copy_statement(table: &str) -> String {
+    format!("COPY {table} ({INSERT_COLUMNS}) FROM STDIN")
+}
+
 pub(crate) fn first_i64<R>(row: &R) -> Result<i64, sqlx::Error>
 where
     R: Row,

@@ -12,6 +12,8 @@ use crate::store::{AuditAction, Note, Store, new_id};
 
 /// Rows per multi-row INSERT: 9 bound values each stays far below every backend's limit.
 const INSERT_BATCH: usize = 200;
+/// Records per `COPY` on PostgreSQL.
+const COPY_BATCH: usize = 5_000;
 /// Tokens per existence lookup.
 const LOOKUP_BATCH: usize = 500;
 /// Fewest created records after which an import vacuums and analyses the table
@@ -182,7 +184,12 @@ impl Store {
         let (existing_tokens, mut taken_ids) = self.existing(&mut tx, &records).await?;
         let now = self.now();
         let mut report = ImportReport::default();
-        let mut pending: Vec<BundleRecord> = Vec::with_capacity(INSERT_BATCH);
+        // A COPY costs a round trip whatever its size; an INSERT's parameters are bounded.
+        let write_batch = match self.inner.dialect {
+            crate::Dialect::Postgres => COPY_BATCH,
+            _ => INSERT_BATCH,
+        };
+        let mut pending: Vec<BundleRecord> = Vec::with_capacity(write_batch);
         for (done, mut r) in records.into_iter().enumerate() {
             if done % INSERT_BATCH == 0 {
                 if cancel.is_cancelled() {
@@ -217,7 +224,7 @@ impl Store {
                 }
                 pending.push(r);
                 report.created += 1;
-                if pending.len() == INSERT_BATCH {
+                if pending.len() == write_batch {
                     self.insert_batch(&mut tx, std::mem::take(&mut pending))
                         .await?;
                 }
@@ -326,10 +333,9 @@ impl Store {
     }
 
     async fn insert_batch(&self, tx: &mut crate::db::Tx, rows: Vec<BundleRecord>) -> Result<()> {
-        let rows = rows.into_iter().map(BundleRecord::into_raw);
-        let sql = crate::db::insert_rows(self.inner.dialect, &self.inner.vault_table, rows);
-        tx.target().execute(sql, "importing records").await?;
-        Ok(())
+        let rows = rows.into_iter().map(BundleRecord::into_raw).collect();
+        let (d, table) = (self.inner.dialect, &self.inner.vault_table);
+        tx.insert_records(d, table, rows, "importing records").await
     }
 
     async fn overwrite(&self, tx: &mut crate::db::Tx, r: &BundleRecord) -> Result<()> {

@@ -150,6 +150,8 @@ async fn main() -> std::process::ExitCode {
     let db = std::env::args().skip_while(|a| a != "--db").nth(1);
     let result = if std::env::args().any(|a| a == "--only-bulk-change") {
         run_bulk_change(quick, db).await
+    } else if std::env::args().any(|a| a == "--only-import") {
+        run_import(quick, db).await
     } else {
         run(quick, db).await
     };
@@ -189,6 +191,23 @@ async fn run_bulk_change(quick: bool, db: Option<String>) -> Res<Report> {
     let mut report = Report::default();
     report.add(figures::bulk_renew_and_undo(&store, "bench_chg", &sizes).await?);
     store.close().await;
+    Ok(report)
+}
+
+/// `--only-import`: the import row alone, from a bundle of raw-inserted rows.
+async fn run_import(quick: bool, db: Option<String>) -> Res<Report> {
+    let sizes = if quick { QUICK } else { FULL };
+    let dir = TempDir::new()?;
+    let url = db.unwrap_or_else(|| format!("sqlite://{}", dir.0.join("bench.db").display()));
+    drop_vaults(&url, &["bench_chg"]).await?;
+    let store = open(&url, "bench_chg").await?;
+    eprintln!("  inserting {} rows", sizes.import);
+    figures::fill_raw(&store, "bench_chg", sizes.import).await?;
+    let input = ImportInput::export_from(&store, &sizes).await?;
+    store.close().await;
+    drop_vaults(&url, &["bench_chg"]).await?;
+    let mut report = Report::default();
+    report.add([figures::import_vs_raw_insert(&url, &input, &sizes).await?]);
     Ok(report)
 }
 

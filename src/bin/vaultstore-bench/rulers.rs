@@ -210,6 +210,61 @@ pub async fn insert(pool: &DbPool, table: &str, rows: &[RawRow], batch: usize) -
     }
 }
 
+/// The database's fastest way in for `rows`, in one transaction: PostgreSQL's `COPY …
+/// FROM STDIN` (one stream), MySQL/MariaDB's multi-row INSERTs of 1,000 rows, SQLite's
+/// of 200. Returns what it was, for the row's label.
+pub async fn fastest_insert(
+    pool: &DbPool,
+    table: &str,
+    rows: &[RawRow],
+) -> sqlx::Result<&'static str> {
+    match pool {
+        DbPool::Postgres(p) => {
+            let mut tx = p.begin().await?;
+            let mut copy = tx
+                .copy_in_raw(&format!(
+                    "COPY {} ({COLUMNS}) FROM STDIN",
+                    quote(pool, table)
+                ))
+                .await?;
+            copy.send(copy_text(rows)).await?;
+            copy.finish().await?;
+            tx.commit().await?;
+            Ok("raw COPY")
+        }
+        DbPool::MySql(_) => insert(pool, table, rows, 1_000)
+            .await
+            .map(|()| "raw 1,000-row INSERTs"),
+        DbPool::Sqlite(_) => insert(pool, table, rows, 200)
+            .await
+            .map(|()| "raw batched insert"),
+    }
+}
+
+/// `rows` in COPY's text format, the columns of [`COLUMNS`].
+fn copy_text(rows: &[RawRow]) -> Vec<u8> {
+    let escape = |v: &str| {
+        v.replace('\\', "\\\\")
+            .replace('\t', "\\t")
+            .replace('\n', "\\n")
+            .replace('\r', "\\r")
+    };
+    let mut out = String::new();
+    for r in rows {
+        let expires = r.expires_at.as_deref().map_or("\\N".to_owned(), escape);
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\t{expires}\t\\N\t{}\n",
+            escape(&r.id),
+            escape(&r.token),
+            escape(&r.value),
+            escape(&r.created_at),
+            escape(&r.created_at),
+            escape(&r.data)
+        ));
+    }
+    out.into_bytes()
+}
+
 /// The bulk ruler: one raw `UPDATE … SET expires_at, updated_at WHERE <predicate>`, the
 /// predicate a token-prefix query over live records gives (an index range on token).
 /// Returns how many rows it changed.
