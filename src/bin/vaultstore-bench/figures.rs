@@ -280,9 +280,12 @@ pub async fn change_password(
 ) -> Res<Vec<Row>> {
     let rss0 = crate::memory::rss_kib().unwrap_or(0);
     let can_peak = crate::memory::reset_peak();
-    let (mut seeded, mut ours) = (Vec::new(), Vec::new());
+    let (mut seeded, mut ours, mut raw) = (Vec::new(), Vec::new(), Vec::new());
     let mut derivations = 0;
     let mut growth = 0;
+    let now = chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string();
     for round in 0..ROUNDS {
         let (t, _) = time(async {
             seed.open_once().await;
@@ -298,6 +301,9 @@ pub async fn change_password(
             derivations = store.kdf_derivations() - d;
             growth = crate::memory::peak_kib().unwrap_or(0).saturating_sub(rss0);
         }
+        let (t, r) = time(rulers::rewrite_values(store.pool(), "bench_chg", &now)).await;
+        check_count("the raw rewrite", r?, sizes.change)?;
+        raw.push(t);
     }
     Ok(vec![
         Row::new(
@@ -315,8 +321,18 @@ pub async fn change_password(
                 sizes.change,
                 human(median(ours.clone()))
             ),
-            sizes.change as f64 * secs(median(seeded)) / secs(median(ours)),
+            sizes.change as f64 * secs(median(seeded)) / secs(median(ours.clone())),
             10_000.0,
+        ),
+        Row::ratio_at_most(
+            format!(
+                "change password over {} records / raw rewrite of every value ({} / {}, rolled back)",
+                sizes.change,
+                human(median(ours.clone())),
+                human(median(raw.clone()))
+            ),
+            secs(median(ours)) / secs(median(raw)),
+            1.5,
         ),
         memory_growth(can_peak.then_some(growth), params),
     ])

@@ -152,6 +152,8 @@ async fn main() -> std::process::ExitCode {
         run_bulk_change(quick, db).await
     } else if std::env::args().any(|a| a == "--only-import") {
         run_import(quick, db).await
+    } else if std::env::args().any(|a| a == "--only-change-password") {
+        run_change_password(quick, db).await
     } else {
         run(quick, db).await
     };
@@ -191,6 +193,22 @@ async fn run_bulk_change(quick: bool, db: Option<String>) -> Res<Report> {
     let mut report = Report::default();
     report.add(figures::bulk_renew_and_undo(&store, "bench_chg", &sizes).await?);
     store.close().await;
+    Ok(report)
+}
+
+/// `--only-change-password`: the change-password rows alone.
+async fn run_change_password(quick: bool, db: Option<String>) -> Res<Report> {
+    let sizes = if quick { QUICK } else { FULL };
+    let dir = TempDir::new()?;
+    let url = db.unwrap_or_else(|| format!("sqlite://{}", dir.0.join("bench.db").display()));
+    drop_vaults(&url, &["bench_chg"]).await?;
+    let seed = SeedPath::load()?;
+    let chg = open(&url, "bench_chg").await?;
+    eprintln!("  filling {} records", sizes.change);
+    fill(&chg, sizes.change, &password(1), "change").await?;
+    let mut report = Report::default();
+    report.add(figures::change_password(&chg, &seed, KdfParams::default(), &sizes).await?);
+    chg.close().await;
     Ok(report)
 }
 

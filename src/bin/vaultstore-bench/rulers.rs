@@ -265,6 +265,111 @@ fn copy_text(rows: &[RawRow]) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// The change-password ruler: every row's value rewritten (the same value reversed, a
+/// new `updated_at`), read and written in keyset batches of 500 as the store does (the
+/// batch read locked, `FOR UPDATE`, on a server) by the server's fastest batch update,
+/// in one transaction that is rolled back (the values must still open afterwards).
+/// PostgreSQL: `UPDATE … FROM UNNEST($1::text[], $2::text[])`; elsewhere `CASE id`.
+pub async fn rewrite_values(pool: &DbPool, table: &str, now: &str) -> sqlx::Result<u64> {
+    let t = quote(pool, table);
+    let lock = match pool {
+        DbPool::Sqlite(_) => "",
+        _ => " FOR UPDATE",
+    };
+    let select = format!(
+        "SELECT id, value FROM {t} WHERE id > {} ORDER BY id LIMIT 500{lock}",
+        ph(pool, 1)
+    );
+    let reversed = |v: &str| v.chars().rev().collect::<String>();
+    let mut written = 0;
+    macro_rules! batches {
+        ($p:expr, |$tx:ident, $rows:ident| $write:expr) => {{
+            let mut $tx = $p.begin().await?;
+            let mut last = String::new();
+            loop {
+                let $rows: Vec<(String, String)> = sqlx::query(AssertSqlSafe(select.clone()))
+                    .bind(&last)
+                    .fetch_all(&mut *$tx)
+                    .await?
+                    .iter()
+                    .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
+                    .collect();
+                let Some((id, _)) = $rows.last() else { break };
+                last = id.clone();
+                written += $write;
+            }
+            $tx.rollback().await?;
+        }};
+    }
+    match pool {
+        DbPool::Postgres(p) => batches!(p, |tx, rows| {
+            let sql = format!(
+                "UPDATE {t} AS v SET value = u.value, updated_at = $3 \
+                 FROM UNNEST($1::text[], $2::text[]) AS u(id, value) WHERE v.id = u.id"
+            );
+            let ids: Vec<String> = rows.iter().map(|(id, _)| id.clone()).collect();
+            let values: Vec<String> = rows.iter().map(|(_, v)| reversed(v)).collect();
+            sqlx::query(AssertSqlSafe(sql))
+                .bind(ids)
+                .bind(values)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+        }),
+        DbPool::MySql(p) => batches!(p, |tx, rows| {
+            let (sql, args) = case_update(pool, &t, &rows, now, reversed);
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for a in args {
+                q = q.bind(a);
+            }
+            q.execute(&mut *tx).await?.rows_affected()
+        }),
+        DbPool::Sqlite(p) => batches!(p, |tx, rows| {
+            let (sql, args) = case_update(pool, &t, &rows, now, reversed);
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for a in args {
+                q = q.bind(a);
+            }
+            q.execute(&mut *tx).await?.rows_affected()
+        }),
+    }
+    Ok(written)
+}
+
+/// `UPDATE t SET value = CASE id WHEN … THEN … END, updated_at = … WHERE id IN (…)` and
+/// its arguments, in order.
+fn case_update(
+    pool: &DbPool,
+    t: &str,
+    rows: &[(String, String)],
+    now: &str,
+    new_value: impl Fn(&str) -> String,
+) -> (String, Vec<String>) {
+    let mut sql = format!("UPDATE {t} SET value = CASE id");
+    let mut args = Vec::new();
+    for (id, value) in rows {
+        sql.push_str(&format!(
+            " WHEN {} THEN {}",
+            ph(pool, args.len() + 1),
+            ph(pool, args.len() + 2)
+        ));
+        args.push(id.clone());
+        args.push(new_value(value));
+    }
+    sql.push_str(&format!(" ELSE value END, updated_at = {} WHERE id IN (", ph(pool, args.len() + 1)));
+    args.push(now.to_owned());
+    for (i, (id, _)) in rows.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&ph(pool, args.len() + 1));
+        args.push(id.clone());
+    }
+    sql.push(')');
+    (sql, args)
+}
+
 /// The bulk ruler: one raw `UPDATE … SET expires_at, updated_at WHERE <predicate>`, the
 /// predicate a token-prefix query over live records gives (an index range on token).
 /// Returns how many rows it changed.
