@@ -357,7 +357,10 @@ fn case_update(
         args.push(id.clone());
         args.push(new_value(value));
     }
-    sql.push_str(&format!(" ELSE value END, updated_at = {} WHERE id IN (", ph(pool, args.len() + 1)));
+    sql.push_str(&format!(
+        " ELSE value END, updated_at = {} WHERE id IN (",
+        ph(pool, args.len() + 1)
+    ));
     args.push(now.to_owned());
     for (i, (id, _)) in rows.iter().enumerate() {
         if i > 0 {
