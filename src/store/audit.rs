@@ -278,19 +278,37 @@ pub(crate) fn check_actor(actor: &str) -> Result<()> {
     Ok(())
 }
 
+/// Where [`Store::advance_head`] moved the chain's head: from `from` to `to`, for
+/// entries written at `at`.
+struct HeadMove {
+    from: String,
+    to: String,
+    at: String,
+}
+
 impl Store {
     fn audit_sql(&self, init: &str) -> Sql {
         let a = self.inner.dialect.quote(&self.inner.tables.audit);
         self.sql(&init.replace("{audit}", &a))
     }
 
-    /// Appends `notes` to the log inside `tx`. Call it last in a transaction: it locks
-    /// the chain's head until the commit, so entries of concurrent clients serialize
-    /// there and nowhere else.
+    /// Appends `notes` to the log inside `tx`. The transaction holds the chain's head
+    /// until the commit, so entries of concurrent clients serialize there; on a server
+    /// it should hold it from its first statement ([`Store::begin_write`]).
     pub(crate) async fn audit_in(&self, tx: &mut Tx, notes: &[Note]) -> Result<()> {
+        if let Some(moved) = self.advance_head(tx, notes).await? {
+            self.insert_all(tx, notes, &moved.at, &moved.from).await?;
+            self.remember_head(moved.to);
+        }
+        Ok(())
+    }
+
+    /// Moves the chain's head past `notes` (locking it until the commit); the entries
+    /// themselves are for [`Store::insert_all`]. `None` for no notes.
+    async fn advance_head(&self, tx: &mut Tx, notes: &[Note]) -> Result<Option<HeadMove>> {
         const CTX: &str = "writing the audit log";
         if notes.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let d = self.inner.dialect;
         let meta = d.quote(&self.inner.tables.meta);
@@ -298,8 +316,7 @@ impl Store {
         // The head this store last wrote is usually still the head: moving it on with a
         // compare-and-swap saves reading it first. If another client appended since, the
         // swap changes nothing and the head is read (and locked) instead.
-        let cached = self.cached_head();
-        if let Some(old) = cached {
+        if let Some(old) = self.cached_head() {
             let (mut seq, mut hash) = parse_head(&old)?;
             let new = chain_on(notes, &mut seq, &mut hash, self, &at);
             let mut swap = self.sql(&format!("UPDATE {meta} SET value = "));
@@ -309,21 +326,22 @@ impl Store {
                 .push(" AND value = ")
                 .bind(old.as_str());
             if tx.target().execute(swap, CTX).await? == 1 {
-                self.insert_all(tx, notes, &at, &old).await?;
-                self.remember_head(new);
-                return Ok(());
+                return Ok(Some(HeadMove {
+                    from: old,
+                    to: new,
+                    at,
+                }));
             }
         }
         let mut head = self.sql(&format!("SELECT value FROM {meta} WHERE name = "));
         head.bind(K_AUDIT_HEAD).push(d.lock_rows());
-        let head = tx.target().fetch_texts(head, CTX).await?;
-        let Some(head) = head.first() else {
+        let Some(head) = tx.target().fetch_texts(head, CTX).await?.pop() else {
             return Err(Error::Database {
                 context: CTX,
                 detail: "the vault has no audit log; open it with automigrate on to add one".into(),
             });
         };
-        let (mut seq, mut hash) = parse_head(head)?;
+        let (mut seq, mut hash) = parse_head(&head)?;
         let new = chain_on(notes, &mut seq, &mut hash, self, &at);
         let mut update = self.sql(&format!("UPDATE {meta} SET value = "));
         update
@@ -331,9 +349,11 @@ impl Store {
             .push(" WHERE name = ")
             .bind(K_AUDIT_HEAD);
         tx.target().execute(update, CTX).await?;
-        self.insert_all(tx, notes, &at, head).await?;
-        self.remember_head(new);
-        Ok(())
+        Ok(Some(HeadMove {
+            from: head,
+            to: new,
+            at,
+        }))
     }
 
     /// Inserts `notes` chained on from the head `from`.
@@ -517,11 +537,23 @@ impl Store {
         context: &'static str,
         note: Note,
     ) -> Result<u64> {
-        let mut tx = self.begin_write(context).await?;
+        let notes = [note];
+        // The head moves first (taking its lock, as `begin_write` does, without a
+        // statement of its own): the entry does not depend on what the write changes,
+        // and a write that changes nothing rolls the move back with it.
+        let mut tx = self.inner.pool.begin_write(context).await?;
+        let moved = self.advance_head(&mut tx, &notes).await?;
         let changed = tx.target().execute(sql, context).await?;
-        if changed > 0 {
-            self.audit_in(&mut tx, &[note]).await?;
-            tx.commit(context).await?;
+        if changed == 0 {
+            return Ok(0); // dropping the transaction rolls the head back
+        }
+        if let Some(moved) = &moved {
+            self.insert_all(&mut tx, &notes, &moved.at, &moved.from)
+                .await?;
+        }
+        tx.commit(context).await?;
+        if let Some(moved) = moved {
+            self.remember_head(moved.to);
         }
         Ok(changed)
     }
