@@ -60,6 +60,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 5,
         statements: Dialect::schema_v5,
     },
+    Migration {
+        version: 6,
+        statements: Dialect::schema_v6,
+    },
 ];
 
 /// The schema version this build writes and understands.
@@ -520,7 +524,17 @@ mod tests {
     }
 
     #[test]
-    fn the_latest_step_is_the_vault_views_sort_indexes() {
-        assert_eq!(SCHEMA_VERSION, 5);
+    fn the_latest_step_makes_the_search_function_parallel_unsafe() {
+        assert_eq!(SCHEMA_VERSION, 6);
+        let t = TableNames::new("vault").unwrap();
+        let pg = (latest_step().statements)(Dialect::Postgres, &t);
+        assert!(pg.len() == 1 && pg[0].contains("PARALLEL UNSAFE"), "{pg:?}");
+        for d in [Dialect::Sqlite, Dialect::MySql] {
+            assert!((latest_step().statements)(d, &t).is_empty());
+        }
+    }
+
+    fn latest_step() -> Migration {
+        MIGRATIONS[MIGRATIONS.len() - 1]
     }
 }

@@ -670,6 +670,12 @@ impl Dialect {
         trail::schema_v5(self, t)
     }
 
+    /// Statements that take a version 5 vault to version 6: the search index's function
+    /// made parallel unsafe (PostgreSQL).
+    pub(crate) fn schema_v6(self, t: &TableNames) -> Vec<String> {
+        search_index::schema_v6(self, t)
+    }
+
     /// The suffix that locks the rows a SELECT returns until the transaction ends; empty
     /// on SQLite, whose write transactions already exclude every other writer.
     pub(crate) fn lock_rows(self) -> &'static str {

@@ -231,25 +231,41 @@ fn pg_doc(d: Dialect, t: &TableNames) -> String {
     )
 }
 
+/// The indexed function (PostgreSQL): lowercased token, label, notes, username, URL and
+/// tags; metadata that is not JSON gives the token alone (an index must not fail a
+/// write). Catching that error starts a subtransaction, which a parallel plan forbids
+/// ("cannot start subtransactions during a parallel operation"), so the function is
+/// parallel unsafe (PostgreSQL's default): a query calling it never runs in workers.
+fn pg_doc_function(d: Dialect, t: &TableNames) -> String {
+    let f = d.quote(&format!("{}_search_doc", t.vault));
+    format!(
+        "CREATE OR REPLACE FUNCTION {f}(token text, data text) RETURNS text \
+         LANGUAGE plpgsql IMMUTABLE PARALLEL UNSAFE AS $fn$ \
+         DECLARE j jsonb; BEGIN \
+           BEGIN j := data::jsonb; EXCEPTION WHEN others THEN RETURN lower(token); END; \
+           RETURN lower(concat_ws(chr(10), token, j ->> 'label', j ->> 'notes', \
+             j ->> 'username', j ->> 'url', \
+             CASE WHEN jsonb_typeof(j -> 'tags') = 'array' THEN \
+               array_to_string(ARRAY(SELECT jsonb_array_elements_text(j -> 'tags')), chr(10)) END)); \
+         END $fn$"
+    )
+}
+
+/// The statements of schema version 6 (idempotent): the indexed function of schema 3
+/// was declared parallel safe, and a search the planner ran in parallel failed.
+pub(crate) fn schema_v6(d: Dialect, t: &TableNames) -> Vec<String> {
+    match d {
+        Dialect::Postgres => vec![pg_doc_function(d, t)],
+        Dialect::Sqlite | Dialect::MySql => Vec::new(),
+    }
+}
+
 fn postgres_trigram(d: Dialect, t: &TableNames) -> Vec<String> {
     let v = d.quote(&t.vault);
-    let f = d.quote(&format!("{}_search_doc", t.vault));
     let index = d.quote(&format!("{}_search_trgm_idx", t.vault));
     let doc = pg_doc(d, t);
     vec![
-        // Lowercased token, label, notes, username, URL and tags; metadata that is not
-        // JSON gives the token alone (an index must not fail a write).
-        format!(
-            "CREATE OR REPLACE FUNCTION {f}(token text, data text) RETURNS text \
-             LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$ \
-             DECLARE j jsonb; BEGIN \
-               BEGIN j := data::jsonb; EXCEPTION WHEN others THEN RETURN lower(token); END; \
-               RETURN lower(concat_ws(chr(10), token, j ->> 'label', j ->> 'notes', \
-                 j ->> 'username', j ->> 'url', \
-                 CASE WHEN jsonb_typeof(j -> 'tags') = 'array' THEN \
-                   array_to_string(ARRAY(SELECT jsonb_array_elements_text(j -> 'tags')), chr(10)) END)); \
-             END $fn$"
-        ),
+        pg_doc_function(d, t),
         // The extension may be missing or not ours to create: then no index, and
         // searches scan (a subtransaction, so the migration goes on). It goes in
         // `public`, the database's, never the vault's schema (the search_path's first):
