@@ -510,3 +510,61 @@ async fn a_search_the_planner_runs_in_parallel_finds_its_records() {
     store.close().await;
     ctx.cleanup().await;
 }
+
+/// The trigram index's entries waiting in its pending list (PostgreSQL): merges them and
+/// returns how many list pages that took (0: none were waiting).
+async fn merge_pending(ctx: &Ctx) -> i64 {
+    let DbPool::Postgres(pg) = ctx.store.pool() else {
+        unreachable!("a postgres:// URL")
+    };
+    sqlx::query_scalar("SELECT gin_clean_pending_list(to_regclass('vault_search_trgm_idx'))")
+        .fetch_one(pg)
+        .await
+        .unwrap()
+}
+
+/// A bulk write on PostgreSQL lets the trigram index queue its entries and merges them
+/// once, after committing (17 merges of 4 MB made a 100,000-record rewrite 3× slower):
+/// each bulk job leaves nothing waiting, and finds what it wrote meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_writes_merge_the_search_index_once_they_commit() {
+    let Some(ctx) = Ctx::new(Backend::Postgres, "index_merge").await else {
+        return;
+    };
+    for i in 0..30 {
+        add(
+            &ctx,
+            &format!("tk_merge_{i:03}"),
+            json!({"label": format!("Merged {i}")}),
+        )
+        .await;
+    }
+    merge_pending(&ctx).await;
+    let all = RecordQuery::parse("merged").unwrap().limit(100);
+    let noop = |_| {};
+    ctx.store
+        .bulk_apply(&all, &BulkAction::SoftDelete, noop, &Cancel::new())
+        .await
+        .unwrap();
+    assert_eq!(merge_pending(&ctx).await, 0, "after a bulk change");
+    assert_eq!(found(&ctx, "is:trash merged").await.len(), 30);
+    ctx.store.undo_last(noop, &Cancel::new()).await.unwrap();
+    assert_eq!(merge_pending(&ctx).await, 0, "after its undo");
+    ctx.store
+        .change_password(&pw("s"), &pw("t"), noop, &Cancel::new())
+        .await
+        .unwrap();
+    assert_eq!(merge_pending(&ctx).await, 0, "after a password change");
+    let bundle = common::export_all(&ctx.store).await;
+    let overwrite = vaultstore::transfer::ImportOptions {
+        on_conflict: vaultstore::transfer::OnConflict::Overwrite,
+        ..vaultstore::transfer::ImportOptions::default()
+    };
+    ctx.store
+        .import_bundle(&bundle, overwrite, noop, &Cancel::new())
+        .await
+        .unwrap();
+    assert_eq!(merge_pending(&ctx).await, 0, "after an import");
+    assert_eq!(found(&ctx, "merged").await.len(), 30);
+    ctx.cleanup().await;
+}

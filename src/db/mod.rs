@@ -29,7 +29,9 @@ use crate::error::{Error, Result};
 pub(crate) use migrate::{K_UNDO, migrate, read_settings, retire_v2, unretire_v2, v2_retired_on};
 pub(crate) use row::{RECORD_COLUMNS as RECORD_COLUMNS_SQL, RawRecord, insert as insert_rows};
 use row::{copy_statement, copy_text};
-pub(crate) use search_index::{FEW_MATCHES, SearchIndex, pg_index_exists_sql};
+pub(crate) use search_index::{
+    FEW_MATCHES, PG_DEFER_MERGE, SearchIndex, pg_index_exists_sql, pg_merge_sql,
+};
 pub(crate) use sql::{Arg, Sql};
 pub(crate) use trail::{K_AUDIT_HEAD, PG_CHANGE_CHANNEL};
 

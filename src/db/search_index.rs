@@ -288,6 +288,26 @@ fn postgres_trigram(d: Dialect, t: &TableNames) -> Vec<String> {
     ]
 }
 
+/// PostgreSQL's GIN index files new entries in a pending list and merges the list into
+/// its tree once it outgrows `gin_pending_list_limit` (4 MB): a bulk write of 100,000
+/// rows merged about 17 times, each merge touching leaf pages all over the index (17 s
+/// of a 20 s rewrite of every value). A bulk write raises the limit for its own
+/// transaction (`SET LOCAL`; any role may) and merges once, after it commits.
+pub(crate) const PG_DEFER_MERGE: &str = "SET LOCAL gin_pending_list_limit = '1GB'";
+
+/// Merges the trigram index's pending list (PostgreSQL), where this login may (the
+/// index's owner: PostgreSQL refuses anyone else); otherwise autovacuum, or the next
+/// write past the default limit, does it. Selects how many merges ran (0 or 1).
+pub(crate) fn pg_merge_sql(d: Dialect, t: &TableNames) -> Sql {
+    let mut sql = Sql::new(
+        d,
+        "SELECT COUNT(gin_clean_pending_list(c.oid)) FROM pg_class c WHERE c.oid = to_regclass(",
+    );
+    sql.bind(d.quote(&format!("{}_search_trgm_idx", t.vault)))
+        .push(") AND pg_has_role(c.relowner, 'USAGE')");
+    sql
+}
+
 /// Whether the trigram index exists (PostgreSQL), as `SELECT`ed by [`SearchIndex::of`]'s
 /// caller: 1 or 0.
 pub(crate) fn pg_index_exists_sql(d: Dialect, t: &TableNames) -> Sql {

@@ -345,6 +345,7 @@ impl Store {
         let mut tx = self.begin_write(CTX).await?;
         lock_journal(self, &mut tx).await?;
         clear_journal(self, &mut tx).await?;
+        self.defer_index_merge(&mut tx).await?;
         let journaled = resolved.is_fixed();
         let writes = if journaled {
             self.journal_all(&mut tx, query, &resolved, now).await?
@@ -389,6 +390,7 @@ impl Store {
         self.audit_in(&mut tx, &[bulk_note(action, changed)])
             .await?;
         tx.commit(CTX).await?;
+        self.merge_search_index().await;
         Ok(BulkReport { changed })
     }
 

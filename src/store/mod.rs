@@ -8,6 +8,7 @@ mod bulk;
 mod bulk_change;
 mod bulk_scan;
 mod history;
+mod index_merge;
 mod legacy_v2;
 mod live;
 mod match_counts;

@@ -99,6 +99,7 @@ impl Store {
         let mut tx = self.begin_write(CTX).await?;
         // Taken first, in the order bulk changes take it (journal, then rows).
         super::undo::lock_journal(self, &mut tx).await?;
+        self.defer_index_merge(&mut tx).await?;
         let total = tx
             .target()
             .fetch_i64(self.sql(&format!("SELECT COUNT(*) FROM {table}")), CTX)
@@ -161,6 +162,7 @@ impl Store {
             self.audit_in(&mut tx, &[note]).await?;
         }
         tx.commit(CTX).await?;
+        self.merge_search_index().await;
         Ok(changed)
     }
 }

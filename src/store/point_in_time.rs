@@ -58,6 +58,7 @@ impl Store {
         const CTX: &str = "restoring to a point in time";
         let at = timestamp::to_db(timestamp::check_range("time", at)?);
         let mut tx = self.begin_write(CTX).await?;
+        self.defer_index_merge(&mut tx).await?;
         let plan = self.plan(&mut tx, &at, prefix).await?;
         let mut report = RestoreToReport::default();
         let mut notes = Vec::new();
@@ -80,6 +81,7 @@ impl Store {
         }
         self.audit_in(&mut tx, &notes).await?;
         tx.commit(CTX).await?;
+        self.merge_search_index().await;
         Ok(report)
     }
 

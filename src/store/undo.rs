@@ -168,6 +168,7 @@ impl Store {
         let Some(summary) = lock_journal(self, &mut tx).await? else {
             return Ok(None);
         };
+        self.defer_index_merge(&mut tx).await?;
         if let Some(at) = expected_at
             && at != summary.at
         {
@@ -237,6 +238,7 @@ impl Store {
         let note = super::Note::vault(super::AuditAction::Undo, detail);
         self.audit_in(&mut tx, &[note]).await?;
         tx.commit(CTX).await?;
+        self.merge_search_index().await;
         Ok(Some(report))
     }
 

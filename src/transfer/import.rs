@@ -180,6 +180,7 @@ impl Store {
         const CTX: &str = "importing records";
         let total = records.len() as u64;
         let mut tx = self.begin_write(CTX).await?;
+        self.defer_index_merge(&mut tx).await?;
         self.admit_v2(&mut tx, &records, options).await?;
         let (existing_tokens, mut taken_ids) = self.existing(&mut tx, &records).await?;
         let now = self.now();
@@ -251,6 +252,7 @@ impl Store {
         self.audit_in(&mut tx, &[Note::vault(AuditAction::Import, detail)])
             .await?;
         tx.commit(CTX).await?;
+        self.merge_search_index().await;
         self.analyze_after_import(report.created).await;
         Ok(report)
     }

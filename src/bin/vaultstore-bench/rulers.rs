@@ -210,8 +210,19 @@ pub async fn insert(pool: &DbPool, table: &str, rows: &[RawRow], batch: usize) -
     }
 }
 
+/// PostgreSQL: the trigram index's pending list grows for the transaction and is merged
+/// once after it (`merge_pending`), as the store's bulk writes do: the server's fastest
+/// way to write many rows into a table with that index.
+const DEFER_MERGE: &str = "SET LOCAL gin_pending_list_limit = '1GB'";
+
+/// PostgreSQL: merges the pending list of `table`'s trigram index (if it has one).
+async fn merge_pending(p: &sqlx::PgPool, table: &str) -> sqlx::Result<()> {
+    let sql = format!("SELECT gin_clean_pending_list(to_regclass('{table}_search_trgm_idx'))");
+    sqlx::query(AssertSqlSafe(sql)).execute(p).await.map(drop)
+}
+
 /// The database's fastest way in for `rows`, in one transaction: PostgreSQL's `COPY …
-/// FROM STDIN` (one stream), MySQL/MariaDB's multi-row INSERTs of 1,000 rows, SQLite's
+/// FROM STDIN` (one stream, the index merged once), MySQL/MariaDB's multi-row INSERTs of 1,000 rows, SQLite's
 /// of 200. Returns what it was, for the row's label.
 pub async fn fastest_insert(
     pool: &DbPool,
@@ -221,6 +232,7 @@ pub async fn fastest_insert(
     match pool {
         DbPool::Postgres(p) => {
             let mut tx = p.begin().await?;
+            sqlx::query(DEFER_MERGE).execute(&mut *tx).await?;
             let mut copy = tx
                 .copy_in_raw(&format!(
                     "COPY {} ({COLUMNS}) FROM STDIN",
@@ -230,6 +242,7 @@ pub async fn fastest_insert(
             copy.send(copy_text(rows)).await?;
             copy.finish().await?;
             tx.commit().await?;
+            merge_pending(p, table).await?;
             Ok("raw COPY")
         }
         DbPool::MySql(_) => insert(pool, table, rows, 1_000)
@@ -269,7 +282,8 @@ fn copy_text(rows: &[RawRow]) -> Vec<u8> {
 /// new `updated_at`), read and written in keyset batches of 500 as the store does (the
 /// batch read locked, `FOR UPDATE`, on a server) by the server's fastest batch update,
 /// in one transaction that is rolled back (the values must still open afterwards).
-/// PostgreSQL: `UPDATE … FROM UNNEST($1::text[], $2::text[])`; elsewhere `CASE id`.
+/// PostgreSQL: `UPDATE … FROM UNNEST($1::text[], $2::text[])`, the index merged once
+/// (its pending entries outlive the rollback); elsewhere `CASE id`.
 pub async fn rewrite_values(pool: &DbPool, table: &str, now: &str) -> sqlx::Result<u64> {
     let t = quote(pool, table);
     let lock = match pool {
@@ -285,6 +299,9 @@ pub async fn rewrite_values(pool: &DbPool, table: &str, now: &str) -> sqlx::Resu
     macro_rules! batches {
         ($p:expr, |$tx:ident, $rows:ident| $write:expr) => {{
             let mut $tx = $p.begin().await?;
+            if matches!(pool, DbPool::Postgres(_)) {
+                sqlx::query(DEFER_MERGE).execute(&mut *$tx).await?;
+            }
             let mut last = String::new();
             loop {
                 let $rows: Vec<(String, String)> = sqlx::query(AssertSqlSafe(select.clone()))
@@ -302,21 +319,24 @@ pub async fn rewrite_values(pool: &DbPool, table: &str, now: &str) -> sqlx::Resu
         }};
     }
     match pool {
-        DbPool::Postgres(p) => batches!(p, |tx, rows| {
-            let sql = format!(
-                "UPDATE {t} AS v SET value = u.value, updated_at = $3 \
+        DbPool::Postgres(p) => {
+            batches!(p, |tx, rows| {
+                let sql = format!(
+                    "UPDATE {t} AS v SET value = u.value, updated_at = $3 \
                  FROM UNNEST($1::text[], $2::text[]) AS u(id, value) WHERE v.id = u.id"
-            );
-            let ids: Vec<String> = rows.iter().map(|(id, _)| id.clone()).collect();
-            let values: Vec<String> = rows.iter().map(|(_, v)| reversed(v)).collect();
-            sqlx::query(AssertSqlSafe(sql))
-                .bind(ids)
-                .bind(values)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-        }),
+                );
+                let ids: Vec<String> = rows.iter().map(|(id, _)| id.clone()).collect();
+                let values: Vec<String> = rows.iter().map(|(_, v)| reversed(v)).collect();
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(ids)
+                    .bind(values)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+            });
+            merge_pending(p, table).await?;
+        }
         DbPool::MySql(p) => batches!(p, |tx, rows| {
             let (sql, args) = case_update(pool, &t, &rows, now, reversed);
             let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -423,6 +443,9 @@ async fn update_expiry(
     macro_rules! run {
         ($p:expr) => {{
             let mut tx = $p.begin().await?;
+            if matches!(pool, DbPool::Postgres(_)) {
+                sqlx::query(DEFER_MERGE).execute(&mut *tx).await?;
+            }
             let n = sqlx::query(AssertSqlSafe(sql))
                 .bind(expires_at)
                 .bind(expires_at)
@@ -437,7 +460,11 @@ async fn update_expiry(
     }
     Ok(match pool {
         DbPool::Sqlite(p) => run!(p),
-        DbPool::Postgres(p) => run!(p),
+        DbPool::Postgres(p) => {
+            let n = run!(p);
+            merge_pending(p, table).await?;
+            n
+        }
         DbPool::MySql(p) => run!(p),
     })
 }
