@@ -635,3 +635,45 @@ async fn postgres_app_role_with_the_documented_grants_works_and_cannot_rewrite_t
     ctx.exec(&format!("DROP ROLE {role}")).await;
     ctx.cleanup().await;
 }
+
+/// MariaDB/MySQL: a reveal appends its entry in one batch of statements (one round trip,
+/// a transaction of its own inside it). A batch the server stops midway, here at an
+/// entry a trigger refuses, fails the reveal and leaves nothing behind: its transaction
+/// is rolled back with its connection, never committed by the next statement on that
+/// connection (MySQL's BEGIN commits an open transaction), so the head never runs ahead
+/// of the entries and the chain stays whole through the writes that follow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_a_failed_audit_batch_leaves_the_chain_whole() {
+    let Some(ctx) = Ctx::new(Backend::MySql, "audit_batch").await else {
+        return;
+    };
+    let s = &ctx.store;
+    create(&ctx, "tk_batch", "v", "a").await;
+    s.token_read("tk_batch", &pw("a")).await.unwrap();
+    ctx.exec(
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON vault_audit FOR EACH ROW \
+         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit refused'",
+    )
+    .await;
+    let refused = s.token_read("tk_batch", &pw("a")).await.unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Database, "{refused}");
+    ctx.exec("DROP TRIGGER refuse_audit").await;
+    // A transaction left open would hold the head's row lock: writers would wait for
+    // it (50 s) rather than fail, so the wait is bounded here.
+    let after = async {
+        for i in 0..6 {
+            create(&ctx, &format!("tk_after_{i}"), "v", "a").await;
+            s.token_read(&format!("tk_after_{i}"), &pw("a"))
+                .await
+                .unwrap();
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(20), after)
+        .await
+        .expect("writes after the failed batch waited on a lock it left behind");
+    let check = s.audit_verify().await.unwrap();
+    assert!(check.is_intact(), "{check:?}");
+    // create + reveal, then six creates and six reveals: the refused reveal left none.
+    assert_eq!(check.intact_entries, 14);
+    ctx.cleanup().await;
+}

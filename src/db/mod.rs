@@ -225,6 +225,31 @@ impl DbPool {
         }
     }
 
+    /// MySQL/MariaDB: runs `batch`, several statements in one text query (one round
+    /// trip; no parameters, so every value in it must be a literal that cannot be SQL),
+    /// on one connection; returns the rows they changed, summed. An error stops the
+    /// server mid-batch, maybe inside a transaction the batch began: that connection is
+    /// closed, which rolls it back, rather than handed to the next caller.
+    pub(crate) async fn execute_batch(&self, batch: String, context: &'static str) -> Result<u64> {
+        let Self::MySql(p) = self else {
+            return Err(Error::Database {
+                context,
+                detail: "statement batches are for MySQL/MariaDB only".into(),
+            });
+        };
+        let mut conn = p.acquire().await.map_err(|e| translate(e, context))?;
+        match sqlx::raw_sql(AssertSqlSafe(batch))
+            .execute(&mut *conn)
+            .await
+        {
+            Ok(done) => Ok(done.rows_affected()),
+            Err(e) => {
+                conn.close_on_drop();
+                Err(translate(e, context))
+            }
+        }
+    }
+
     /// Begins a transaction that will write. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later
     /// fails with "database is locked" instead of waiting when another writer is active.

@@ -234,6 +234,44 @@ fn chain_on(notes: &[Note], seq: &mut i64, hash: &mut String, store: &Store, at:
     format!("{seq} {hash}")
 }
 
+/// An entry chained on: the hash before it and its own.
+pub(super) struct Chained {
+    pub entry: AuditEntry,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The entries `notes` become when chained on from the head `from` at `at`, and the
+/// head after them.
+pub(super) fn chained(
+    notes: &[Note],
+    from: &str,
+    store: &Store,
+    at: &str,
+) -> Result<(Vec<Chained>, String)> {
+    let (mut seq, mut hash) = parse_head(from)?;
+    let mut out = Vec::with_capacity(notes.len());
+    for note in notes {
+        seq += 1;
+        let entry = AuditEntry {
+            seq,
+            at: at.to_owned(),
+            actor: store.inner.actor.clone(),
+            action: note.action.as_str().to_owned(),
+            token: note.token.clone(),
+            detail: note.detail.clone(),
+        };
+        let next = entry_hash(&hash, &entry);
+        let prev_hash = std::mem::replace(&mut hash, next.clone());
+        out.push(Chained {
+            entry,
+            prev_hash,
+            hash: next,
+        });
+    }
+    Ok((out, format!("{seq} {hash}")))
+}
+
 /// `"<seq> <hash>"` from the head row, `(0, GENESIS)` before the first entry.
 fn parse_head(head: &str) -> Result<(i64, String)> {
     if head.is_empty() {
@@ -366,7 +404,7 @@ impl Store {
         Ok(())
     }
 
-    fn cached_head(&self) -> Option<String> {
+    pub(super) fn cached_head(&self) -> Option<String> {
         self.inner
             .audit_head
             .lock()
@@ -376,7 +414,7 @@ impl Store {
 
     /// Remembers the head this store wrote. If its transaction does not commit, the next
     /// swap simply fails and the head is read.
-    fn remember_head(&self, head: String) {
+    pub(super) fn remember_head(&self, head: String) {
         *self
             .inner
             .audit_head
@@ -455,11 +493,15 @@ impl Store {
     /// the vault: a reveal, an export).
     pub(crate) async fn audit(&self, notes: &[Note]) -> Result<()> {
         const CTX: &str = "writing the audit log";
-        if self.inner.dialect == crate::db::Dialect::Postgres
-            && notes.len() <= INSERT_CHUNK
-            && self.append_in_one_statement(notes).await?
-        {
-            return Ok(());
+        if notes.len() <= INSERT_CHUNK {
+            let appended = match self.inner.dialect {
+                crate::db::Dialect::Postgres => self.append_in_one_statement(notes).await?,
+                crate::db::Dialect::MySql => self.append_in_one_batch(notes).await?,
+                crate::db::Dialect::Sqlite => false,
+            };
+            if appended {
+                return Ok(());
+            }
         }
         let mut tx = self.inner.pool.begin_write(CTX).await?;
         self.audit_in(&mut tx, notes).await?;
@@ -476,8 +518,7 @@ impl Store {
             return Ok(false);
         };
         let at = timestamp::to_db(self.now());
-        let (mut seq, mut hash) = parse_head(&old)?;
-        let new = chain_on(notes, &mut seq, &mut hash, self, &at);
+        let (entries, new) = chained(notes, &old, self, &at)?;
         let d = self.inner.dialect;
         let meta = d.quote(&self.inner.tables.meta);
         let audit = d.quote(&self.inner.tables.audit);
@@ -491,18 +532,15 @@ impl Store {
                 " RETURNING 1) INSERT INTO {audit} (seq, at, actor, action, token, detail, \
                  prev_hash, hash) SELECT v.* FROM head CROSS JOIN (VALUES "
             ));
-        let (mut seq, mut hash) = parse_head(&old)?;
-        for (i, note) in notes.iter().enumerate() {
-            seq += 1;
-            let entry = AuditEntry {
-                seq,
-                at: at.clone(),
-                actor: self.inner.actor.clone(),
-                action: note.action.as_str().to_owned(),
-                token: note.token.clone(),
-                detail: note.detail.clone(),
-            };
-            let next = entry_hash(&hash, &entry);
+        for (
+            i,
+            Chained {
+                entry,
+                prev_hash,
+                hash,
+            },
+        ) in entries.into_iter().enumerate()
+        {
             sql.push(if i == 0 { "(" } else { ", (" })
                 .bind(entry.seq)
                 .push("::bigint, ")
@@ -516,9 +554,9 @@ impl Store {
                 .push(", ")
                 .bind(entry.detail)
                 .push(", ")
-                .bind(std::mem::replace(&mut hash, next.clone()))
+                .bind(prev_hash)
                 .push(", ")
-                .bind(next)
+                .bind(hash)
                 .push(")");
         }
         sql.push(") AS v(seq, at, actor, action, token, detail, prev_hash, hash)");

@@ -4,6 +4,7 @@
 //! the plumbing they share (the clock, row lookups, compare-and-swap writes).
 
 mod audit;
+mod audit_batch;
 mod bulk;
 mod bulk_change;
 mod bulk_scan;
