@@ -69,7 +69,7 @@ fn spawn_idle_lock(app: tauri::AppHandle) {
         loop {
             tick.tick().await;
             let state = app.state::<AppState>();
-            let idle = state.idle_for() >= state.idle_limit() && state.lock_vault();
+            let idle = state.lock_if_idle();
             if state.take_locked_on_wake() || idle {
                 tell_locked(&app, "idle");
             }

@@ -22,6 +22,8 @@ struct Session {
     /// The vault was locked by a command arriving after the idle limit (a laptop that
     /// woke up): the idle task still owes the window its "locked" event.
     locked_on_wake: bool,
+    /// This idle spell's lock is done (and the window told); activity ends the spell.
+    idle_locked: bool,
 }
 
 /// The opened records' key handles, at most `max` (the `remembered_keys` setting, the
@@ -149,6 +151,7 @@ impl AppState {
                 last_activity: Activity::now(),
                 opened: Opened::new(remembered),
                 locked_on_wake: false,
+                idle_locked: false,
             }),
             settings: Mutex::new(settings),
             settings_path,
@@ -163,17 +166,30 @@ impl AppState {
     /// arrives after the idle limit (the machine slept, the idle task has not run yet)
     /// locks the vault first, so the command finds nothing open.
     pub fn touch(&self) {
-        let limit = self.idle_limit();
-        if self.idle_for() >= limit && self.lock_vault() {
+        if self.lock_if_idle() {
             lock(&self.session).locked_on_wake = true;
         }
-        lock(&self.session).last_activity = Activity::now();
+        let mut s = lock(&self.session);
+        s.last_activity = Activity::now();
+        s.idle_locked = false;
     }
 
-    pub fn idle_for(&self) -> Duration {
-        lock(&self.session)
-            .last_activity
-            .idle_at(Instant::now(), SystemTime::now())
+    /// Locks once per idle spell past the limit, whether or not anything was open: the
+    /// window holds what was typed (a value in New record, a generated password, an
+    /// import's file chosen) and must be told. Returns whether it locked now.
+    pub fn lock_if_idle(&self) -> bool {
+        let limit = self.idle_limit();
+        let due = {
+            let mut s = lock(&self.session);
+            let due = !s.idle_locked
+                && s.last_activity.idle_at(Instant::now(), SystemTime::now()) >= limit;
+            s.idle_locked |= due;
+            due
+        };
+        if due {
+            self.lock_vault();
+        }
+        due
     }
 
     pub fn idle_limit(&self) -> Duration {
@@ -412,6 +428,30 @@ mod tests {
             state.take_locked_on_wake(),
             "and the window is told it locked"
         );
+    }
+
+    /// With nothing opened, the idle limit still locks, once per idle spell: the window
+    /// must be told (it holds what was typed); before, it was told only if a record had
+    /// been opened.
+    #[tokio::test]
+    async fn an_idle_spell_locks_once_even_with_nothing_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("vault.db").display());
+        let mut options = vaultstore::StoreOptions::new(&url);
+        options.kdf = Some(vaultstore::KdfParams::MINIMUM);
+        let store = Store::new(options).await.unwrap();
+        let state = AppState::new(store, url, dir.path().join("settings.json"));
+        assert!(!state.lock_if_idle(), "not idle yet");
+        lock(&state.session).last_activity.wall -= state.idle_limit() * 2;
+        assert!(state.lock_if_idle(), "idle past the limit: locked and told");
+        assert!(!state.lock_if_idle(), "told once per idle spell");
+        state.touch();
+        assert!(
+            !state.take_locked_on_wake(),
+            "the idle task told the window already"
+        );
+        lock(&state.session).last_activity.wall -= state.idle_limit() * 2;
+        assert!(state.lock_if_idle(), "a new spell locks again");
     }
 
     #[tokio::test]

@@ -2,6 +2,7 @@
 // error is shown next to the field that caused it.
 import { api } from './api.js';
 import { Code } from './errors.js';
+import { confirmAction } from './confirm-dialog.js';
 import { busy, clearErrors, enterRunsAction, expiryFrom, field, passwordErrors, showError, tagsFrom } from './dialog-form.js';
 import { GeneratorPanel } from './generator-panel.js';
 import { strength } from './password-tools.js';
@@ -31,6 +32,16 @@ export class CreateDialog extends EventTarget {
       e.preventDefault();
       this.submit(e.currentTarget);
     });
+    // Cancel or Esc with a value typed asks first: closing clears it.
+    dialog.addEventListener('cancel', (e) => {
+      if (!this.valueTyped()) return;
+      e.preventDefault();
+      this.closeAsking();
+    });
+    this.form.querySelector('[data-action="cancel"]').addEventListener('click', (e) => {
+      e.preventDefault();
+      this.closeAsking();
+    });
     // However it closes (Create, Cancel, Esc, Lock), the value and passwords leave the
     // form; the details stay for the next open.
     dialog.addEventListener('close', () => {
@@ -46,6 +57,16 @@ export class CreateDialog extends EventTarget {
     this.setLockNote('');
     this.dialog.showModal();
     field(this.form, 'value').focus();
+  }
+
+  valueTyped() {
+    return field(this.form, 'value').value !== '';
+  }
+
+  async closeAsking() {
+    const ok = !this.valueTyped() || await confirmAction('Discard the value?',
+      'The value you typed has not been saved. Discard it and close?', 'Discard');
+    if (ok) this.dialog.close();
   }
 
   generate() {
@@ -69,6 +90,7 @@ export class CreateDialog extends EventTarget {
     if (!this.dialog.open) return [];
     for (const n of ['value', 'password', 'confirm']) field(this.form, n).value = '';
     this.generated = null;
+    this.setShown(false); // a password typed after the lock is masked again
     this.updateStrength();
     const f = (n) => field(this.form, n).value.trim();
     const kept = [

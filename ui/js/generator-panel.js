@@ -76,7 +76,11 @@ export class GeneratorPanel extends EventTarget {
     }
   }
 
+  // Draws with the options as the form shows them, when valid (Enter in Length draws
+  // before the field is left and its change is taken).
   draw() {
+    const shown = this.valid(this.read());
+    if (shown) this.options = shown;
     return generate(this.options);
   }
 }

@@ -93,6 +93,7 @@ export class GoImportDialog extends OperationDialog {
   constructor(dialog) {
     super(dialog);
     this.previewed = null;
+    this.asked = 0; // which preview an answer belongs to: a changed field drops it
     this.form.querySelector('[data-action="preview"]').addEventListener('click', (e) => this.preview(e.currentTarget));
     this.form.querySelector('[data-action="import"]').addEventListener('click', (e) => this.run(e.currentTarget));
     for (const n of ['url', 'table', 'onConflict']) {
@@ -123,6 +124,7 @@ export class GoImportDialog extends OperationDialog {
 
   // A change after the preview needs a new one before Import.
   invalidate() {
+    this.asked += 1;
     this.previewed = null;
     this.form.querySelector('[data-action="import"]').disabled = true;
     this.form.querySelector('[data-role="preview"]').replaceChildren();
@@ -131,18 +133,22 @@ export class GoImportDialog extends OperationDialog {
   async preview(button) {
     this.resetView();
     const source = this.source();
+    const asked = ++this.asked;
+    const stale = () => asked !== this.asked || !this.dialog.open;
     try {
       const r = await busy(button, () => this.runOperation(
         'Previewing… Cancel stops it; nothing is imported either way.',
         (onProgress) => api.previewGoImport(source, onProgress),
       ));
+      // Import runs only what the fields show and the preview counted.
+      if (stale()) return;
       facts(this.form.querySelector('[data-role="preview"]'), [
         ['New records', r.created], ['Skipped', r.skipped], ['Replaced', r.overwritten], ['Restored from the Trash', r.restored],
       ]);
       this.previewed = source;
       this.form.querySelector('[data-action="import"]').disabled = false;
     } catch (e) {
-      showError(this.form, e);
+      if (!stale()) showError(this.form, e);
     }
   }
 

@@ -21,6 +21,9 @@ const MASK = '••••••••••••';
 // Extra metadata fields shown (and editable) when a record has them.
 const EXTRA_FIELDS = ['url', 'username'];
 
+// Every password field of the dialog: cleared on close and on lock.
+const PASSWORD_FIELDS = ['password', 'editPassword', 'rekeyOld', 'newPassword', 'newConfirm', 'versionPassword'];
+
 export class RecordDialog extends EventTarget {
   constructor(dialog, settings) {
     super();
@@ -54,9 +57,16 @@ export class RecordDialog extends EventTarget {
     on('keep-mine', () => this.keepMine());
     this.saving = 0; // saves in flight: their own change is not someone else's
     this.latest = null; // the record as another client left it
-    this.history = new HistoryPanel(this.form, () => ({ token: this.record?.token, opening: this.opening }), (token) => {
+    this.history = new HistoryPanel(this.form, () => ({ token: this.record?.token, opening: this.opening }), async (token) => {
       // A value shown is no longer the current one; an edit being typed stays (it is theirs).
       if (!this.editing()) this.forgetValue();
+      // The restore is this dialog's own change, not someone else's.
+      this.saving += 1;
+      try {
+        await this.rebase();
+      } finally {
+        this.saving -= 1;
+      }
       this.dispatchEvent(new CustomEvent('changed', { detail: { token } }));
     });
     field(this.form, 'renewPreset').addEventListener('change', () => {
@@ -69,21 +79,33 @@ export class RecordDialog extends EventTarget {
     field(this.form, 'newValue').addEventListener('input', () => {
       if (this.value !== null) this.armTimer();
     });
-    // Closing (Close or Esc) with a new value typed and not saved asks first.
+    // Closing (Close or Esc) with a new value or details typed and not saved asks first.
     dialog.addEventListener('cancel', (e) => {
-      if (!this.editing()) return;
+      if (this.unsaved().length === 0) return;
       e.preventDefault();
       this.closeAsking();
     });
+    // Closed: the value and every password typed leave the DOM.
     dialog.addEventListener('close', () => {
       this.forgetValue();
+      this.clearPasswords();
       this.history.closeBox();
     });
   }
 
+  // What was typed and not saved: the new value, then the details.
+  unsaved() {
+    return [...(this.editing() ? ['new value'] : []), ...(this.record ? this.unsavedDetails() : [])];
+  }
+
+  clearPasswords() {
+    for (const n of PASSWORD_FIELDS) field(this.form, n).value = '';
+  }
+
   async closeAsking() {
-    const ok = !this.editing() || await confirmAction('Discard the new value?',
-      'The value you typed has not been saved. Discard it and close?', 'Discard');
+    const unsaved = this.unsaved();
+    const ok = unsaved.length === 0 || await confirmAction('Discard your changes?',
+      `Your ${unsaved.join(', ')} ${unsaved.length === 1 ? 'has' : 'have'} not been saved. Discard and close?`, 'Discard');
     if (ok) this.dialog.close();
   }
 
@@ -102,20 +124,7 @@ export class RecordDialog extends EventTarget {
     this.showChanged(null);
     const trashed = record.status === 'deleted';
     this.dialog.querySelector('#record-title').textContent = record.label || record.token;
-    const badge = expiryBadge(record, Date.now(), this.settings().expiringSoonDays || 7);
-    const facts = [
-      ['Token', record.token],
-      ['Status', record.status],
-      ['Expiry', badge.text],
-      ['Created', formatDate(record.createdAt)],
-      ['Updated', formatDate(record.updatedAt)],
-      ['Deleted', formatDate(record.softDeletedAt)],
-      ['Tags', record.tags.join(', ')],
-      ['Notes', record.notes],
-    ].filter(([, v]) => v);
-    this.form.querySelector('[data-role="facts"]').replaceChildren(
-      ...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
-    );
+    this.renderFacts();
     field(this.form, 'label').value = record.label || '';
     field(this.form, 'tags').value = record.tags.join(', ');
     field(this.form, 'notes').value = record.notes || '';
@@ -135,6 +144,25 @@ export class RecordDialog extends EventTarget {
     // derived for another record under the same password. Without one, the password
     // field takes the focus.
     if (!trashed) this.reveal(this.form.querySelector('[data-action="open"]'), true);
+  }
+
+  // The record's facts as last loaded (or saved here).
+  renderFacts() {
+    const { record } = this;
+    const badge = expiryBadge(record, Date.now(), this.settings().expiringSoonDays || 7);
+    const facts = [
+      ['Token', record.token],
+      ['Status', record.status],
+      ['Expiry', badge.text],
+      ['Created', formatDate(record.createdAt)],
+      ['Updated', formatDate(record.updatedAt)],
+      ['Deleted', formatDate(record.softDeletedAt)],
+      ['Tags', record.tags.join(', ')],
+      ['Notes', record.notes],
+    ].filter(([, v]) => v);
+    this.form.querySelector('[data-role="facts"]').replaceChildren(
+      ...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
+    );
   }
 
   password() {
@@ -264,15 +292,19 @@ export class RecordDialog extends EventTarget {
     clearErrors(this.form);
     const password = this.typedPassword('editPassword');
     if (!password) return;
+    const { opening } = this;
+    const { token } = this.record;
     this.saving += 1;
     try {
-      await busy(button, () => api.updateValue(this.record.token, field(this.form, 'newValue').value, password, this.record.updatedAt));
+      await busy(button, () => api.updateValue(token, field(this.form, 'newValue').value, password, this.record.updatedAt));
+      this.dispatchEvent(new CustomEvent('changed', { detail: { token } }));
+      if (!this.current(opening, token)) return toast(`Value of ${token} saved.`);
       await this.rebase();
       toast('Value saved.');
       this.forgetValue();
-      this.dispatchEvent(new CustomEvent('changed', { detail: { token: this.record.token } }));
     } catch (e) {
-      if (e.code === Code.CHANGED) this.checkChanged();
+      if (!this.current(opening, token)) return toast(describe(e), { error: true });
+      if (e.code === Code.CHANGED) this.checkChanged(true);
       showError(this.form, e, { [Code.INVALID_PASSWORD]: 'editPassword', [Code.POLICY]: 'editPassword' });
     } finally {
       this.saving -= 1;
@@ -295,18 +327,22 @@ export class RecordDialog extends EventTarget {
   async saveDetails(button) {
     clearErrors(this.form);
     const metadata = this.details();
+    const { opening, record } = this;
+    const { token } = record;
     this.saving += 1;
     try {
-      await busy(button, () => api.updateMetadata(this.record.id, metadata, this.record.updatedAt));
+      await busy(button, () => api.updateMetadata(record.id, metadata, record.updatedAt));
+      this.dispatchEvent(new CustomEvent('changed', { detail: { token } }));
+      if (!this.current(opening, token)) return toast(`Details of ${token} saved.`);
       await this.rebase();
-      Object.assign(this.record, metadata.fields, {
+      Object.assign(record, metadata.fields, {
         label: metadata.label || null, notes: metadata.notes || null, tags: metadata.tags,
       });
       this.setLockNote('');
       toast('Details saved.');
-      this.dispatchEvent(new CustomEvent('changed', { detail: { token: this.record.token } }));
     } catch (e) {
-      if (e.code === Code.CHANGED) this.checkChanged();
+      if (!this.current(opening, token)) return toast(describe(e), { error: true });
+      if (e.code === Code.CHANGED) this.checkChanged(true);
       showError(this.form, e);
     } finally {
       this.saving -= 1;
@@ -322,14 +358,21 @@ export class RecordDialog extends EventTarget {
     }
     const old = this.typedPassword('rekeyOld');
     if (!old) return;
+    const { opening } = this;
+    const { token } = this.record;
+    this.saving += 1;
     try {
-      await busy(button, () => api.rekeyRecord(this.record.token, old, next));
+      await busy(button, () => api.rekeyRecord(token, old, next));
+      this.dispatchEvent(new CustomEvent('changed', { detail: { token } }));
+      if (!this.current(opening, token)) return toast(`Password changed for ${token}.`);
       await this.rebase();
       for (const n of ['rekeyOld', 'newPassword', 'newConfirm']) field(this.form, n).value = '';
       toast('Password changed for this record.');
-      this.dispatchEvent(new CustomEvent('changed', { detail: { token: this.record.token } }));
     } catch (e) {
+      if (!this.current(opening, token)) return toast(describe(e), { error: true });
       showError(this.form, e, { [Code.INVALID_PASSWORD]: 'rekeyOld', [Code.POLICY]: 'form' });
+    } finally {
+      this.saving -= 1;
     }
   }
 
@@ -340,21 +383,37 @@ export class RecordDialog extends EventTarget {
       this.form.querySelector('[data-for="form"]').textContent = 'Pick a date and time for the expiry.';
       return;
     }
+    const { opening } = this;
+    const { token } = this.record;
+    this.saving += 1;
     try {
-      await busy(button, () => api.renewRecord(this.record.token, at));
+      await busy(button, () => api.renewRecord(token, at));
       toast(at ? `Expires ${formatDate(at)}.` : 'Never expires.');
-      this.dispatchEvent(new CustomEvent('changed', { detail: { token: this.record.token } }));
-      this.dialog.close();
+      this.dispatchEvent(new CustomEvent('changed', { detail: { token } }));
+      if (!this.current(opening, token)) return;
+      field(this.form, 'renewPreset').value = 'never';
+      field(this.form, 'renewAt').hidden = true;
+      // Details typed and not saved stay open to be saved; otherwise the job is done.
+      if (this.unsavedDetails().length > 0) {
+        await this.rebase();
+        this.record.expiresAt = at;
+        this.renderFacts();
+      } else {
+        this.dialog.close();
+      }
     } catch (e) {
-      showError(this.form, e);
+      if (this.current(opening, token)) showError(this.form, e);
+    } finally {
+      this.saving -= 1;
     }
   }
 
   async trash(button) {
+    const { opening } = this;
     const token = this.record.token;
     try {
       const undoAt = await busy(button, () => api.softDeleteRecord(token));
-      this.dialog.close();
+      if (this.current(opening, token)) this.dialog.close();
       this.dispatchEvent(new CustomEvent('changed', { detail: { token } }));
       // Undo here is the app's one Undo (also Ctrl+Z and the Undo bar): the last change.
       toast('Moved to the Trash.', {
@@ -362,18 +421,22 @@ export class RecordDialog extends EventTarget {
         onAction: () => document.dispatchEvent(new CustomEvent('undo-last', { detail: undoAt })),
       });
     } catch (e) {
-      showError(this.form, e);
+      if (this.current(opening, token)) showError(this.form, e);
+      else toast(describe(e), { error: true });
     }
   }
 
   async restore(button) {
+    const { opening } = this;
+    const { token } = this.record;
     try {
-      await busy(button, () => api.restoreRecord(this.record.token));
-      this.dialog.close();
-      toast('Restored.');
-      this.dispatchEvent(new CustomEvent('changed', { detail: { token: this.record.token } }));
+      await busy(button, () => api.restoreRecord(token));
+      if (this.current(opening, token)) this.dialog.close();
+      toast(`Restored ${token}.`);
+      this.dispatchEvent(new CustomEvent('changed', { detail: { token } }));
     } catch (e) {
-      showError(this.form, e);
+      if (this.current(opening, token)) showError(this.form, e);
+      else toast(describe(e), { error: true });
     }
   }
 
@@ -403,7 +466,7 @@ RecordDialog.prototype.lock = function lock(reason) {
     return [];
   }
   this.forgetValue();
-  for (const n of ['password', 'editPassword', 'rekeyOld', 'newPassword', 'newConfirm', 'versionPassword']) field(this.form, n).value = '';
+  this.clearPasswords();
   clearErrors(this.form);
   this.setLockNote(`${reason} Your unsaved ${kept.join(', ')} ${kept.length === 1 ? 'was' : 'were'} kept: save them with "Save details" (or set the expiry). The value and any password typed were cleared.`);
   return kept;
@@ -443,8 +506,11 @@ RecordDialog.prototype.rebase = async function rebase() {
 // The vault changed somewhere: if it was this record, and not by a save of this dialog,
 // say so. What was typed stays; "Reload" shows the record as it is now (dropping the
 // edits), "Keep mine" lets the next save replace it (the replaced state stays in History).
-RecordDialog.prototype.checkChanged = async function checkChanged() {
-  if (!this.dialog.open || !this.record || this.saving > 0) return;
+// `afterConflict`: a save of ours was just refused as changed, so the note shows even
+// while that save is still counted.
+RecordDialog.prototype.checkChanged = async function checkChanged(afterConflict = false) {
+  const ours = () => this.saving > 0 && !afterConflict;
+  if (!this.dialog.open || !this.record || ours()) return;
   const { opening } = this;
   const { token } = this.record;
   let now;
@@ -453,7 +519,7 @@ RecordDialog.prototype.checkChanged = async function checkChanged() {
   } catch {
     return; // unreachable now: the title bar says so, the next change asks again
   }
-  if (!this.current(opening, token) || this.saving > 0) return;
+  if (!this.current(opening, token) || ours()) return;
   if (!now) {
     this.showChanged('Deleted forever by someone else; it can come back from History (vaultstore restore-version).', null);
   } else if (now.updatedAt !== this.record.updatedAt) {

@@ -13,6 +13,7 @@ export class RestoreToDialog extends EventTarget {
     this.dialog = dialog;
     this.form = dialog.querySelector('form');
     this.previewed = null; // { at, prefix, total } the Restore button runs
+    this.asked = 0; // which preview an answer belongs to: a changed field or a close drops it
     enterRunsAction(this.form);
     const on = (action, fn) => this.form.querySelector(`[data-action="${action}"]`)
       .addEventListener('click', (e) => {
@@ -37,6 +38,7 @@ export class RestoreToDialog extends EventTarget {
   }
 
   forgetPreview() {
+    this.asked += 1;
     this.previewed = null;
     this.form.querySelector('[data-action="run-restore-to"]').disabled = true;
     this.form.querySelector('[data-role="restore-to-summary"]').textContent = '';
@@ -57,8 +59,12 @@ export class RestoreToDialog extends EventTarget {
       this.form.querySelector('[data-for="form"]').textContent = 'Pick the moment to go back to.';
       return;
     }
+    const asked = ++this.asked;
+    const stale = () => asked !== this.asked || !this.dialog.open;
     try {
       const plan = await busy(button, () => api.restoreTo(chosen.at, chosen.prefix, true));
+      // Restore runs only what the fields show and the preview showed.
+      if (stale()) return;
       const total = plan.restored.length + plan.recreated.length + plan.trashed.length;
       const lines = [
         ...plan.restored.map((t) => `${t}: restored`),
@@ -74,7 +80,7 @@ export class RestoreToDialog extends EventTarget {
       this.previewed = total > 0 ? { ...chosen, total } : null;
       this.form.querySelector('[data-action="run-restore-to"]').disabled = total === 0;
     } catch (e) {
-      showError(this.form, e);
+      if (!stale()) showError(this.form, e);
     }
   }
 

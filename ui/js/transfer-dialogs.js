@@ -146,20 +146,25 @@ export class ImportDialog extends OperationDialog {
     };
   }
 
+  // Import stays off until the preview of the options shown has answered; an answer
+  // for options changed since is dropped.
   async preview() {
     clearErrors(this.form);
     const slot = this.form.querySelector('[data-role="preview"]');
     const button = this.form.querySelector('[data-action="import"]');
+    const asked = (this.asked = (this.asked || 0) + 1);
+    button.disabled = true;
     try {
       const r = await api.previewImport(this.choice());
+      if (asked !== this.asked) return;
       slot.replaceChildren(
         ...[['New records', r.created], ['Skipped', r.skipped], ['Replaced', r.overwritten], ['Restored from the Trash', r.restored]]
           .flatMap(([k, v]) => [el('dt', {}, k), el('dd', { dataset: { count: k } }, String(v))]),
       );
       button.disabled = false;
     } catch (e) {
+      if (asked !== this.asked) return;
       slot.replaceChildren();
-      button.disabled = true;
       this.form.querySelector('[data-for="form"]').textContent = describe(e);
     }
   }

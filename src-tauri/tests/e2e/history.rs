@@ -2,6 +2,8 @@
 //! History and comes back with the password it had; the Activity dialog shows who did
 //! what, a copy apart from a reveal, and checks the log's chain.
 
+use std::time::Duration;
+
 use serde_json::json;
 
 use crate::PASSWORD;
@@ -132,6 +134,20 @@ async fn an_overwritten_value_comes_back_from_history_and_activity_shows_it() {
             ),
         )
         .await;
+    // The restore was this dialog's own change: it is not reported as someone else's,
+    // and a save of the details after it goes through.
+    window
+        .let_time_pass(
+            Duration::from_secs(2),
+            "the dialog called its own restore someone else's change",
+            &format!("{}.hidden", q("#record-dialog [data-role=changed-note]")),
+        )
+        .await;
+    record.open_details().await;
+    record.fill_detail("label", "Mail (restored)").await;
+    window.clear_toasts().await;
+    record.save_details().await;
+    window.expect_toast("Details saved").await;
     record.close().await;
 
     // Activity: newest first, a copy apart from a reveal, the chain intact.
@@ -232,6 +248,30 @@ async fn the_trash_view_restores_the_vault_to_a_moment_after_a_preview() {
             .await,
         "no Restore before a preview"
     );
+    // A preview answered after the fields changed is dropped: Restore runs only what the
+    // fields show and a preview showed (another writer holds the vault meanwhile, so
+    // the answer comes after the edit).
+    let held = library::WriteLock::take(&url).await;
+    window
+        .press_enter("#restore-to-dialog [name=restorePrefix]")
+        .await;
+    window
+        .fill("#restore-to-dialog [name=restorePrefix]", "tk_")
+        .await;
+    held.release().await;
+    window
+        .let_time_pass(
+            Duration::from_millis(1500),
+            "a preview of other fields turned Restore on",
+            "document.querySelector('#restore-to-dialog [data-action=run-restore-to]').disabled",
+        )
+        .await;
+    window
+        .js(
+            "const i = document.querySelector('#restore-to-dialog [name=restorePrefix]'); \
+             i.value = ''; i.dispatchEvent(new Event('input'));",
+        )
+        .await;
     window
         .press_enter("#restore-to-dialog [name=restorePrefix]")
         .await;

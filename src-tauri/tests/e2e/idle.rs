@@ -40,6 +40,38 @@ async fn an_idle_vault_locks_itself() {
     window.quit().await;
 }
 
+/// A window where nothing was ever opened still locks after the idle limit: a value and
+/// passwords typed in New record leave the page, the details stay. The window used to
+/// be told only when a record had been opened, so the typed value stayed on screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_window_with_nothing_opened_locks_too() {
+    let Some(window) = safety_window().await else {
+        return;
+    };
+    let vault = Vault(&window);
+    short_reveal_and_idle_lock(&vault).await;
+    let create = vault.new_record().await;
+    create.fill_value("typed-then-left").await;
+    create.fill_passwords(PASSWORD, PASSWORD).await;
+    create.fill_label("Left alone").await;
+    window
+        .expect_toast_within("Locked after inactivity", IDLE_LOCK_WITHIN)
+        .await;
+    assert!(window.dialog_is_open("create-dialog").await, "details kept");
+    assert_eq!(
+        create.typed_value().await,
+        json!(""),
+        "the value left the page"
+    );
+    assert_eq!(create.password().await, "", "the password left the page");
+    assert_eq!(
+        window.value_of("#create-dialog input[name=label]").await,
+        json!("Left alone")
+    );
+    assert!(!window.shows("typed-then-left").await);
+    window.quit().await;
+}
+
 /// Keys count as activity; when the idle lock comes anyway, unsaved details stay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_idle_lock_keeps_unsaved_details() {

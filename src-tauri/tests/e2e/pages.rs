@@ -442,8 +442,10 @@ impl CreateDialog<'_> {
         self.0.press_enter("#create-dialog input[name=label]").await;
     }
 
-    pub async fn cancel(&self) {
+    /// Cancel with a value typed: the window asks, and the answer is Discard.
+    pub async fn cancel_discarding(&self) {
         self.0.click("#create-dialog button[value=cancel]").await;
+        ConfirmDialog::until_open(self.0).await.ok().await;
         self.0.until_dialog_closed(Self::ID).await;
     }
 

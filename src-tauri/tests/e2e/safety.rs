@@ -222,3 +222,131 @@ async fn a_plaintext_export_keeps_its_dialog() {
     );
     window.quit().await;
 }
+
+/// Closing with something typed and not saved asks first, however it closes: a value in
+/// New record (Esc used to clear it), details in a record (Esc used to drop them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_asks_before_dropping_what_was_typed() {
+    let Some(window) = safety_window().await else {
+        return;
+    };
+    let vault = Vault(&window);
+    let create = vault.new_record().await;
+    create.fill_value("typed-and-kept").await;
+    window
+        .press_escape("#create-dialog textarea[name=value]")
+        .await;
+    ConfirmDialog::until_open(&window).await.cancel().await;
+    assert!(
+        window.dialog_is_open("create-dialog").await,
+        "Esc asked first"
+    );
+    assert_eq!(create.typed_value().await, json!("typed-and-kept"));
+    create.cancel_discarding().await;
+
+    let record = vault.open_record("Alpha").await;
+    record.open_details().await;
+    record.fill_detail("label", "Alpha (renamed)").await;
+    window
+        .press_escape("#record-dialog input[name=label]")
+        .await;
+    let confirm = ConfirmDialog::until_open(&window).await;
+    let asked = confirm.message().await;
+    assert!(asked.contains("label"), "{asked}");
+    confirm.cancel().await;
+    assert!(record.is_open().await, "Esc asked first");
+    assert_eq!(record.detail("label").await, json!("Alpha (renamed)"));
+    record.save_details().await;
+    window.expect_toast("Details saved").await;
+    // Saved: nothing left to ask about.
+    record.close().await;
+    window.until_dialog_closed("record-dialog").await;
+    window.quit().await;
+}
+
+/// Setting the expiry keeps details typed and not saved (the dialog used to close and
+/// drop them), and saving them afterwards is no conflict with that change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setting_the_expiry_keeps_details_typed() {
+    let Some(window) = safety_window().await else {
+        return;
+    };
+    let url = window.db_url();
+    let record = Vault(&window).open_record("Beta").await;
+    record.open_details().await;
+    record.fill_detail("label", "Beta (for a month)").await;
+    window
+        .choose("#record-dialog select[name=renewPreset]", "30")
+        .await;
+    window.click("#record-dialog [data-action=renew]").await;
+    window.expect_toast("Expires").await;
+    assert!(
+        record.is_open().await,
+        "the dialog stays with details unsaved"
+    );
+    assert_eq!(record.detail("label").await, json!("Beta (for a month)"));
+    window.clear_toasts().await;
+    record.save_details().await;
+    window.expect_toast("Details saved").await;
+    stored_metadata(&url, "Beta (for a month)").await;
+    record.close().await;
+    window.until_dialog_closed("record-dialog").await;
+    window.quit().await;
+}
+
+/// Every password typed in a record's dialog leaves the page when it closes (the reveal
+/// password and the rekey fields used to stay in their inputs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_a_record_clears_every_password_typed() {
+    let Some(window) = safety_window().await else {
+        return;
+    };
+    let record = Vault(&window).open_record("Alpha").await;
+    record.fill_password("typed-reveal-password").await;
+    record.open_details().await;
+    for name in ["rekeyOld", "newPassword", "newConfirm"] {
+        record.fill_detail(name, "typed-rekey-password").await;
+    }
+    record.close().await;
+    window.until_dialog_closed("record-dialog").await;
+    let left = window
+        .js(
+            "return [...document.querySelectorAll('#record-dialog input[type=password]')]\
+             .map((i) => i.value).join('');",
+        )
+        .await;
+    assert_eq!(left, json!(""), "passwords left in the closed dialog");
+    window.quit().await;
+}
+
+/// Enter in a generator option draws again; it used to press Create, closing the dialog
+/// over a password the user had not copied yet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enter_in_a_generator_option_draws_again() {
+    let Some(window) = safety_window().await else {
+        return;
+    };
+    let vault = Vault(&window);
+    let create = vault.new_record().await;
+    create.fill_value("not-yet").await;
+    create.open_generator_options().await;
+    create.generate().await;
+    let first = create.password().await;
+    window
+        .fill("#create-dialog input[name=genLength]", "40")
+        .await;
+    window
+        .press_enter("#create-dialog input[name=genLength]")
+        .await;
+    window
+        .until(
+            "a new 40-character password",
+            "document.querySelector('#create-dialog input[name=password]').value.length === 40",
+        )
+        .await;
+    assert!(window.dialog_is_open("create-dialog").await);
+    assert_ne!(create.password().await, first);
+    create.cancel_discarding().await;
+    vault.until_rows(&SAFETY).await;
+    window.quit().await;
+}

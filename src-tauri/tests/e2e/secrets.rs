@@ -40,7 +40,7 @@ async fn a_user_creates_secrets_and_finds_them() {
         json!(SECRET),
         "a failed create keeps what was typed"
     );
-    create.cancel().await;
+    create.cancel_discarding().await;
 
     create_three(&vault).await;
     vault.until_total("3 records").await;
